@@ -1,0 +1,114 @@
+package abi
+
+// Version is the ABI version a guest reports through [ExportVersion]. The host
+// refuses a guest with another version rather than guess at its layout.
+const Version = 1
+
+// Module is the import module name every host function lives under.
+const Module = "moonbox"
+
+// The imports: functions the host provides to the guest. Parameters are wasm
+// i32 unless noted; (ptr, len) pairs address the guest's linear memory; `out`
+// is an output buffer (ptr, cap) and the i64 result is packed by [Pack].
+// `process` is the guest-side handle of the calling process, which the host
+// checks belongs to the calling instance and is alive.
+const (
+	// spawn(process, req_ptr, req_len, out_ptr, out_cap) -> i64
+	// req is a CBOR map (see [SpawnRequest] keys); the result is the child's PID.
+	ImportSpawn = "spawn"
+	// send(process, dest_ptr, dest_len, topic_ptr, topic_len, payload_ptr, payload_len, out_ptr, out_cap) -> i64
+	// dest is a PID or registered name; payload a CBOR array of values. No result bytes.
+	ImportSend = "send"
+	// exit(process, abnormal, value_ptr, value_len)
+	// Reports that a process has finished. value is one CBOR value: the exit
+	// value on a normal exit, an error object on an abnormal one.
+	ImportExit = "exit"
+	// control(process, op, dest_ptr, dest_len, arg i64, out_ptr, out_cap) -> i64
+	// Lifecycle operations on another process or on the caller, see [ControlOp].
+	ImportControl = "control"
+	// registry(process, op, name_ptr, name_len, pid_ptr, pid_len, out_ptr, out_cap) -> i64
+	// Name registry operations, see [RegistryOp].
+	ImportRegistry = "registry"
+	// source(process, id_ptr, id_len, out_ptr, out_cap) -> i64
+	// The text of a source in the caller's bundle (for require). If the text is
+	// longer than out_cap nothing is written and the result carries the length
+	// needed; the guest retries with a bigger buffer.
+	ImportSource = "source"
+	// tick(process) -> i32
+	// Called every few thousand Lua instructions. Nonzero means the process
+	// must stop now (it was terminated, or its CPU budget is spent).
+	ImportTick = "tick"
+	// log(process, ptr, len)
+	// One line of the process's print output.
+	ImportLog = "log"
+	// timer(process, id, ms i64)
+	// Asks for a [RecordTimer] record for the process after ms milliseconds.
+	ImportTimer = "timer"
+)
+
+// The exports: functions the guest provides to the host.
+const (
+	// moonbox_version() -> i32: the guest's [Version].
+	ExportVersion = "moonbox_version"
+	// moonbox_buffer(size) -> ptr: a guest buffer of at least size bytes for
+	// the host to write a batch of records into. Valid until the next call.
+	ExportBuffer = "moonbox_buffer"
+	// moonbox_step(len, budget i64) -> i32: apply the len bytes of records in
+	// the buffer, then run processes until all are blocked or budget Lua
+	// instructions are spent. The result has [StepMore] set when processes are
+	// still runnable.
+	ExportStep = "moonbox_step"
+	// moonbox_memory() -> i64: bytes of guest heap in use (for limits and figures).
+	ExportMemory = "moonbox_memory"
+)
+
+// StepMore is set in moonbox_step's result when the guest has runnable
+// processes left: the host must call it again soon, even with no new records.
+const StepMore = 1
+
+// ControlOp selects what the control import does.
+type ControlOp uint32
+
+const (
+	OpTerminate ControlOp = iota + 1 // forced abnormal exit of dest
+	OpCancel                         // CANCEL event to dest; arg = deadline in ms (<0: none)
+	OpMonitor                        // caller monitors dest
+	OpUnmonitor                      // caller stops monitoring dest
+	OpLink                           // link caller and dest
+	OpUnlink                         // remove the link
+	OpTrapLinks                      // arg != 0: caller traps links (dest unused)
+	OpUpgrade                        // caller now runs source dest; result: its text
+)
+
+// RegistryOp selects what the registry import does.
+type RegistryOp uint32
+
+const (
+	OpRegister   RegistryOp = iota + 1 // name -> pid (pid empty: the caller)
+	OpLookup                           // result: the PID holding name
+	OpUnregister                       // result: "1" if a name was removed, "" if not
+)
+
+// Spawn request keys (a CBOR map with text keys).
+const (
+	SpawnID       = "id"       // text: source ID
+	SpawnHost     = "host"     // text: host ID
+	SpawnArgs     = "args"     // CBOR array: the arguments of main
+	SpawnMonitor  = "monitor"  // bool: the caller monitors the child
+	SpawnLink     = "link"     // bool: caller and child are linked
+	SpawnContext  = "context"  // map: values for ctx.get/ctx.all
+	SpawnActor    = "actor"    // text: security actor of the child
+	SpawnScope    = "scope"    // array of text: roles the child is limited to
+	SpawnName     = "name"     // text: register the child under this name
+	SpawnMessages = "messages" // array of [topic, payload array]: sent before anything else
+	SpawnCall     = "call"     // bool: the caller waits for the exit (process.call)
+)
+
+// Limits every host enforces on what crosses the boundary.
+const (
+	MaxTopic   = 256     // bytes of a topic
+	MaxName    = 256     // bytes of a registered name or PID
+	MaxPayload = 1 << 20 // bytes of one message payload or spawn request
+	MaxSource  = 4 << 20 // bytes of one Lua source
+	MaxDepth   = 64      // nesting of tables in a value
+)

@@ -1,0 +1,52 @@
+// Command moonbox runs tenants' Lua actors in wasm sandboxes.
+//
+//	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: moonbox <command> [arguments]
+
+commands:
+  run     run a process of a bundle and print its exit value
+  version print the version
+
+Run 'moonbox <command> -h' for a command's flags.
+`
+
+// Exit codes of the CLI.
+const (
+	exitOK       = 0
+	exitAbnormal = 1   // the process exited abnormally
+	exitUsage    = 2   // bad command line or bundle
+	exitTimeout  = 124 // --timeout expired (as timeout(1))
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "moonbox", version)
+		return exitOK
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "moonbox: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+const version = "0.1.0-dev"

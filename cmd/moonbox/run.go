@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moonbox-runtime/moonbox/host"
+	"github.com/moonbox-runtime/moonbox/tenants"
+)
+
+// cmdRun is `moonbox run`: spawn one process on app:processes with the
+// arguments as strings, stream its tenant's print output to stdout, and
+// report its exit.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	shards := fs.Int("shards", 0, "scheduler shards (default: number of CPUs)")
+	timeout := fs.Duration("timeout", 0, "give up after this long (exit 124); 0 waits forever")
+	native := fs.Bool("native", false, "run without the wasm sandbox (trusted code only)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]")
+		fmt.Fprintln(stderr, "BUNDLE is a directory of Lua sources or a single .lua file; PROCESS_ID defaults to main.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	dir, id, rest, err := resolveBundle(fs.Arg(0), fs.Args()[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		return exitUsage
+	}
+	bundle, err := tenants.OpenBundle(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		return exitUsage
+	}
+
+	var outMu sync.Mutex
+	rt := host.New(host.Config{
+		Shards: *shards,
+		Log: func(_, _, line string) {
+			outMu.Lock()
+			fmt.Fprintln(stdout, line)
+			outMu.Unlock()
+		},
+	})
+	defer rt.Close()
+	tenant, err := rt.AddTenant(host.TenantConfig{Name: "default", Bundle: bundle, Native: *native})
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		return exitUsage
+	}
+	_, exit, err := tenant.Spawn(id, host.DefaultHost, host.Args(rest...))
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		return exitUsage
+	}
+	var expired <-chan time.Time
+	if *timeout > 0 {
+		timer := time.NewTimer(*timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	select {
+	case e := <-exit:
+		outMu.Lock()
+		defer outMu.Unlock()
+		if e.Abnormal {
+			fmt.Fprintf(stderr, "moonbox: %s exited abnormally: %s: %s\n", id, e.Kind, e.Error)
+			return exitAbnormal
+		}
+		line, err := exitJSON(e.Value)
+		if err != nil {
+			fmt.Fprintf(stderr, "moonbox: exit value: %v\n", err)
+			return exitAbnormal
+		}
+		if line != "null" {
+			fmt.Fprintln(stdout, line)
+		}
+		return exitOK
+	case <-expired:
+		fmt.Fprintf(stderr, "moonbox: %s still running after %s\n", id, *timeout)
+		return exitTimeout
+	}
+}
+
+// resolveBundle turns the command line after the flags into a bundle
+// directory, a process ID and the process's arguments. A directory is the
+// bundle, followed by an optional PROCESS_ID (default main). A .lua file's
+// directory is the bundle and its base name the process ID, so everything
+// after it is arguments.
+func resolveBundle(arg string, after []string) (dir, id string, args []string, err error) {
+	st, err := os.Stat(arg)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("bundle %s: %w", arg, errors.Unwrap(err))
+	}
+	if st.IsDir() {
+		id = "main"
+		if len(after) > 0 {
+			id, after = after[0], after[1:]
+		}
+		return arg, id, after, nil
+	}
+	if !strings.HasSuffix(arg, ".lua") {
+		return "", "", nil, fmt.Errorf("bundle %s: not a directory or a .lua file", arg)
+	}
+	return filepath.Dir(arg), strings.TrimSuffix(filepath.Base(arg), ".lua"), after, nil
+}

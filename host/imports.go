@@ -1,0 +1,321 @@
+package host
+
+import (
+	"time"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// The methods in this file implement vm.Host for an instance: they are the
+// ABI imports, called on the instance's shard goroutine while it runs a step.
+// Each one distrusts its caller: the handle must name a live process of this
+// instance, every string is checked, and nothing blocks.
+
+var _ vm.Host = (*instance)(nil)
+
+var errUnknownCaller = vm.Errorf(abi.Invalid, "unknown calling process")
+
+// caller resolves the calling handle.
+func (in *instance) caller(h uint32) (*process, *vm.Error) {
+	p := in.process(h)
+	if p == nil {
+		return nil, errUnknownCaller
+	}
+	return p, nil
+}
+
+// resolve finds a destination by PID or registered name, within the
+// caller's tenant only: another tenant's process is NOT_FOUND, exactly like
+// one that never existed.
+func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
+	if dest == "" || len(dest) > abi.MaxName {
+		return nil, vm.Errorf(abi.Invalid, "destination must be a PID or a registered name")
+	}
+	var p *process
+	if isPID(dest) {
+		p = t.rt.lookup(dest)
+	} else {
+		t.mu.Lock()
+		p = t.names[dest]
+		t.mu.Unlock()
+	}
+	if p == nil || p.tenant != t || !p.ready.Load() || !p.isAlive() {
+		return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+	}
+	return p, nil
+}
+
+func (in *instance) Spawn(h uint32, req []byte) (string, *vm.Error) {
+	parent, err := in.caller(h)
+	if err != nil {
+		return "", err
+	}
+	r, err := decodeSpawnRequest(req)
+	if err != nil {
+		return "", err
+	}
+	p, err := in.tenant.rt.spawn(in.tenant, parent, r, nil)
+	if err != nil {
+		return "", err
+	}
+	return p.pid, nil
+}
+
+func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error {
+	from, err := in.caller(h)
+	if err != nil {
+		return err
+	}
+	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
+		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+	}
+	if len(payload) > abi.MaxPayload {
+		return vm.Errorf(abi.Invalid, "payload larger than %d bytes", abi.MaxPayload)
+	}
+	to, err := in.tenant.resolve(dest)
+	if err != nil {
+		return err
+	}
+	in.tenant.rt.deliver(to, from.pid, topic, payload)
+	return nil
+}
+
+// deliver queues a message record for p.
+func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
+	p.queued.Add(1)
+	p.inst.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
+		w.String(from)
+		w.String(topic)
+		w.Bytes(payload)
+	})
+}
+
+func (in *instance) Exit(h uint32, abnormal bool, value []byte) {
+	p := in.process(h)
+	if p == nil {
+		return
+	}
+	in.tenant.rt.exited(p, exitOf(p.pid, abnormal, value))
+}
+
+// exited is the one place a process ends: it leaves the table, its names are
+// released, monitors get EXIT, links break (an abnormal exit kills linked
+// processes that do not trap links, and sends LINK_DOWN to those that do),
+// and a waiting process.call gets its reply.
+func (rt *Runtime) exited(p *process, e Exit) {
+	p.mu.Lock()
+	if !p.alive {
+		p.mu.Unlock()
+		return
+	}
+	p.alive = false
+	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names
+	p.monitors, p.links, p.watching, p.names = nil, nil, nil, nil
+	p.mu.Unlock()
+
+	p.inst.remove(p)
+	rt.mu.Lock()
+	delete(rt.table, p.pid)
+	rt.mu.Unlock()
+	p.tenant.unregisterAll(p, names)
+
+	for w := range watching {
+		w.mu.Lock()
+		delete(w.monitors, p)
+		w.mu.Unlock()
+	}
+	result := e.result()
+	for m := range monitors {
+		m.mu.Lock()
+		delete(m.watching, p)
+		m.mu.Unlock()
+		rt.event(m, abi.EventExit, p.pid, result, 0)
+	}
+	for l := range links {
+		l.mu.Lock()
+		delete(l.links, p)
+		alive, trap := l.alive, l.trapLinks
+		l.mu.Unlock()
+		if !e.Abnormal || !alive {
+			continue
+		}
+		if trap {
+			rt.event(l, abi.EventLinkDown, p.pid, result, 0)
+		} else {
+			rt.kill(l, abi.Canceled, "linked process failed")
+		}
+	}
+	if c := p.caller; c != nil && c.isAlive() {
+		value := e.Value
+		abnormal := uint64(0)
+		if e.Abnormal {
+			status, _ := abi.StatusOf(e.Kind)
+			value, abnormal = abi.AppendError(nil, status.Kind(), e.Error), 1
+		}
+		c.inst.post(abi.RecordReply, c, func(w *abi.RecordWriter) {
+			w.String(p.pid)
+			w.Uint(abnormal)
+			w.Bytes(value)
+		})
+	}
+	if p.onExit != nil {
+		p.onExit(e)
+	}
+}
+
+func (rt *Runtime) event(p *process, kind abi.EventKind, from string, result []byte, deadline uint64) {
+	p.inst.post(abi.RecordEvent, p, func(w *abi.RecordWriter) {
+		w.Uint(uint64(kind))
+		w.String(from)
+		w.Bytes(result)
+		w.Uint(deadline)
+	})
+}
+
+// kill ends p abnormally at its next turn.
+func (rt *Runtime) kill(p *process, status abi.Status, reason string) {
+	p.inst.post(abi.RecordKill, p, func(w *abi.RecordWriter) {
+		w.Uint(uint64(status))
+		w.String(reason)
+	})
+}
+
+func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+	self, err := in.caller(h)
+	if err != nil {
+		return "", err
+	}
+	rt := in.tenant.rt
+	switch op {
+	case abi.OpTrapLinks:
+		self.mu.Lock()
+		self.trapLinks = arg != 0
+		self.mu.Unlock()
+		return "", nil
+	case abi.OpUpgrade:
+		src, serr := in.tenant.bundle.Source(dest)
+		if serr != nil {
+			return "", &vm.Error{Status: serr.Status, Message: serr.Message}
+		}
+		self.mu.Lock()
+		if self.actor == self.id {
+			self.actor = dest
+		}
+		self.id = dest
+		self.mu.Unlock()
+		return src.Text, nil
+	}
+	target, err := in.tenant.resolve(dest)
+	if err != nil {
+		return "", err
+	}
+	switch op {
+	case abi.OpTerminate:
+		rt.kill(target, abi.Canceled, "terminated")
+	case abi.OpCancel:
+		deadline := uint64(0)
+		if arg >= 0 {
+			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
+			time.AfterFunc(time.Duration(arg)*time.Millisecond, func() {
+				if target.isAlive() {
+					rt.kill(target, abi.Timeout, "cancel deadline exceeded")
+				}
+			})
+		}
+		rt.event(target, abi.EventCancel, self.pid, nil, deadline)
+	case abi.OpMonitor, abi.OpUnmonitor, abi.OpLink, abi.OpUnlink:
+		if target == self {
+			return "", vm.Errorf(abi.Invalid, "a process cannot monitor or link itself")
+		}
+		unlock := lockPair(self, target)
+		defer unlock()
+		if !target.alive {
+			return "", vm.Errorf(abi.NotFound, "no process %s", dest)
+		}
+		switch op {
+		case abi.OpMonitor:
+			target.monitors[self] = struct{}{}
+			self.watching[target] = struct{}{}
+		case abi.OpUnmonitor:
+			delete(target.monitors, self)
+			delete(self.watching, target)
+		case abi.OpLink:
+			target.links[self] = struct{}{}
+			self.links[target] = struct{}{}
+		case abi.OpUnlink:
+			delete(target.links, self)
+			delete(self.links, target)
+		}
+	default:
+		return "", vm.Errorf(abi.Invalid, "unknown control operation %d", op)
+	}
+	return "", nil
+}
+
+func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+	self, err := in.caller(h)
+	if err != nil {
+		return "", err
+	}
+	t := in.tenant
+	if name == "" || len(name) > abi.MaxName || isPID(name) {
+		return "", vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, and do not start with '{')", name, abi.MaxName)
+	}
+	switch op {
+	case abi.OpRegister:
+		target := self
+		if pid != "" {
+			if target, err = t.resolve(pid); err != nil {
+				return "", err
+			}
+		}
+		return "", t.register(name, target)
+	case abi.OpLookup:
+		p, err := t.resolve(name)
+		if err != nil {
+			return "", vm.Errorf(abi.NotFound, "no process registered as %s", name)
+		}
+		return p.pid, nil
+	case abi.OpUnregister:
+		if t.unregister(name) {
+			return "1", nil
+		}
+		return "", nil
+	}
+	return "", vm.Errorf(abi.Invalid, "unknown registry operation %d", op)
+}
+
+func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
+	if _, err := in.caller(h); err != nil {
+		return "", err
+	}
+	src, serr := in.tenant.bundle.Source(id)
+	if serr != nil {
+		return "", &vm.Error{Status: serr.Status, Message: serr.Message}
+	}
+	return src.Text, nil
+}
+
+func (in *instance) Tick(h uint32) abi.Status { return abi.OK }
+
+func (in *instance) Log(h uint32, line string) {
+	p := in.process(h)
+	pid := ""
+	if p != nil {
+		pid = p.pid
+	}
+	in.tenant.rt.cfg.Log(in.tenant.name, pid, line)
+}
+
+func (in *instance) Timer(h uint32, id uint32, ms int64) {
+	p := in.process(h)
+	if p == nil || ms < 0 {
+		return
+	}
+	time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+		if p.isAlive() {
+			p.inst.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
+		}
+	})
+}

@@ -1,0 +1,121 @@
+package host
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+)
+
+// guest is a running guest runtime: a wasm sandbox instance or, in native
+// mode, the vm compiled into the host.
+type guest interface {
+	Step(batch []byte, budget int64) (more bool, err error)
+	Close()
+}
+
+// instance is one guest serving one tenant on one shard. Its queue holds the
+// records waiting for its next turn; each process's part of that queue, in
+// order, is the process's mailbox.
+type instance struct {
+	tenant *Tenant
+	shard  *shard
+	g      guest
+
+	mu      sync.Mutex
+	queue   abi.RecordWriter
+	spare   abi.RecordWriter
+	queued  bool // in its shard's run queue (or about to be stepped again)
+	crashed bool
+	procs   map[uint32]*process
+	next    uint32
+}
+
+func (in *instance) add(p *process) {
+	in.mu.Lock()
+	in.next++
+	p.handle = in.next
+	p.inst = in
+	in.procs[p.handle] = p
+	in.mu.Unlock()
+}
+
+// process returns the live process behind a handle the guest passed: the
+// guest is not trusted to name only its own processes.
+func (in *instance) process(h uint32) *process {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.procs[h]
+}
+
+func (in *instance) remove(p *process) {
+	in.mu.Lock()
+	delete(in.procs, p.handle)
+	in.mu.Unlock()
+}
+
+// post appends one record (written by fill) for process p and schedules the
+// instance.
+func (in *instance) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter)) {
+	in.mu.Lock()
+	if in.crashed {
+		in.mu.Unlock()
+		return
+	}
+	in.queue.Begin(kind, p.handle)
+	fill(&in.queue)
+	in.queue.End()
+	schedule := !in.queued
+	in.queued = true
+	in.mu.Unlock()
+	if schedule {
+		in.shard.push(in)
+	}
+}
+
+// turn runs one step of the instance on its shard's goroutine.
+func (in *instance) turn(budget int64) {
+	in.mu.Lock()
+	if in.crashed {
+		in.mu.Unlock()
+		return
+	}
+	in.queue, in.spare = in.spare, in.queue
+	in.queued = false
+	in.mu.Unlock()
+	batch := in.spare.Batch()
+	more, err := in.g.Step(batch, budget)
+	in.spare.Reset()
+	if err != nil {
+		in.crash(err)
+		return
+	}
+	if more {
+		in.mu.Lock()
+		schedule := !in.queued
+		in.queued = true
+		in.mu.Unlock()
+		if schedule {
+			in.shard.push(in)
+		}
+	}
+}
+
+// crash discards an instance whose guest failed (a trap: out of memory, a
+// guest fatal error). Every process in it exits abnormally, so monitors and
+// links hear of it; the tenant's next spawn on this shard gets a new instance.
+func (in *instance) crash(err error) {
+	in.mu.Lock()
+	in.crashed = true
+	procs := make([]*process, 0, len(in.procs))
+	for _, p := range in.procs {
+		procs = append(procs, p)
+	}
+	in.mu.Unlock()
+	in.tenant.dropInstance(in)
+	in.g.Close()
+	reason := fmt.Sprintf("sandbox crashed: %v", err)
+	for _, p := range procs {
+		in.tenant.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Internal.Kind(), Error: reason})
+	}
+}

@@ -1,0 +1,45 @@
+package host
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A PID names a process: {host|0xSEQ.tTENANT.nNODE}, for example
+// {app:processes|0x0001a.t1.n0}. SEQ is unique for the life of the runtime
+// (never reused), TENANT and NODE let a router find the process's tenant and
+// node without a lookup. A PID is opaque to Lua code.
+type pidParts struct {
+	host   string
+	seq    uint64
+	tenant uint32
+	node   uint32
+}
+
+func formatPID(host string, seq uint64, tenant, node uint32) string {
+	return fmt.Sprintf("{%s|0x%05x.t%d.n%d}", host, seq, tenant, node)
+}
+
+func parsePID(s string) (pidParts, bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return pidParts{}, false
+	}
+	host, rest, found := strings.Cut(s[1:len(s)-1], "|")
+	if !found || host == "" {
+		return pidParts{}, false
+	}
+	f := strings.Split(rest, ".")
+	if len(f) != 3 || !strings.HasPrefix(f[0], "0x") || !strings.HasPrefix(f[1], "t") || !strings.HasPrefix(f[2], "n") {
+		return pidParts{}, false
+	}
+	seq, err1 := strconv.ParseUint(f[0][2:], 16, 64)
+	tenant, err2 := strconv.ParseUint(f[1][1:], 10, 32)
+	node, err3 := strconv.ParseUint(f[2][1:], 10, 32)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return pidParts{}, false
+	}
+	return pidParts{host: host, seq: seq, tenant: uint32(tenant), node: uint32(node)}, true
+}
+
+func isPID(s string) bool { return strings.HasPrefix(s, "{") }

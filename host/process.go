@@ -1,0 +1,102 @@
+package host
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+)
+
+// process is the host's record of a live process.
+type process struct {
+	pid      string
+	id       string // source ID it runs (changes on upgrade)
+	actor    string // security actor: its source ID unless set by its spawner
+	scope    []string
+	tenant   *Tenant
+	inst     *instance
+	handle   uint32
+	parent   string
+	caller   *process // set for process.call: gets a RecordReply at exit
+	onExit   func(Exit)
+	queued   atomic.Int64 // messages queued for it (mailbox length)
+	ready    atomic.Bool  // its START is queued: it may be named and reached
+
+	mu        sync.Mutex // guards the fields below
+	alive     bool
+	trapLinks bool
+	monitors  map[*process]struct{} // processes monitoring this one
+	watching  map[*process]struct{} // processes this one monitors
+	links     map[*process]struct{}
+	names     []string
+}
+
+// Exit is how a process ended: Value (CBOR) on a normal exit, Kind and Error
+// on an abnormal one.
+type Exit struct {
+	PID      string
+	Abnormal bool
+	Value    []byte // CBOR; nil when abnormal
+	Kind     string // error kind when abnormal
+	Error    string // error message when abnormal
+}
+
+// result is the EXIT/LINK_DOWN event's result table: {value = v} or {error = msg}.
+func (e Exit) result() []byte {
+	b := abi.AppendMap(nil, 1)
+	if e.Abnormal {
+		return abi.AppendString(abi.AppendString(b, "error"), e.Error)
+	}
+	v := e.Value
+	if len(v) == 0 {
+		v = abi.AppendNull(nil)
+	}
+	return append(abi.AppendString(b, "value"), v...)
+}
+
+// exitOf decodes the exit import's value.
+func exitOf(pid string, abnormal bool, value []byte) Exit {
+	e := Exit{PID: pid, Abnormal: abnormal}
+	if !abnormal {
+		if abi.Validate(value) != nil {
+			value = abi.AppendNull(nil)
+		}
+		e.Value = append([]byte(nil), value...)
+		return e
+	}
+	e.Kind, e.Error = abi.Unknown.Kind(), "process failed"
+	d := abi.NewDecoder(value)
+	if tag, err := d.Next(); err == nil && tag.Type == abi.TypeTag && tag.Int == abi.TagError {
+		arr, err1 := d.Next()
+		kind, err2 := d.Next()
+		msg, err3 := d.Next()
+		if err1 == nil && err2 == nil && err3 == nil && arr.Len == 2 && kind.Type == abi.TypeString && msg.Type == abi.TypeString {
+			if s, known := abi.StatusOf(string(kind.Str)); known {
+				e.Kind = s.Kind()
+			}
+			e.Error = string(msg.Str)
+		}
+	}
+	return e
+}
+
+func (p *process) isAlive() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.alive
+}
+
+// lockPair locks two processes in a fixed order (by address of pid string
+// content: the PID sequence), so concurrent links cannot deadlock.
+func lockPair(a, b *process) func() {
+	if a == b {
+		a.mu.Lock()
+		return a.mu.Unlock
+	}
+	if a.pid > b.pid {
+		a, b = b, a
+	}
+	a.mu.Lock()
+	b.mu.Lock()
+	return func() { b.mu.Unlock(); a.mu.Unlock() }
+}

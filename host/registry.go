@@ -1,0 +1,58 @@
+package host
+
+import (
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// register names p in its tenant. Registering the same name for the same
+// process again is a no-op; a name held by another live process is
+// ALREADY_EXISTS.
+func (t *Tenant) register(name string, p *process) *vm.Error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cur := t.names[name]; cur != nil {
+		if cur == p {
+			return nil
+		}
+		if cur.isAlive() {
+			return vm.Errorf(abi.AlreadyExists, "name %s is already registered", name)
+		}
+	}
+	t.names[name] = p
+	p.mu.Lock()
+	p.names = append(p.names, name)
+	p.mu.Unlock()
+	return nil
+}
+
+// unregister removes a name; it reports whether the name was registered.
+func (t *Tenant) unregister(name string) bool {
+	t.mu.Lock()
+	p := t.names[name]
+	delete(t.names, name)
+	t.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	for i, n := range p.names {
+		if n == name {
+			p.names = append(p.names[:i], p.names[i+1:]...)
+			break
+		}
+	}
+	p.mu.Unlock()
+	return true
+}
+
+// unregisterAll releases the names of a process that exited.
+func (t *Tenant) unregisterAll(p *process, names []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, n := range names {
+		if t.names[n] == p {
+			delete(t.names, n)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/moonbox-runtime/moonbox/sandbox"
+)
+
+// Config configures a Runtime. The zero value is usable.
+type Config struct {
+	// Shards is the number of scheduler goroutines; default the number of CPUs.
+	Shards int
+	// Node is this runtime's node number, carried in every PID.
+	Node uint32
+	// TurnBudget is the number of Lua instructions an instance may run in
+	// one turn before its shard moves on. Default 200,000.
+	TurnBudget int64
+	// Log receives every line processes print. Default: discarded.
+	Log func(tenant, pid, line string)
+	// Engine compiles and instantiates wasm sandboxes. Default: a new engine
+	// (created on the first sandboxed tenant) with the compilation cache in
+	// the user's cache directory.
+	Engine *sandbox.Engine
+}
+
+// Runtime is a Moonbox node: tenants, their processes and the shards that run them.
+type Runtime struct {
+	cfg    Config
+	shards []*shard
+	done   chan struct{}
+	seq    atomic.Uint64
+
+	engineOnce sync.Once
+	engine     *sandbox.Engine
+	engineErr  error
+
+	mu      sync.RWMutex
+	table   map[string]*process
+	tenants []*Tenant
+	closed  bool
+}
+
+// New starts a runtime's shards.
+func New(cfg Config) *Runtime {
+	if cfg.Shards <= 0 {
+		cfg.Shards = runtime.NumCPU()
+	}
+	if cfg.TurnBudget <= 0 {
+		cfg.TurnBudget = 200_000
+	}
+	if cfg.Log == nil {
+		cfg.Log = func(string, string, string) {}
+	}
+	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine}
+	for i := 0; i < cfg.Shards; i++ {
+		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), budget: cfg.TurnBudget}
+		rt.shards = append(rt.shards, s)
+		go s.loop()
+	}
+	return rt
+}
+
+// Close stops the shards and releases every instance. Processes still
+// running are abandoned without exit notifications.
+func (rt *Runtime) Close() {
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return
+	}
+	rt.closed = true
+	tenants := rt.tenants
+	rt.mu.Unlock()
+	close(rt.done)
+	for _, t := range tenants {
+		t.close()
+	}
+	if rt.engine != nil && rt.cfg.Engine == nil {
+		rt.engine.Close()
+	}
+}
+
+func (rt *Runtime) sandboxEngine() (*sandbox.Engine, error) {
+	rt.engineOnce.Do(func() {
+		if rt.engine == nil {
+			rt.engine, rt.engineErr = sandbox.NewEngine(sandbox.EngineConfig{})
+		}
+	})
+	return rt.engine, rt.engineErr
+}
+
+// shardOf places a process: xxhash of its PID modulo the shard count.
+func (rt *Runtime) shardOf(pid string) int {
+	return int(xxhash.Sum64String(pid) % uint64(len(rt.shards)))
+}
+
+func (rt *Runtime) lookup(pid string) *process {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return rt.table[pid]
+}
+
+// Processes is the number of live processes.
+func (rt *Runtime) Processes() int {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return len(rt.table)
+}
+
+// ErrClosed is returned by calls on a closed runtime.
+var ErrClosed = errors.New("host: runtime closed")
+
+// AddTenant registers a tenant.
+func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
+	if cfg.Name == "" {
+		return nil, fmt.Errorf("host: tenant needs a name")
+	}
+	if cfg.Bundle == nil {
+		return nil, fmt.Errorf("host: tenant %s needs a bundle", cfg.Name)
+	}
+	if len(cfg.Hosts) == 0 {
+		cfg.Hosts = []string{DefaultHost}
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed {
+		return nil, ErrClosed
+	}
+	for _, t := range rt.tenants {
+		if t.name == cfg.Name {
+			return nil, fmt.Errorf("host: tenant %s already exists", cfg.Name)
+		}
+	}
+	t := &Tenant{
+		rt:        rt,
+		index:     uint32(len(rt.tenants) + 1),
+		name:      cfg.Name,
+		bundle:    cfg.Bundle,
+		hosts:     map[string]bool{},
+		native:    cfg.Native,
+		instances: make([]*instance, len(rt.shards)),
+		names:     map[string]*process{},
+	}
+	for _, h := range cfg.Hosts {
+		t.hosts[h] = true
+	}
+	rt.tenants = append(rt.tenants, t)
+	return t, nil
+}

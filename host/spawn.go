@@ -1,0 +1,172 @@
+package host
+
+import (
+	"github.com/fxamacker/cbor/v2"
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// spawnRequest is the decoded CBOR spawn request of the spawn import (keys in abi).
+type spawnRequest struct {
+	ID       string          `cbor:"id"`
+	Host     string          `cbor:"host"`
+	Args     cbor.RawMessage `cbor:"args"`
+	Monitor  bool            `cbor:"monitor"`
+	Link     bool            `cbor:"link"`
+	Call     bool            `cbor:"call"`
+	Context  cbor.RawMessage `cbor:"context"`
+	Actor    cbor.RawMessage `cbor:"actor"`
+	Scope    []string        `cbor:"scope"`
+	Name     string          `cbor:"name"`
+	Messages []spawnMessage  `cbor:"messages"`
+}
+
+type spawnMessage struct {
+	_       struct{} `cbor:",toarray"`
+	Topic   string
+	Payload cbor.RawMessage
+}
+
+var requestDecoder, _ = cbor.DecOptions{
+	MaxNestedLevels:  abi.MaxDepth + 4,
+	MaxArrayElements: 1 << 16,
+	MaxMapPairs:      1 << 16,
+	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+}.DecMode()
+
+func decodeSpawnRequest(b []byte) (spawnRequest, *vm.Error) {
+	var r spawnRequest
+	if len(b) > abi.MaxPayload {
+		return r, vm.Errorf(abi.Invalid, "spawn request larger than %d bytes", abi.MaxPayload)
+	}
+	if err := requestDecoder.Unmarshal(b, &r); err != nil {
+		return r, vm.Errorf(abi.Invalid, "malformed spawn request: %v", err)
+	}
+	if len(r.Args) == 0 {
+		r.Args = abi.AppendArray(nil, 0)
+	}
+	if r.Args[0]>>5 != 4 || abi.Validate(r.Args) != nil {
+		return r, vm.Errorf(abi.Invalid, "spawn arguments must be a well-formed array")
+	}
+	if len(r.Context) > 0 && (r.Context[0]>>5 != 5 || abi.Validate(r.Context) != nil) {
+		return r, vm.Errorf(abi.Invalid, "spawn context must be a well-formed map")
+	}
+	for _, m := range r.Messages {
+		if m.Topic == "" || m.Topic[0] == '@' || len(m.Topic) > abi.MaxTopic {
+			return r, vm.Errorf(abi.Invalid, "invalid message topic %q", m.Topic)
+		}
+		if len(m.Payload) == 0 || m.Payload[0]>>5 != 4 || abi.Validate(m.Payload) != nil {
+			return r, vm.Errorf(abi.Invalid, "spawn message payload must be a well-formed array")
+		}
+	}
+	return r, nil
+}
+
+// actorID reads the security actor of a request: a string, or {id = ..., meta = ...}.
+func actorID(raw cbor.RawMessage) (string, bool) {
+	var s string
+	if cbor.Unmarshal(raw, &s) == nil && s != "" {
+		return s, true
+	}
+	var t struct {
+		ID string `cbor:"id"`
+	}
+	if cbor.Unmarshal(raw, &t) == nil && t.ID != "" {
+		return t.ID, true
+	}
+	return "", false
+}
+
+// spawn creates a process. Everything that can fail is checked before
+// anything happens: a failed spawn leaves no half-made process, no name, no
+// link. parent is nil for a spawn from outside the runtime.
+func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func(Exit)) (*process, *vm.Error) {
+	if r.ID == "" || r.Host == "" {
+		return nil, vm.Errorf(abi.Invalid, "spawn: process ID and host ID are required")
+	}
+	if !t.hosts[r.Host] {
+		return nil, vm.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
+	}
+	src, serr := t.bundle.Source(r.ID)
+	if serr != nil {
+		return nil, &vm.Error{Status: serr.Status, Message: serr.Message}
+	}
+	p := &process{
+		id:       r.ID,
+		actor:    r.ID,
+		tenant:   t,
+		onExit:   onExit,
+		alive:    true,
+		monitors: map[*process]struct{}{},
+		watching: map[*process]struct{}{},
+		links:    map[*process]struct{}{},
+	}
+	if parent != nil {
+		p.parent = parent.pid
+		if parent.actor != parent.id { // an actor set by a spawner is inherited
+			p.actor = parent.actor
+		}
+		p.scope = parent.scope
+	}
+	if len(r.Actor) > 0 {
+		a, valid := actorID(r.Actor)
+		if !valid {
+			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ...}")
+		}
+		p.actor = a
+	}
+	if r.Scope != nil {
+		p.scope = r.Scope
+	}
+	p.pid = formatPID(r.Host, rt.seq.Add(1), t.index, rt.cfg.Node)
+	in, err := t.instanceFor(rt.shardOf(p.pid))
+	if err != nil {
+		return nil, vm.Errorf(abi.Unavailable, "spawn: no sandbox: %v", err)
+	}
+	in.add(p)
+	// The name is taken before anything else is visible, so a name clash
+	// fails the spawn with nothing to undo but the handle. Until the START
+	// record is queued, lookups by name or PID do not see the process.
+	if r.Name != "" {
+		if e := t.register(r.Name, p); e != nil {
+			in.remove(p)
+			return nil, e
+		}
+	}
+	if parent != nil {
+		if r.Call {
+			p.caller = parent
+		}
+		if r.Monitor || r.Link {
+			unlock := lockPair(parent, p)
+			if r.Monitor {
+				p.monitors[parent] = struct{}{}
+				parent.watching[p] = struct{}{}
+			}
+			if r.Link {
+				p.links[parent] = struct{}{}
+				parent.links[p] = struct{}{}
+			}
+			unlock()
+		}
+	}
+	in.post(abi.RecordStart, p, func(w *abi.RecordWriter) {
+		w.String(p.pid)
+		w.String(p.id)
+		w.String(src.Text)
+		w.Bytes(r.Args)
+		w.Bytes(r.Context)
+	})
+	rt.mu.Lock()
+	rt.table[p.pid] = p
+	rt.mu.Unlock()
+	p.ready.Store(true)
+	from := ""
+	if parent != nil {
+		from = parent.pid
+	}
+	for _, m := range r.Messages {
+		rt.deliver(p, from, m.Topic, m.Payload)
+	}
+	return p, nil
+}

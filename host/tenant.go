@@ -1,0 +1,117 @@
+package host
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+	"github.com/moonbox-runtime/moonbox/tenants"
+)
+
+// DefaultHost is the execution pool every tenant has unless configured otherwise.
+const DefaultHost = "app:processes"
+
+// TenantConfig describes a tenant to the runtime.
+type TenantConfig struct {
+	Name   string
+	Bundle *tenants.Bundle
+	// Hosts are the host IDs processes may be spawned on; default DefaultHost.
+	Hosts []string
+	// Native runs the tenant's processes in the host process without the wasm
+	// sandbox: for trusted tenants and as the benchmark baseline.
+	Native bool
+}
+
+// Tenant is one tenant inside a runtime: its bundle, its instances (one per
+// shard, made on first use) and its name registry.
+type Tenant struct {
+	rt     *Runtime
+	index  uint32
+	name   string
+	bundle *tenants.Bundle
+	hosts  map[string]bool
+	native bool
+
+	mu        sync.Mutex
+	instances []*instance
+	names     map[string]*process
+}
+
+// Name is the tenant's name.
+func (t *Tenant) Name() string { return t.name }
+
+// instanceFor returns the tenant's instance on shard i, creating it.
+func (t *Tenant) instanceFor(i int) (*instance, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if in := t.instances[i]; in != nil {
+		return in, nil
+	}
+	in := &instance{tenant: t, shard: t.rt.shards[i], procs: map[uint32]*process{}}
+	if t.native {
+		in.g = nativeGuest{vm.New(in, vm.Options{})}
+	} else {
+		e, err := t.rt.sandboxEngine()
+		if err != nil {
+			return nil, err
+		}
+		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name})
+		if err != nil {
+			return nil, err
+		}
+		in.g = sb
+	}
+	t.instances[i] = in
+	return in, nil
+}
+
+func (t *Tenant) dropInstance(in *instance) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, x := range t.instances {
+		if x == in {
+			t.instances[i] = nil
+		}
+	}
+}
+
+func (t *Tenant) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, in := range t.instances {
+		if in != nil {
+			in.g.Close()
+			t.instances[i] = nil
+		}
+	}
+}
+
+// nativeGuest runs the vm in the host process.
+type nativeGuest struct{ *vm.Instance }
+
+func (nativeGuest) Close() {}
+
+// Spawn starts process id on host from outside the runtime (the CLI, a
+// server). args is a CBOR array of main's arguments (see Args). The returned
+// channel receives the process's Exit.
+func (t *Tenant) Spawn(id, host string, args []byte) (string, <-chan Exit, error) {
+	ch := make(chan Exit, 1)
+	p, err := t.rt.spawn(t, nil, spawnRequest{ID: id, Host: host, Args: args}, func(e Exit) { ch <- e })
+	if err != nil {
+		return "", nil, err
+	}
+	return p.pid, ch, nil
+}
+
+// Args encodes strings as main's arguments.
+func Args(ss ...string) []byte {
+	b := abi.AppendArray(nil, len(ss))
+	for _, s := range ss {
+		b = abi.AppendString(b, s)
+	}
+	return b
+}
+
+func (t *Tenant) String() string { return fmt.Sprintf("tenant %s", t.name) }

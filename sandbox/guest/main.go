@@ -1,0 +1,185 @@
+//go:build wasip1
+
+// Command guest is the Moonbox guest: the vm package (gopher-lua and the
+// process runtime) built as a wasip1 reactor. Its only ways out are the
+// imports of the "moonbox" module, declared below with the signatures of
+// abi/ABI.md; the host drives it through the exports.
+//
+// Build (see the Makefile's guest target, which pins the flags):
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o sandbox/guest.wasm ./sandbox/guest
+package main
+
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+//go:wasmimport moonbox spawn
+func importSpawn(process uint32, req unsafe.Pointer, reqLen uint32, out unsafe.Pointer, outCap uint32) uint64
+
+//go:wasmimport moonbox send
+func importSend(process uint32, dest unsafe.Pointer, destLen uint32, topic unsafe.Pointer, topicLen uint32, payload unsafe.Pointer, payloadLen uint32, out unsafe.Pointer, outCap uint32) uint64
+
+//go:wasmimport moonbox exit
+func importExit(process uint32, abnormal uint32, value unsafe.Pointer, valueLen uint32)
+
+//go:wasmimport moonbox control
+func importControl(process uint32, op uint32, dest unsafe.Pointer, destLen uint32, arg int64, out unsafe.Pointer, outCap uint32) uint64
+
+//go:wasmimport moonbox registry
+func importRegistry(process uint32, op uint32, name unsafe.Pointer, nameLen uint32, pid unsafe.Pointer, pidLen uint32, out unsafe.Pointer, outCap uint32) uint64
+
+//go:wasmimport moonbox source
+func importSource(process uint32, id unsafe.Pointer, idLen uint32, out unsafe.Pointer, outCap uint32) uint64
+
+//go:wasmimport moonbox tick
+func importTick(process uint32) uint32
+
+//go:wasmimport moonbox log
+func importLog(process uint32, line unsafe.Pointer, lineLen uint32)
+
+//go:wasmimport moonbox timer
+func importTimer(process uint32, id uint32, ms int64)
+
+func bytesPtr(b []byte) (unsafe.Pointer, uint32) {
+	if len(b) == 0 {
+		return nil, 0
+	}
+	return unsafe.Pointer(&b[0]), uint32(len(b))
+}
+
+func strPtr(s string) (unsafe.Pointer, uint32) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return unsafe.Pointer(unsafe.StringData(s)), uint32(len(s))
+}
+
+// wasmHost implements vm.Host over the imports. out receives results and
+// error messages.
+type wasmHost struct{ out []byte }
+
+func (h *wasmHost) outBuf() (unsafe.Pointer, uint32) { return bytesPtr(h.out) }
+
+// result decodes a packed import result. ok is false when the result did not
+// fit: the buffer has been grown and a pure call may be repeated.
+func (h *wasmHost) result(r uint64) (s string, err *vm.Error, fit bool) {
+	st, n := abi.Unpack(r)
+	if int(n) > len(h.out) {
+		if st != abi.OK || n > abi.MaxSource {
+			return "", vm.Errorf(abi.Internal, "result too large"), true
+		}
+		h.out = make([]byte, n)
+		return "", nil, false
+	}
+	if st != abi.OK {
+		return "", &vm.Error{Status: st, Message: string(h.out[:n])}, true
+	}
+	return string(h.out[:n]), nil, true
+}
+
+func (h *wasmHost) Spawn(process uint32, req []byte) (string, *vm.Error) {
+	rp, rl := bytesPtr(req)
+	op, oc := h.outBuf()
+	s, err, _ := h.result(importSpawn(process, rp, rl, op, oc))
+	return s, err
+}
+
+func (h *wasmHost) Send(process uint32, dest, topic string, payload []byte) *vm.Error {
+	dp, dl := strPtr(dest)
+	tp, tl := strPtr(topic)
+	pp, pl := bytesPtr(payload)
+	op, oc := h.outBuf()
+	_, err, _ := h.result(importSend(process, dp, dl, tp, tl, pp, pl, op, oc))
+	return err
+}
+
+func (h *wasmHost) Exit(process uint32, abnormal bool, value []byte) {
+	vp, vl := bytesPtr(value)
+	a := uint32(0)
+	if abnormal {
+		a = 1
+	}
+	importExit(process, a, vp, vl)
+}
+
+func (h *wasmHost) Control(process uint32, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+	for {
+		dp, dl := strPtr(dest)
+		outp, outc := h.outBuf()
+		s, err, fit := h.result(importControl(process, uint32(op), dp, dl, arg, outp, outc))
+		if fit {
+			return s, err
+		}
+	}
+}
+
+func (h *wasmHost) Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+	np, nl := strPtr(name)
+	pp, pl := strPtr(pid)
+	outp, outc := h.outBuf()
+	s, err, _ := h.result(importRegistry(process, uint32(op), np, nl, pp, pl, outp, outc))
+	return s, err
+}
+
+func (h *wasmHost) Source(process uint32, id string) (string, *vm.Error) {
+	for {
+		ip, il := strPtr(id)
+		outp, outc := h.outBuf()
+		s, err, fit := h.result(importSource(process, ip, il, outp, outc))
+		if fit {
+			return s, err
+		}
+	}
+}
+
+func (h *wasmHost) Tick(process uint32) abi.Status { return abi.Status(importTick(process)) }
+
+func (h *wasmHost) Log(process uint32, line string) {
+	lp, ll := strPtr(line)
+	importLog(process, lp, ll)
+}
+
+func (h *wasmHost) Timer(process uint32, id uint32, ms int64) { importTimer(process, id, ms) }
+
+var (
+	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{})
+	batch    = make([]byte, 64<<10)
+)
+
+//go:wasmexport moonbox_version
+func version() uint32 { return abi.Version }
+
+//go:wasmexport moonbox_buffer
+func buffer(size uint32) unsafe.Pointer {
+	if int(size) > len(batch) {
+		batch = make([]byte, size)
+	}
+	return unsafe.Pointer(&batch[0])
+}
+
+//go:wasmexport moonbox_step
+func step(n uint32, budget int64) uint32 {
+	more, err := instance.Step(batch[:n], budget)
+	if err != nil {
+		// A malformed batch is a host bug; trapping discards the instance.
+		panic(err)
+	}
+	if more {
+		return abi.StepMore
+	}
+	return 0
+}
+
+//go:wasmexport moonbox_memory
+func memory() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+func main() {}

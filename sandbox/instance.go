@@ -1,0 +1,130 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+	"github.com/tetratelabs/wazero/api"
+)
+
+type instanceKey struct{}
+
+// Instance is one guest instance. Like vm.Instance, one goroutine at a time
+// calls Step.
+type Instance struct {
+	ctx    context.Context
+	host   vm.Host
+	name   string
+	mod    api.Module
+	stderr stderrBuffer
+
+	fBuffer, fStep, fMemory api.Function
+	stack                   []uint64
+	bufPtr, bufCap          uint32
+	closed                  bool
+}
+
+// Step writes a batch of records into the guest and runs it (abi.ExportStep).
+// An error means the instance trapped and must be discarded.
+func (in *Instance) Step(batch []byte, budget int64) (bool, error) {
+	if in.closed {
+		return false, fmt.Errorf("instance closed")
+	}
+	if len(batch) > 0 {
+		if uint32(len(batch)) > in.bufCap || in.bufPtr == 0 {
+			in.stack[0] = uint64(len(batch))
+			if err := in.fBuffer.CallWithStack(in.ctx, in.stack); err != nil {
+				return false, in.trap(err)
+			}
+			in.bufPtr, in.bufCap = uint32(in.stack[0]), uint32(len(batch))
+		}
+		if !in.mod.Memory().Write(in.bufPtr, batch) {
+			return false, in.trap(fmt.Errorf("guest buffer out of range"))
+		}
+	}
+	in.stack[0], in.stack[1] = uint64(len(batch)), uint64(budget)
+	if err := in.fStep.CallWithStack(in.ctx, in.stack); err != nil {
+		return false, in.trap(err)
+	}
+	return in.stack[0]&abi.StepMore != 0, nil
+}
+
+// trap explains a guest failure: wazero's error plus what the guest runtime
+// printed (a Go fatal error names the cause, "out of memory" say).
+func (in *Instance) trap(err error) error {
+	msg := err.Error()
+	if t := in.stderr.String(); strings.Contains(t, "out of memory") {
+		msg = "out of memory"
+	} else if t := in.stderr.tail(); t != "" {
+		msg += t
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// Memory is the guest heap in use, in bytes.
+func (in *Instance) Memory() uint64 {
+	if in.closed || in.fMemory.CallWithStack(in.ctx, in.stack) != nil {
+		return 0
+	}
+	return in.stack[0]
+}
+
+// LinearMemory is the size of the instance's linear memory in bytes.
+func (in *Instance) LinearMemory() uint32 {
+	if in.closed {
+		return 0
+	}
+	return in.mod.Memory().Size()
+}
+
+// Stderr is what the guest runtime wrote to stderr (at most the last 64 KiB).
+func (in *Instance) Stderr() string { return in.stderr.String() }
+
+// Close discards the instance.
+func (in *Instance) Close() {
+	if !in.closed {
+		in.closed = true
+		in.mod.Close(in.ctx)
+	}
+}
+
+// stderrBuffer keeps the tail of what the guest writes: a guest fatal error
+// ends up here, and a hostile guest cannot grow it without bound.
+type stderrBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const stderrKeep = 64 << 10
+
+func (b *stderrBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > stderrKeep {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-stderrKeep:]...)
+	}
+	return len(p), nil
+}
+
+func (b *stderrBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// tail is the last line of stderr, prefixed for an error message.
+func (b *stderrBuffer) tail() string {
+	s := strings.TrimSpace(b.String())
+	if s == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return ": " + s
+}

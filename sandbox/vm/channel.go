@@ -1,0 +1,209 @@
+package vm
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// channel is a Lua channel: Go-like, buffered or not, closable, usable in
+// select. An unbounded channel (size < 0) never blocks a sender: inbox,
+// events and listen channels are unbounded because the host already bounds
+// the mailbox.
+type channel struct {
+	buf    []lua.LValue
+	size   int
+	closed bool
+	recvq  []*waitCase
+	sendq  []*waitCase
+	ud     *lua.LUserData // its Lua value, made on first use
+}
+
+// waiter is one parked task's wait on one or more channel cases. The first
+// case to fire wins; the others are dropped lazily by the channels.
+type waiter struct {
+	t     *task
+	fired bool
+	index int // which case fired
+	value lua.LValue
+	ok    bool
+}
+
+type waitCase struct {
+	w     *waiter
+	index int
+	value lua.LValue // for a send case
+}
+
+func newChannel(size int) *channel { return &channel{size: size} }
+
+func (c *channel) full() bool { return c.size >= 0 && len(c.buf) >= c.size }
+
+// fire completes a wait and makes its task runnable.
+func (w *waiter) fire(index int, v lua.LValue, ok bool) {
+	w.fired, w.index, w.value, w.ok = true, index, v, ok
+	w.t.wait = nil
+	w.t.sched.ready(w.t)
+}
+
+// enqueue appends wc to q, first dropping cases whose wait already fired
+// elsewhere, so a loop of selects cannot grow a quiet channel's queue.
+func enqueue(q *[]*waitCase, wc *waitCase) {
+	if len(*q) == cap(*q) && len(*q) > 0 {
+		live := (*q)[:0]
+		for _, c := range *q {
+			if !c.w.fired {
+				live = append(live, c)
+			}
+		}
+		clear((*q)[len(live):])
+		*q = live
+	}
+	*q = append(*q, wc)
+}
+
+func popLive(q *[]*waitCase) *waitCase {
+	for len(*q) > 0 {
+		c := (*q)[0]
+		(*q)[0] = nil
+		*q = (*q)[1:]
+		if !c.w.fired {
+			return c
+		}
+	}
+	return nil
+}
+
+// trySend sends v without blocking. It reports false when the send would
+// block. Sending on a closed channel is a Lua error raised by the caller.
+func (c *channel) trySend(v lua.LValue) bool {
+	if r := popLive(&c.recvq); r != nil {
+		r.w.fire(r.index, v, true)
+		return true
+	}
+	if c.full() {
+		return false
+	}
+	c.buf = append(c.buf, v)
+	return true
+}
+
+// tryReceive receives without blocking: (value, ok, true), or ready=false
+// when the receive would block.
+func (c *channel) tryReceive() (v lua.LValue, ok bool, ready bool) {
+	if len(c.buf) > 0 {
+		v = c.buf[0]
+		c.buf[0] = nil
+		c.buf = c.buf[1:]
+		if s := popLive(&c.sendq); s != nil { // a blocked sender's value moves in
+			c.buf = append(c.buf, s.value)
+			s.w.fire(s.index, lua.LNil, true)
+		}
+		return v, true, true
+	}
+	if s := popLive(&c.sendq); s != nil {
+		s.w.fire(s.index, lua.LNil, true)
+		return s.value, true, true
+	}
+	if c.closed {
+		return lua.LNil, false, true
+	}
+	return nil, false, false
+}
+
+func (c *channel) close() {
+	c.closed = true
+	for r := popLive(&c.recvq); r != nil; r = popLive(&c.recvq) {
+		r.w.fire(r.index, lua.LNil, false)
+	}
+	for s := popLive(&c.sendq); s != nil; s = popLive(&c.sendq) {
+		s.w.fire(s.index, lua.LNil, false) // the sender raises: closed channel
+	}
+}
+
+// block parks t until one of its cases fires or its process is killed.
+func (t *task) block(w *waiter) {
+	t.wait = w
+	t.park()
+	if t.stop != nil {
+		w.fired = true
+		t.L.RaiseError("%s", t.stop.Message)
+	}
+}
+
+// receive is ch:receive() for the calling task.
+func (c *channel) receive(t *task) (lua.LValue, bool) {
+	if v, ok, ready := c.tryReceive(); ready {
+		return v, ok
+	}
+	w := &waiter{t: t}
+	enqueue(&c.recvq, &waitCase{w: w})
+	t.block(w)
+	return w.value, w.ok
+}
+
+// send is ch:send(v) for the calling task.
+func (c *channel) send(t *task, v lua.LValue) {
+	if c.closed {
+		t.L.RaiseError("send on a closed channel")
+	}
+	if c.trySend(v) {
+		return
+	}
+	w := &waiter{t: t}
+	enqueue(&c.sendq, &waitCase{w: w, value: v})
+	t.block(w)
+	if !w.ok {
+		t.L.RaiseError("send on a closed channel")
+	}
+}
+
+// push delivers v from outside any task (a record from the host) into an
+// unbounded channel.
+func (c *channel) push(v lua.LValue) {
+	if c.closed {
+		return
+	}
+	c.trySend(v)
+}
+
+// selectCase is one case of channel.select.
+type selectCase struct {
+	ch    *channel
+	send  bool
+	value lua.LValue
+}
+
+// selectCases waits for the first ready case, in order. With dflt set it
+// returns index -1 instead of blocking.
+func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LValue, ok bool) {
+	for i, c := range cases {
+		if c.send {
+			if c.ch.closed {
+				t.L.RaiseError("send on a closed channel")
+			}
+			if c.ch.trySend(c.value) {
+				return i, lua.LNil, true
+			}
+			continue
+		}
+		if v, ok, ready := c.ch.tryReceive(); ready {
+			return i, v, ok
+		}
+	}
+	if dflt {
+		return -1, lua.LNil, false
+	}
+	w := &waiter{t: t}
+	for i, c := range cases {
+		wc := &waitCase{w: w, index: i, value: c.value}
+		if c.send {
+			enqueue(&c.ch.sendq, wc)
+		} else {
+			enqueue(&c.ch.recvq, wc)
+		}
+	}
+	t.block(w)
+	if cases[w.index].send && !w.ok {
+		t.L.RaiseError("send on a closed channel")
+	}
+	return w.index, w.value, w.ok
+}

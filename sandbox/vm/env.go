@@ -1,0 +1,230 @@
+package vm
+
+import (
+	"runtime"
+	"strings"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The sandboxed standard library (SPEC.md): string, table, math, coroutine,
+// os.time/clock/date/difftime, print, require of bundle modules, and the
+// Moonbox modules. No io, no os.execute, no filesystem, no debug, no
+// setfenv/getfenv (they would let one process reach another's globals).
+// gopher-lua cannot load bytecode, so load/loadstring take source only.
+
+// libraries are the shared tables a process gets its own copy of on first
+// touch: a process may change its copy of string or process, never another's.
+var libraries = []string{"string", "table", "math", "coroutine", "os", "process", "channel", "time", "errors", "ctx"}
+
+var removedGlobals = []string{"dofile", "loadfile", "module", "setfenv", "getfenv", "_printregs", "newproxy"}
+
+func (in *Instance) openLibraries() {
+	L := in.L
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+		{lua.OsLibName, lua.OpenOs},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	for _, name := range removedGlobals {
+		L.SetGlobal(name, lua.LNil)
+	}
+	full := L.GetGlobal("os").(*lua.LTable)
+	os := L.NewTable()
+	for _, name := range []string{"time", "clock", "date", "difftime"} {
+		os.RawSetString(name, full.RawGetString(name))
+	}
+	L.SetGlobal("os", os)
+	L.SetGlobal("print", L.NewFunction(in.print))
+	L.SetGlobal("require", L.NewFunction(in.require))
+	L.SetGlobal("collectgarbage", L.NewFunction(collectGarbage))
+	in.patchCoroutine(L.GetGlobal("coroutine").(*lua.LTable))
+
+	L.SetGlobal("errors", openErrors(L))
+	L.SetGlobal("channel", in.openChannel())
+	L.SetGlobal("time", in.openTime())
+	in.openSpawner()
+	L.SetGlobal("process", in.openProcess())
+	L.SetGlobal("ctx", in.openCtx())
+
+	// The string metatable is shared by every process: hide it.
+	if mt, isTable := L.GetMetatable(lua.LString("")).(*lua.LTable); isTable {
+		mt.RawSetString("__metatable", lua.LFalse)
+	}
+
+	shared := L.G.Global
+	copyOnTouch := map[*lua.LTable]bool{}
+	for _, name := range libraries {
+		copyOnTouch[shared.RawGetString(name).(*lua.LTable)] = true
+	}
+	in.envMeta = L.NewTable()
+	in.envMeta.RawSetString("__metatable", lua.LFalse)
+	in.envMeta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		env := L.CheckTable(1)
+		k := L.Get(2)
+		v := shared.RawGet(k)
+		if t, isTable := v.(*lua.LTable); isTable && copyOnTouch[t] {
+			c := copyTable(L, t)
+			env.RawSet(k, c)
+			v = c
+		}
+		L.Push(v)
+		return 1
+	}))
+}
+
+// copyTable copies a library table, and the tables nested in it.
+func copyTable(L *lua.LState, t *lua.LTable) *lua.LTable {
+	c := L.CreateTable(0, 32)
+	t.ForEach(func(k, v lua.LValue) {
+		if nested, isTable := v.(*lua.LTable); isTable {
+			v = copyTable(L, nested)
+		}
+		c.RawSet(k, v)
+	})
+	return c
+}
+
+// newEnv makes a process's global environment: empty, reading through to the
+// shared library.
+func (in *Instance) newEnv() *lua.LTable {
+	env := in.L.CreateTable(0, 2)
+	env.RawSetString("_G", env)
+	env.Metatable = in.envMeta
+	return env
+}
+
+func (in *Instance) print(L *lua.LState) int {
+	var b strings.Builder
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(L.ToStringMeta(L.Get(i)).String())
+	}
+	in.host.Log(in.current().proc.handle, b.String())
+	return 0
+}
+
+// moduleID maps a require name to a source ID: "util" and "lib:util" stand,
+// "lib.util" is the Lua spelling of "lib:util".
+func moduleID(name string) string {
+	if strings.Contains(name, ":") {
+		return name
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[:i] + ":" + name[i+1:]
+	}
+	return name
+}
+
+var loading = lua.LString("\x00loading")
+
+// require loads a module of the process's bundle once per process.
+func (in *Instance) require(L *lua.LState) int {
+	p := in.current().proc
+	name := L.CheckString(1)
+	id := moduleID(name)
+	if v, done := p.modules[id]; done {
+		if v == loading {
+			L.RaiseError("require %q: circular dependency", name)
+		}
+		L.Push(v)
+		return 1
+	}
+	src, err := in.host.Source(p.handle, id)
+	if err != nil {
+		L.RaiseError("require %q: %s", name, err.Message)
+	}
+	fn, err := in.load(id, []byte(src), p.env)
+	if err != nil {
+		L.RaiseError("require %q: %s", name, err.Message)
+	}
+	if p.modules == nil {
+		p.modules = map[string]lua.LValue{}
+	}
+	p.modules[id] = loading
+	L.Push(fn)
+	L.Push(lua.LString(name))
+	L.Call(1, 1)
+	v := L.Get(-1)
+	if v == lua.LNil {
+		v = lua.LTrue
+	}
+	p.modules[id] = v
+	L.Pop(1)
+	L.Push(v)
+	return 1
+}
+
+// collectGarbage never collects: a collection of the shared heap would stall
+// every process of the tenant. "count" reports the heap in KiB.
+func collectGarbage(L *lua.LState) int {
+	if L.OptString(1, "collect") == "count" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		L.Push(lua.LNumber(float64(ms.HeapAlloc) / 1024))
+		return 1
+	}
+	L.Push(lua.LNumber(0))
+	return 1
+}
+
+// patchCoroutine makes coroutines share their creator's budget (gopher-lua
+// would give them a context of their own that no instruction count reaches)
+// and adds coroutine.spawn.
+func (in *Instance) patchCoroutine(co *lua.LTable) {
+	L := in.L
+	create := co.RawGetString("create").(*lua.LFunction).GFunction
+	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
+		n := create(L)
+		if th, isThread := L.Get(-1).(*lua.LState); isThread {
+			th.SetContext(L.Context())
+		}
+		return n
+	}))
+	// wrap in Lua over the patched create, so wrapped coroutines are metered too.
+	if err := L.DoString(`
+		local create, resume = coroutine.create, coroutine.resume
+		local function pass(ok, ...)
+			if ok then return ... end
+			error((...), 0)
+		end
+		coroutine.wrap = function(f)
+			local co = create(f)
+			return function(...) return pass(resume(co, ...)) end
+		end`); err != nil {
+		panic(err)
+	}
+	co.RawSetString("spawn", L.NewFunction(func(L *lua.LState) int {
+		fn, isFn := L.Get(1).(*lua.LFunction)
+		if !isFn {
+			return failure(L, Errorf(abi.Invalid, "coroutine.spawn: a function expected"))
+		}
+		args := rest(L, 2)
+		p := in.current().proc
+		t := p.newTask()
+		t.start(func(t *task) {
+			t.L.Push(fn)
+			for _, a := range args {
+				t.L.Push(a)
+			}
+			if err := t.L.PCall(len(args), 0, nil); err != nil && t.stop == nil {
+				// A crash in any coroutine of a process crashes the process.
+				p.kill(t.failure(err))
+			}
+		})
+		return ok(L)
+	}))
+}

@@ -1,0 +1,29 @@
+package vm
+
+import "github.com/moonbox-runtime/moonbox/abi"
+
+// Host is what the runtime needs from outside: the ABI imports. In the wasm
+// guest each method is a wasm import; in native mode the host implements it
+// directly. Methods never block. Process arguments are guest-side handles.
+type Host interface {
+	// Spawn starts a process from a CBOR spawn request and returns its PID.
+	Spawn(process uint32, req []byte) (string, *Error)
+	// Send routes a message; payload is a CBOR array of values.
+	Send(process uint32, dest, topic string, payload []byte) *Error
+	// Exit reports that a process finished; value is one CBOR value (an error
+	// object when abnormal).
+	Exit(process uint32, abnormal bool, value []byte)
+	// Control performs a lifecycle operation (see abi.ControlOp).
+	Control(process uint32, op abi.ControlOp, dest string, arg int64) (string, *Error)
+	// Registry performs a name registry operation (see abi.RegistryOp).
+	Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *Error)
+	// Source returns the text of a source in the process's bundle.
+	Source(process uint32, id string) (string, *Error)
+	// Tick is called every few thousand instructions; a status other than OK
+	// stops the process now (abi.Timeout: its CPU budget is spent).
+	Tick(process uint32) abi.Status
+	// Log writes one line of print output.
+	Log(process uint32, line string)
+	// Timer asks for a RecordTimer for the process after ms milliseconds.
+	Timer(process uint32, id uint32, ms int64)
+}

@@ -1,0 +1,266 @@
+package vm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Options tune an Instance. The zero value is usable.
+type Options struct {
+	// TickEvery is the number of Lua instructions between host ticks (and
+	// chances to yield to other processes). Default 10,000.
+	TickEvery int64
+	// CallDepth bounds Lua call nesting per task. Default 200.
+	CallDepth int
+}
+
+// Instance is a set of processes sharing one Lua state and one scheduler. It
+// is not safe for concurrent use: one goroutine calls Step at a time.
+type Instance struct {
+	host       Host
+	L          *lua.LState // shared state: the read-only standard library
+	sched      *scheduler
+	procs      map[uint32]*process
+	protos     map[uint64]*lua.FunctionProto
+	envMeta    *lua.LTable
+	tickEvery  int64
+	turnBudget int64
+}
+
+// New creates an instance whose processes reach the world through host.
+func New(host Host, o Options) *Instance {
+	if o.TickEvery <= 0 {
+		o.TickEvery = 10_000
+	}
+	if o.CallDepth <= 0 {
+		o.CallDepth = 200
+	}
+	L := lua.NewState(lua.Options{
+		SkipOpenLibs:        true,
+		CallStackSize:       o.CallDepth,
+		MinimizeStackMemory: true,
+		RegistrySize:        128,
+		RegistryMaxSize:     1 << 18,
+		RegistryGrowStep:    256,
+	})
+	in := &Instance{
+		host:      host,
+		L:         L,
+		sched:     newScheduler(),
+		procs:     map[uint32]*process{},
+		protos:    map[uint64]*lua.FunctionProto{},
+		tickEvery: o.TickEvery,
+	}
+	in.openLibraries()
+	return in
+}
+
+// Step applies a batch of records, then runs processes until all are blocked
+// or budget instructions are spent. It reports whether processes are still
+// runnable. A malformed batch is an error; the records before it took effect.
+func (in *Instance) Step(batch []byte, budget int64) (more bool, err error) {
+	for len(batch) > 0 {
+		kind, h, body, rest, err := abi.NextRecord(batch)
+		if err != nil {
+			return len(in.sched.runq) > 0, err
+		}
+		if err := in.apply(kind, h, &body); err != nil {
+			return len(in.sched.runq) > 0, err
+		}
+		batch = rest
+	}
+	in.turnBudget = budget
+	return in.sched.run(budget), nil
+}
+
+// Processes is the number of live processes.
+func (in *Instance) Processes() int { return len(in.procs) }
+
+func (in *Instance) apply(kind abi.RecordKind, h uint32, r *abi.RecordReader) error {
+	if kind == abi.RecordStart {
+		return in.start(h, r)
+	}
+	p := in.procs[h]
+	switch kind {
+	case abi.RecordMessage:
+		m := &message{from: r.String(), topic: r.String(), payload: r.Bytes()}
+		if r.Err() == nil && p != nil {
+			m.payload = append([]byte(nil), m.payload...) // the batch buffer is reused
+			p.deliver(m)
+		}
+	case abi.RecordEvent:
+		ev, from, result, deadline := abi.EventKind(r.Uint()), r.String(), r.Bytes(), r.Uint()
+		if r.Err() == nil && p != nil {
+			p.deliverEvent(in.eventValue(ev, from, result, deadline))
+		}
+	case abi.RecordKill:
+		st, reason := abi.Status(r.Uint()), r.String()
+		if r.Err() == nil && p != nil {
+			p.kill(&Error{Status: st, Message: reason})
+		}
+	case abi.RecordReply:
+		child, abnormal, value := r.String(), r.Uint(), r.Bytes()
+		if r.Err() == nil && p != nil {
+			if w := p.calls[child]; w != nil {
+				delete(p.calls, child)
+				v, err := decodeValue(in.L, value)
+				if err != nil {
+					v, abnormal = newErrorValue(in.L, Errorf(abi.Internal, "malformed exit value")), 1
+				}
+				w.fire(int(abnormal), v, abnormal == 0)
+			}
+		}
+	case abi.RecordTimer:
+		id := r.Uint()
+		if r.Err() == nil && p != nil {
+			p.fireTimer(uint32(id))
+		}
+	default:
+		return fmt.Errorf("vm: unknown record kind %d", kind)
+	}
+	return r.Err()
+}
+
+// eventValue builds the Lua event table {kind, from, result, deadline}.
+func (in *Instance) eventValue(kind abi.EventKind, from string, result []byte, deadline uint64) lua.LValue {
+	L := in.L
+	t := L.CreateTable(0, 4)
+	t.RawSetString("kind", lua.LString(kind.Name()))
+	t.RawSetString("from", lua.LString(from))
+	if len(result) > 0 {
+		if v, err := decodeValue(L, result); err == nil {
+			t.RawSetString("result", v)
+		}
+	}
+	if deadline > 0 {
+		t.RawSetString("deadline", lua.LNumber(deadline))
+	}
+	return t
+}
+
+// start creates a process from a RecordStart and queues its main task.
+func (in *Instance) start(h uint32, r *abi.RecordReader) error {
+	pid, id, source, args, ctx := r.String(), r.String(), r.Bytes(), r.Bytes(), r.Bytes()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if _, dup := in.procs[h]; dup {
+		return fmt.Errorf("vm: process handle %d already in use", h)
+	}
+	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...)}
+	p.env = in.newEnv()
+	in.procs[h] = p
+	argv, err := decodeValues(in.L, args)
+	if err != nil {
+		p.exitError(Errorf(abi.Invalid, "malformed spawn arguments: %v", err))
+		return nil
+	}
+	fn, lerr := in.load(id, source, p.env)
+	if lerr != nil {
+		p.exitError(lerr)
+		return nil
+	}
+	t := p.newTask()
+	t.start(func(t *task) { t.runMain(fn, argv) })
+	return nil
+}
+
+// load compiles a source once per instance (keyed by its text) and returns a
+// fresh closure over env.
+func (in *Instance) load(id string, source []byte, env *lua.LTable) (*lua.LFunction, *Error) {
+	key := xxhash.Sum64(source) ^ xxhash.Sum64String(id)
+	proto := in.protos[key]
+	if proto == nil {
+		chunk, err := parse.Parse(strings.NewReader(string(source)), id)
+		if err != nil {
+			return nil, Errorf(abi.Invalid, "%s: %v", id, err)
+		}
+		proto, err = lua.Compile(chunk, id)
+		if err != nil {
+			return nil, Errorf(abi.Invalid, "%s: %v", id, err)
+		}
+		in.protos[key] = proto
+	}
+	fn := in.L.NewFunctionFromProto(proto)
+	fn.Env = env
+	return fn, nil
+}
+
+// runMain runs a process's source chunk, then its main(args...), and reports
+// the exit: main's first result on a normal exit; an error raised, a
+// `return nil, err`, or a kill on an abnormal one. process.upgrade unwinds
+// the task and loops here with the new code.
+func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
+	p := t.proc
+	for {
+		abnormal, value := t.runSource(chunk, args)
+		if u := p.upgrade; u != nil && p.killed == nil {
+			p.upgrade = nil
+			t.stop = nil
+			chunk, args, p.id = u.fn, u.args, u.id
+			t.L.Env = p.env
+			continue
+		}
+		if p.killed != nil {
+			abnormal, value = true, abi.AppendError(nil, p.killed.Status.Kind(), p.killed.Message)
+		}
+		p.exit(abnormal, value)
+		return
+	}
+}
+
+func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool, value []byte) {
+	p, L := t.proc, t.L
+	fail := func(e *Error) (bool, []byte) { return true, abi.AppendError(nil, e.Status.Kind(), e.Message) }
+	L.SetTop(0)
+	L.Push(chunk)
+	if err := L.PCall(0, 1, nil); err != nil {
+		return fail(t.failure(err))
+	}
+	ret := L.Get(-1)
+	L.Pop(1)
+	var main lua.LValue = ret
+	if tb, ok := ret.(*lua.LTable); ok {
+		main = tb.RawGetString("main")
+	}
+	if _, ok := main.(*lua.LFunction); !ok {
+		return fail(Errorf(abi.Invalid, "%s: the source must return a function or a table with a main function", p.id))
+	}
+	L.Push(main)
+	for _, a := range args {
+		L.Push(a)
+	}
+	if err := L.PCall(len(args), lua.MultRet, nil); err != nil {
+		return fail(t.failure(err))
+	}
+	if t.stop != nil {
+		return fail(t.stop)
+	}
+	first, second := L.Get(1), L.Get(2) // LNil past the top
+	L.SetTop(0)
+	if first == lua.LNil && second != lua.LNil {
+		return fail(toError(second))
+	}
+	v, err := encodeValue(first)
+	if err != nil {
+		return fail(Errorf(abi.Invalid, "exit value: %s", err.Message))
+	}
+	return false, v
+}
+
+// failure turns a Lua error into the process's exit error. A kill wins over
+// whatever error the unwinding produced.
+func (t *task) failure(err error) *Error {
+	if s := t.stop; s != nil {
+		return s
+	}
+	if ae, ok := err.(*lua.ApiError); ok {
+		return toError(ae.Object)
+	}
+	return &Error{Status: abi.Unknown, Message: err.Error()}
+}

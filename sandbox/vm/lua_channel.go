@@ -1,0 +1,173 @@
+package vm
+
+import (
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+)
+
+const (
+	channelTypeName = "moonbox.channel"
+	caseTypeName    = "moonbox.case"
+)
+
+// channelValue is the Lua value of c: always the same userdata, so channels
+// compare equal in Lua (select results, process.inbox() on every call).
+func (in *Instance) channelValue(c *channel) lua.LValue {
+	if c.ud == nil {
+		c.ud = in.L.NewUserData()
+		c.ud.Value = c
+		c.ud.Metatable = in.L.GetTypeMetatable(channelTypeName)
+	}
+	return c.ud
+}
+
+func toChannel(v lua.LValue) (*channel, bool) {
+	if ud, isUD := v.(*lua.LUserData); isUD {
+		c, isCh := ud.Value.(*channel)
+		return c, isCh
+	}
+	return nil, false
+}
+
+func checkChannel(L *lua.LState) *channel {
+	c, isCh := toChannel(L.Get(1))
+	if !isCh {
+		L.ArgError(1, "channel expected (use ch:method, not ch.method)")
+	}
+	return c
+}
+
+// openChannel registers the channel type and returns the channel module.
+func (in *Instance) openChannel() *lua.LTable {
+	L := in.L
+	mt := L.NewTypeMetatable(channelTypeName)
+	L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"send": func(L *lua.LState) int {
+			c := checkChannel(L)
+			c.send(in.current(), L.Get(2))
+			return ok(L)
+		},
+		"receive": func(L *lua.LState) int {
+			v, got := checkChannel(L).receive(in.current())
+			L.Push(v)
+			L.Push(lua.LBool(got))
+			return 2
+		},
+		"close": func(L *lua.LState) int {
+			c := checkChannel(L)
+			if c.closed {
+				L.RaiseError("close of a closed channel")
+			}
+			c.close()
+			return ok(L)
+		},
+		"case_receive": func(L *lua.LState) int {
+			L.Push(in.caseValue(selectCase{ch: checkChannel(L)}))
+			return 1
+		},
+		"case_send": func(L *lua.LState) int {
+			L.Push(in.caseValue(selectCase{ch: checkChannel(L), send: true, value: L.Get(2)}))
+			return 1
+		},
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("channel")); return 1 }))
+	L.SetField(mt, "__metatable", lua.LFalse)
+	cmt := L.NewTypeMetatable(caseTypeName)
+	L.SetField(cmt, "__metatable", lua.LFalse)
+
+	mmt := L.NewTypeMetatable(messageTypeName)
+	L.SetField(mmt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"topic": func(L *lua.LState) int { L.Push(lua.LString(checkMessage(L).topic)); return 1 },
+		"from": func(L *lua.LState) int {
+			if m := checkMessage(L); m.from != "" {
+				L.Push(lua.LString(m.from))
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		},
+		"payload": func(L *lua.LState) int {
+			vs, err := decodeValues(L, checkMessage(L).payload)
+			if err != nil {
+				L.RaiseError("malformed payload: %v", err)
+			}
+			for _, v := range vs {
+				L.Push(v)
+			}
+			return len(vs)
+		},
+	}))
+	L.SetField(mmt, "__metatable", lua.LFalse)
+
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"new": func(L *lua.LState) int {
+			size := 0
+			switch n := L.Get(1).(type) {
+			case *lua.LNilType:
+			case lua.LNumber:
+				if float64(n) < 0 || float64(n) != float64(int(n)) || n > 1<<20 {
+					return failure(L, Errorf(abi.Invalid, "channel.new: size must be an integer from 0 to 1048576"))
+				}
+				size = int(n)
+			default:
+				return failure(L, Errorf(abi.Invalid, "channel.new: size must be an integer"))
+			}
+			L.Push(in.channelValue(newChannel(size)))
+			return 1
+		},
+		"select": func(L *lua.LState) int { return in.selectFunc(L) },
+	})
+}
+
+func checkMessage(L *lua.LState) *message {
+	if ud, isUD := L.Get(1).(*lua.LUserData); isUD {
+		if m, isMsg := ud.Value.(*message); isMsg {
+			return m
+		}
+	}
+	L.ArgError(1, "message expected (use msg:method, not msg.method)")
+	return nil
+}
+
+func (in *Instance) caseValue(c selectCase) lua.LValue {
+	ud := in.L.NewUserData()
+	ud.Value = c
+	ud.Metatable = in.L.GetTypeMetatable(caseTypeName)
+	return ud
+}
+
+// selectFunc is channel.select{case..., default = bool}.
+func (in *Instance) selectFunc(L *lua.LState) int {
+	t, isTable := L.Get(1).(*lua.LTable)
+	if !isTable {
+		return failure(L, Errorf(abi.Invalid, "channel.select: a table of cases expected"))
+	}
+	var cases []selectCase
+	for i := 1; i <= t.Len(); i++ {
+		ud, isUD := t.RawGetInt(i).(*lua.LUserData)
+		var c selectCase
+		isCase := false
+		if isUD {
+			c, isCase = ud.Value.(selectCase)
+		}
+		if !isCase {
+			return failure(L, Errorf(abi.Invalid, "channel.select: case %d is not a ch:case_receive() or ch:case_send(v)", i))
+		}
+		cases = append(cases, c)
+	}
+	dflt := lua.LVAsBool(t.RawGetString("default"))
+	if len(cases) == 0 && !dflt {
+		return failure(L, Errorf(abi.Invalid, "channel.select: no cases and no default would block forever"))
+	}
+	i, v, got := in.current().selectCases(cases, dflt)
+	r := L.CreateTable(0, 3)
+	if i < 0 {
+		r.RawSetString("default", lua.LTrue)
+	} else {
+		r.RawSetString("channel", in.channelValue(cases[i].ch))
+		r.RawSetString("value", v)
+		r.RawSetString("ok", lua.LBool(got))
+	}
+	L.Push(r)
+	return 1
+}

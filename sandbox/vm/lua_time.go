@@ -1,0 +1,72 @@
+package vm
+
+import (
+	"time"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Timers live in the host: a guest cannot sleep (in wasm that would block the
+// whole instance), so time.after asks the host for a RecordTimer and returns
+// a channel the record fills.
+
+func parseDuration(v lua.LValue, fn string) (int64, *Error) {
+	switch v := v.(type) {
+	case lua.LNumber:
+		if float64(v) < 0 {
+			return 0, Errorf(abi.Invalid, "%s: duration must not be negative", fn)
+		}
+		return int64(v), nil
+	case lua.LString:
+		d, err := time.ParseDuration(string(v))
+		if err != nil || d < 0 {
+			return 0, Errorf(abi.Invalid, "%s: invalid duration %q (examples: \"5s\", \"250ms\")", fn, string(v))
+		}
+		return d.Milliseconds(), nil
+	}
+	return 0, Errorf(abi.Invalid, "%s: duration must be a string or integer milliseconds, got %s", fn, typeName(v))
+}
+
+// after returns a channel that receives the time (Unix ms) after ms.
+func (p *process) after(ms int64) *channel {
+	if p.timers == nil {
+		p.timers = map[uint32]*channel{}
+	}
+	p.nextTimer++
+	c := newChannel(1)
+	p.timers[p.nextTimer] = c
+	p.in.host.Timer(p.handle, p.nextTimer, ms)
+	return c
+}
+
+func (p *process) fireTimer(id uint32) {
+	if c := p.timers[id]; c != nil {
+		delete(p.timers, id)
+		c.push(lua.LNumber(time.Now().UnixMilli()))
+	}
+}
+
+func (in *Instance) openTime() *lua.LTable {
+	L := in.L
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"now": func(L *lua.LState) int { L.Push(lua.LNumber(time.Now().UnixMilli())); return 1 },
+		"after": func(L *lua.LState) int {
+			ms, err := parseDuration(L.Get(1), "time.after")
+			if err != nil {
+				return failure(L, err)
+			}
+			L.Push(in.channelValue(in.current().proc.after(ms)))
+			return 1
+		},
+		"sleep": func(L *lua.LState) int {
+			ms, err := parseDuration(L.Get(1), "time.sleep")
+			if err != nil {
+				return failure(L, err)
+			}
+			t := in.current()
+			t.proc.after(ms).receive(t)
+			return ok(L)
+		},
+	})
+}

@@ -1,0 +1,177 @@
+package vm
+
+import (
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// process is one actor inside the instance.
+type process struct {
+	in        *Instance
+	handle    uint32
+	pid, id   string
+	env       *lua.LTable
+	tasks     []*task
+	context   []byte // CBOR map of ctx values, from the spawner
+	killed    *Error // set once: the process is being torn down
+	exited    bool
+	trapLinks bool
+	timers    map[uint32]*channel
+	nextTimer uint32
+	modules   map[string]lua.LValue // require cache
+	upgrade   *upgrade              // pending process.upgrade
+
+	inbox, events *channel
+	listeners     map[string]*listener
+	pending       []*message         // messages no subscription has taken yet
+	pendingEvents []lua.LValue       // events before process.events() was called
+	calls         map[string]*waiter // process.call waits, by child PID
+}
+
+// listener is a process.listen subscription.
+type listener struct {
+	ch       *channel
+	messages bool // deliver Message objects, not raw payloads
+}
+
+// message is a Message object: msg:topic(), msg:from(), msg:payload().
+type message struct {
+	topic, from string
+	payload     []byte // CBOR array, decoded on demand
+}
+
+const messageTypeName = "moonbox.message"
+
+// deliver routes a message to its listener, the inbox, or the pending queue.
+func (p *process) deliver(m *message) {
+	if l := p.listeners[m.topic]; l != nil {
+		l.ch.push(p.listenValue(l, m))
+		return
+	}
+	if p.inbox != nil {
+		p.inbox.push(p.messageValue(m))
+		return
+	}
+	p.pending = append(p.pending, m)
+}
+
+func (p *process) messageValue(m *message) lua.LValue {
+	ud := p.in.L.NewUserData()
+	ud.Value = m
+	ud.Metatable = p.in.L.GetTypeMetatable(messageTypeName)
+	return ud
+}
+
+// listenValue is what a listener receives: the Message, or the first payload
+// value (a listener without message = true gets raw payloads).
+func (p *process) listenValue(l *listener, m *message) lua.LValue {
+	if l.messages {
+		return p.messageValue(m)
+	}
+	vs, err := decodeValues(p.in.L, m.payload)
+	if err != nil || len(vs) == 0 {
+		return lua.LNil
+	}
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	t := p.in.L.CreateTable(len(vs), 0)
+	for i, v := range vs {
+		t.RawSetInt(i+1, v)
+	}
+	return t
+}
+
+// subscribeInbox creates the inbox and moves waiting messages into it.
+func (p *process) subscribeInbox() *channel {
+	if p.inbox == nil {
+		p.inbox = newChannel(-1)
+		for _, m := range p.pending {
+			p.inbox.push(p.messageValue(m))
+		}
+		p.pending = nil
+	}
+	return p.inbox
+}
+
+// subscribeTopic installs a listener and moves waiting messages of its topic.
+func (p *process) subscribeTopic(topic string, l *listener) {
+	if p.listeners == nil {
+		p.listeners = map[string]*listener{}
+	}
+	p.listeners[topic] = l
+	kept := p.pending[:0]
+	for _, m := range p.pending {
+		if m.topic == topic {
+			l.ch.push(p.listenValue(l, m))
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	clear(p.pending[len(kept):])
+	p.pending = kept
+}
+
+func (p *process) subscribeEvents() *channel {
+	if p.events == nil {
+		p.events = newChannel(-1)
+		for _, e := range p.pendingEvents {
+			p.events.push(e)
+		}
+		p.pendingEvents = nil
+	}
+	return p.events
+}
+
+func (p *process) deliverEvent(ev lua.LValue) {
+	if p.events != nil {
+		p.events.push(ev)
+		return
+	}
+	p.pendingEvents = append(p.pendingEvents, ev)
+}
+
+// kill tears the process down: every task unwinds at its next instruction or
+// as soon as it wakes from a wait.
+func (p *process) kill(reason *Error) {
+	if p.killed != nil {
+		return
+	}
+	p.killed = reason
+	for _, t := range p.tasks {
+		t.interrupt(reason)
+	}
+}
+
+func (p *process) taskDone(t *task) {
+	for i, x := range p.tasks {
+		if x == t {
+			p.tasks = append(p.tasks[:i], p.tasks[i+1:]...)
+			break
+		}
+	}
+}
+
+// exit reports the process's end to the host once and releases it. Sibling
+// tasks (coroutine.spawn) unwind: a process ends with its main function.
+func (p *process) exit(abnormal bool, value []byte) {
+	if p.exited {
+		return
+	}
+	p.exited = true
+	delete(p.in.procs, p.handle)
+	p.in.host.Exit(p.handle, abnormal, value)
+	if p.killed == nil {
+		p.killed = &Error{Status: abi.Canceled, Message: "process exited"}
+		for _, t := range p.tasks {
+			if t.stop == nil {
+				t.interrupt(p.killed)
+			}
+		}
+	}
+}
+
+// exitError ends the process abnormally with e.
+func (p *process) exitError(e *Error) {
+	p.exit(true, abi.AppendError(nil, e.Status.Kind(), e.Message))
+}

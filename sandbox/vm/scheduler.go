@@ -1,0 +1,71 @@
+package vm
+
+import "errors"
+
+// scheduler runs an instance's tasks one at a time. A task is a goroutine
+// running Lua; it holds the baton from the moment the scheduler wakes it until
+// it parks (blocks, yields its slice, or finishes). Because exactly one
+// goroutine holds the baton, the shared Lua state needs no locks, and the
+// handoff through channels orders every memory access between tasks.
+//
+// In the wasm guest the scheduler loop runs inside the step export; when it
+// returns, every task is parked on its wake channel, which is what the Go
+// wasm runtime needs (an export must not return into a deadlock).
+type scheduler struct {
+	runq    []*task
+	baton   chan struct{} // a task hands the baton back
+	current *task
+	used    int64 // instructions spent this turn
+}
+
+func newScheduler() *scheduler { return &scheduler{baton: make(chan struct{})} }
+
+// ready queues t to run. A task is queued at most once.
+func (s *scheduler) ready(t *task) {
+	if t.queued || t.done {
+		return
+	}
+	t.queued = true
+	s.runq = append(s.runq, t)
+}
+
+// run gives the baton to queued tasks until none is runnable or budget
+// instructions are spent. It reports whether tasks are still queued.
+func (s *scheduler) run(budget int64) bool {
+	s.used = 0
+	for len(s.runq) > 0 {
+		if s.used >= budget {
+			return true
+		}
+		t := s.runq[0]
+		s.runq[0] = nil
+		s.runq = s.runq[1:]
+		t.queued = false
+		if t.done {
+			continue
+		}
+		s.current = t
+		t.wake <- struct{}{}
+		<-s.baton
+		s.current = nil
+	}
+	s.runq = s.runq[:0:0]
+	return false
+}
+
+// errKilled unwinds a task whose process was killed.
+var errKilled = errors.New("killed")
+
+// park hands the baton back and waits to be scheduled again. It runs on the
+// task's goroutine.
+func (t *task) park() {
+	t.sched.baton <- struct{}{}
+	<-t.wake
+}
+
+// yield lets the other runnable tasks (and, at the end of the turn, the host)
+// go first; the task stays runnable.
+func (t *task) yield() {
+	t.sched.ready(t)
+	t.park()
+}

@@ -1,0 +1,120 @@
+package vm
+
+import (
+	"context"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// task is one goroutine running Lua for a process: its main function, or a
+// coroutine started with coroutine.spawn. Blocking calls park only the task.
+type task struct {
+	proc   *process
+	L      *lua.LState
+	sched  *scheduler
+	wake   chan struct{}
+	queued bool
+	done   bool
+	wait   *waiter // the wait the task is parked in, if any
+	stop   *Error  // set when the task must unwind (kill, exit, upgrade)
+	budget budget
+}
+
+func (p *process) newTask() *task {
+	in := p.in
+	L, _ := in.L.NewThread()
+	L.Env = p.env
+	t := &task{proc: p, L: L, sched: in.sched, wake: make(chan struct{}), stop: p.killed}
+	t.budget = budget{t: t, left: in.tickEvery}
+	L.SetContext(&t.budget)
+	p.tasks = append(p.tasks, t)
+	return t
+}
+
+// start launches the task's goroutine; it runs body when first scheduled.
+func (t *task) start(body func(*task)) {
+	go func() {
+		<-t.wake
+		body(t)
+		t.done = true
+		t.proc.taskDone(t)
+		t.sched.baton <- struct{}{}
+	}()
+	t.sched.ready(t)
+}
+
+// interrupt makes the task unwind: at its next instruction, or at once if it
+// is parked in a wait.
+func (t *task) interrupt(reason *Error) {
+	t.stop = reason
+	if t.wait != nil {
+		t.wait.fired = true
+		t.wait = nil
+	}
+	t.sched.ready(t)
+}
+
+// budget is the task's context.Context. gopher-lua calls Done once per VM
+// instruction, so counting the calls meters Lua execution for free: every
+// tickEvery instructions the host is asked whether the process may go on and
+// the task lets its neighbours run. A killed process's Done is closed for
+// good, so every further instruction raises and the task unwinds even
+// through pcall.
+type budget struct {
+	t    *task
+	left int64
+}
+
+var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (b *budget) Done() <-chan struct{} {
+	if b.t.stop != nil {
+		return closedDone
+	}
+	p := b.t.proc
+	b.left--
+	if b.left > 0 {
+		return nil
+	}
+	in := p.in
+	b.left = in.tickEvery
+	s := b.t.sched
+	s.used += in.tickEvery
+	if st := in.host.Tick(p.handle); st != abi.OK {
+		p.kill(stopError(st))
+		return closedDone
+	}
+	if len(s.runq) > 0 || s.used >= in.turnBudget {
+		b.t.yield()
+		if b.t.stop != nil {
+			return closedDone
+		}
+	}
+	return nil
+}
+
+func (b *budget) Err() error {
+	if s := b.t.stop; s != nil {
+		return s
+	}
+	return nil
+}
+
+func (b *budget) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (b *budget) Value(any) any               { return nil }
+
+var _ context.Context = (*budget)(nil)
+
+// stopError is the exit error of a process the host stopped at a tick.
+func stopError(st abi.Status) *Error {
+	switch st {
+	case abi.Timeout:
+		return &Error{Status: st, Message: "CPU budget exhausted"}
+	case abi.Unavailable:
+		return &Error{Status: st, Message: "memory limit exceeded"}
+	}
+	return &Error{Status: st, Message: "terminated"}
+}

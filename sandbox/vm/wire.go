@@ -1,0 +1,263 @@
+package vm
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// encoder turns Lua values into the wire format (abi/wire.go). It refuses what
+// cannot cross a process boundary (functions, coroutines, channels, cycles)
+// instead of dropping it: the sender gets INVALID and nothing is sent.
+type encoder struct {
+	buf   []byte
+	depth int
+	seen  map[*lua.LTable]bool
+}
+
+func (e *encoder) values(vs []lua.LValue) *Error {
+	e.buf = abi.AppendArray(e.buf, len(vs))
+	for _, v := range vs {
+		if err := e.value(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *encoder) value(v lua.LValue) *Error {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		e.buf = abi.AppendNull(e.buf)
+	case lua.LBool:
+		e.buf = abi.AppendBool(e.buf, bool(v))
+	case lua.LNumber:
+		e.buf = abi.AppendNumber(e.buf, float64(v))
+	case lua.LString:
+		e.buf = abi.AppendString(e.buf, string(v))
+	case *lua.LTable:
+		return e.table(v)
+	case *lua.LUserData:
+		if err, ok := v.Value.(*Error); ok {
+			e.buf = abi.AppendError(e.buf, err.Status.Kind(), err.Message)
+			return nil
+		}
+		return Errorf(abi.Invalid, "cannot send a %s value", typeName(v))
+	default:
+		return Errorf(abi.Invalid, "cannot send a %s value", v.Type().String())
+	}
+	return nil
+}
+
+func (e *encoder) table(t *lua.LTable) *Error {
+	if e.depth >= abi.MaxDepth {
+		return Errorf(abi.Invalid, "table nested deeper than %d levels", abi.MaxDepth)
+	}
+	if e.seen == nil {
+		e.seen = map[*lua.LTable]bool{}
+	}
+	if e.seen[t] {
+		return Errorf(abi.Invalid, "cannot send a table that contains itself")
+	}
+	e.seen[t] = true
+	e.depth++
+	defer func() { e.depth--; delete(e.seen, t) }()
+
+	n := t.Len()
+	pairs := 0
+	t.ForEach(func(lua.LValue, lua.LValue) { pairs++ })
+	if pairs == n && denseTo(t, n) { // exactly the keys 1..n: an array
+		e.buf = abi.AppendArray(e.buf, n)
+		for i := 1; i <= n; i++ {
+			if err := e.value(t.RawGetInt(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// A map. Keys are sorted so equal tables encode to equal bytes.
+	keys := make([]lua.LValue, 0, pairs)
+	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	e.buf = abi.AppendMap(e.buf, len(keys))
+	for _, k := range keys {
+		switch k.(type) {
+		case lua.LString, lua.LNumber, lua.LBool:
+		default:
+			return Errorf(abi.Invalid, "cannot send a table with a %s key", typeName(k))
+		}
+		if err := e.value(k); err != nil {
+			return err
+		}
+		if err := e.value(t.RawGet(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// denseTo reports whether t[1..n] are all non-nil.
+func denseTo(t *lua.LTable, n int) bool {
+	for i := 1; i <= n; i++ {
+		if t.RawGetInt(i) == lua.LNil {
+			return false
+		}
+	}
+	return true
+}
+
+func keyLess(a, b lua.LValue) bool {
+	if a.Type() != b.Type() {
+		return a.Type() < b.Type()
+	}
+	switch a := a.(type) {
+	case lua.LNumber:
+		return a < b.(lua.LNumber)
+	case lua.LString:
+		return a < b.(lua.LString)
+	case lua.LBool:
+		return !bool(a) && bool(b.(lua.LBool))
+	}
+	return false
+}
+
+func typeName(v lua.LValue) string {
+	if ud, ok := v.(*lua.LUserData); ok {
+		switch ud.Value.(type) {
+		case *channel:
+			return "channel"
+		case *message:
+			return "message"
+		}
+		return "userdata"
+	}
+	return v.Type().String()
+}
+
+// encodeValues encodes vs as one CBOR array.
+func encodeValues(vs []lua.LValue) ([]byte, *Error) {
+	var e encoder
+	if err := e.values(vs); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// encodeValue encodes v as one CBOR value.
+func encodeValue(v lua.LValue) ([]byte, *Error) {
+	var e encoder
+	if err := e.value(v); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// decoder turns wire-format bytes back into fresh Lua values: the receiver
+// never shares memory with the sender.
+type decoder struct {
+	L *lua.LState
+	d *abi.Decoder
+}
+
+func (d *decoder) value(depth int) (lua.LValue, error) {
+	if depth > abi.MaxDepth {
+		return nil, abi.ErrTooDeep
+	}
+	it, err := d.d.Next()
+	if err != nil {
+		return nil, err
+	}
+	switch it.Type {
+	case abi.TypeNull:
+		return lua.LNil, nil
+	case abi.TypeBool:
+		return lua.LBool(it.Bool), nil
+	case abi.TypeInt:
+		return lua.LNumber(it.Int), nil
+	case abi.TypeFloat:
+		return lua.LNumber(it.Float), nil
+	case abi.TypeString:
+		return lua.LString(it.Str), nil
+	case abi.TypeArray:
+		t := d.L.CreateTable(it.Len, 0)
+		for i := 1; i <= it.Len; i++ {
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			t.RawSetInt(i, v)
+		}
+		return t, nil
+	case abi.TypeMap:
+		t := d.L.CreateTable(0, it.Len)
+		for i := 0; i < it.Len; i++ {
+			k, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			if k == lua.LNil || (k.Type() == lua.LTNumber && math.IsNaN(float64(k.(lua.LNumber)))) {
+				return nil, fmt.Errorf("abi: invalid table key")
+			}
+			t.RawSet(k, v)
+		}
+		return t, nil
+	case abi.TypeTag:
+		if it.Int != abi.TagError {
+			return nil, fmt.Errorf("abi: unknown tag %d", it.Int)
+		}
+		return d.errorObject(depth)
+	}
+	return nil, abi.ErrMalformed
+}
+
+func (d *decoder) errorObject(depth int) (lua.LValue, error) {
+	it, err := d.d.Next()
+	if err != nil || it.Type != abi.TypeArray || it.Len != 2 {
+		return nil, abi.ErrMalformed
+	}
+	kind, err1 := d.d.Next()
+	msg, err2 := d.d.Next()
+	if err1 != nil || err2 != nil || kind.Type != abi.TypeString || msg.Type != abi.TypeString {
+		return nil, abi.ErrMalformed
+	}
+	s, _ := abi.StatusOf(string(kind.Str))
+	return newErrorValue(d.L, &Error{Status: s, Message: string(msg.Str)}), nil
+}
+
+// decodeValues decodes a CBOR array into a list of values.
+func decodeValues(L *lua.LState, b []byte) ([]lua.LValue, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	d := decoder{L: L, d: abi.NewDecoder(b)}
+	it, err := d.d.Next()
+	if err != nil {
+		return nil, err
+	}
+	if it.Type != abi.TypeArray {
+		return nil, abi.ErrMalformed
+	}
+	vs := make([]lua.LValue, it.Len)
+	for i := range vs {
+		if vs[i], err = d.value(1); err != nil {
+			return nil, err
+		}
+	}
+	return vs, nil
+}
+
+// decodeValue decodes one CBOR value.
+func decodeValue(L *lua.LState, b []byte) (lua.LValue, error) {
+	if len(b) == 0 {
+		return lua.LNil, nil
+	}
+	d := decoder{L: L, d: abi.NewDecoder(b)}
+	return d.value(0)
+}

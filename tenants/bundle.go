@@ -1,0 +1,151 @@
+package tenants
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// SourceError is why a source cannot be used: NotFound for a missing file or
+// a malformed ID, Invalid for a syntax error.
+type SourceError struct {
+	Status  abi.Status
+	Message string
+}
+
+func (e *SourceError) Error() string { return e.Message }
+
+// Source is a validated Lua source of a bundle.
+type Source struct {
+	ID   string
+	Text string
+}
+
+// Bundle is a directory of Lua sources. It is safe for concurrent use. A
+// source is re-read when its file changes, so process.upgrade picks up new code.
+type Bundle struct {
+	root  string
+	mu    sync.Mutex
+	cache map[string]*cached
+}
+
+type cached struct {
+	mod  time.Time
+	size int64
+	src  *Source
+	err  *SourceError
+}
+
+// OpenBundle opens the bundle rooted at dir.
+func OpenBundle(dir string) (*Bundle, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("bundle %s: not a directory", dir)
+	}
+	return &Bundle{root: dir, cache: map[string]*cached{}}, nil
+}
+
+// Root is the bundle's directory.
+func (b *Bundle) Root() string { return b.root }
+
+// SourcePath maps a source ID to its path relative to the bundle root. Each
+// part must be a plain name: letters, digits, '_' and '-'.
+func SourcePath(id string) (string, error) {
+	ns, name, hasNS := strings.Cut(id, ":")
+	if !hasNS {
+		ns, name = "", id
+	}
+	var parts []string
+	if hasNS {
+		if ns == "" {
+			return "", fmt.Errorf("source ID %q: empty namespace", id)
+		}
+		parts = strings.Split(ns, ".")
+	}
+	parts = append(parts, name)
+	for _, p := range parts {
+		if !plainName(p) {
+			return "", fmt.Errorf("source ID %q: %q is not a plain name (letters, digits, _ and -)", id, p)
+		}
+	}
+	return filepath.Join(parts...) + ".lua", nil
+}
+
+func plainName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Source returns the validated source of id.
+func (b *Bundle) Source(id string) (*Source, *SourceError) {
+	rel, err := SourcePath(id)
+	if err != nil {
+		return nil, &SourceError{Status: abi.NotFound, Message: err.Error()}
+	}
+	path := filepath.Join(b.root, rel)
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s not found (no file %s in the bundle)", id, rel)}
+	}
+	b.mu.Lock()
+	c := b.cache[id]
+	b.mu.Unlock()
+	if c != nil && c.mod.Equal(st.ModTime()) && c.size == st.Size() {
+		return c.src, c.err
+	}
+	c = load(id, path, st)
+	b.mu.Lock()
+	b.cache[id] = c
+	b.mu.Unlock()
+	return c.src, c.err
+}
+
+func load(id, path string, st fs.FileInfo) *cached {
+	c := &cached{mod: st.ModTime(), size: st.Size()}
+	if st.Size() > abi.MaxSource {
+		c.err = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("source %s is larger than %d bytes", id, abi.MaxSource)}
+		return c
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		c.err = &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
+		return c
+	}
+	if err := Check(id, string(text)); err != nil {
+		c.err = err
+		return c
+	}
+	c.src = &Source{ID: id, Text: string(text)}
+	return c
+}
+
+// Check parses a Lua source and reports a syntax error as Invalid.
+func Check(id, text string) (serr *SourceError) {
+	defer func() { // the parser is not ours: never let it take the host down
+		if r := recover(); r != nil {
+			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", id, r)}
+		}
+	}()
+	if _, err := parse.Parse(strings.NewReader(text), id); err != nil {
+		return &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: %v", id, err)}
+	}
+	return nil
+}
