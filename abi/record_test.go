@@ -17,10 +17,9 @@ type field struct {
 	b      []byte
 }
 
-func u(v uint64) field     { return field{isUint: true, u: v} }
-func s(v string) field     { return field{b: []byte(v)} }
-func bs(v []byte) field    { return field{b: v} }
-func cbor1(v []byte) field { return field{b: v} }
+func u(v uint64) field  { return field{isUint: true, u: v} }
+func s(v string) field  { return field{b: []byte(v)} }
+func bs(v []byte) field { return field{b: v} }
 
 type record struct {
 	name    string
@@ -39,21 +38,21 @@ func records() []record {
 	return []record{
 		{"start", abi.RecordStart, 1, []field{
 			s("{app:processes|0x0001a}"), s("app.workers:handler"), s("return {main = function(...) end}"),
-			cbor1(args), cbor1(ctx), s("app.workers:handler"),
+			bs(args), bs(ctx), s("app.workers:handler"),
 		}},
 		{"start/empty context", abi.RecordStart, 2, []field{
 			s("{app:processes|0x0001b}"), s("ping"), s("return function() end"),
-			cbor1(abi.AppendArray(nil, 0)), bs(nil), s("ping"),
+			bs(abi.AppendArray(nil, 0)), bs(nil), s("ping"),
 		}},
-		{"message", abi.RecordMessage, 3, []field{s("{app:processes|0x0001a}"), s("ping"), cbor1(payload)}},
-		{"message/from runtime", abi.RecordMessage, 3, []field{bs(nil), s("tick"), cbor1(abi.AppendArray(nil, 0))}},
-		{"event/exit", abi.RecordEvent, 4, []field{u(uint64(abi.EventExit)), s("{app:processes|0x0001c}"), cbor1(exitValue), u(0)}},
-		{"event/link down", abi.RecordEvent, 4, []field{u(uint64(abi.EventLinkDown)), s("{app:processes|0x0001d}"), cbor1(exitError), u(0)}},
+		{"message", abi.RecordMessage, 3, []field{s("{app:processes|0x0001a}"), s("ping"), bs(payload)}},
+		{"message/from runtime", abi.RecordMessage, 3, []field{bs(nil), s("tick"), bs(abi.AppendArray(nil, 0))}},
+		{"event/exit", abi.RecordEvent, 4, []field{u(uint64(abi.EventExit)), s("{app:processes|0x0001c}"), bs(exitValue), u(0)}},
+		{"event/link down", abi.RecordEvent, 4, []field{u(uint64(abi.EventLinkDown)), s("{app:processes|0x0001d}"), bs(exitError), u(0)}},
 		{"event/cancel", abi.RecordEvent, 4, []field{u(uint64(abi.EventCancel)), s("{app:processes|0x0001e}"), bs(nil), u(1_700_000_000_000)}},
 		{"kill", abi.RecordKill, 5, []field{u(uint64(abi.Timeout)), s("canceled: deadline passed")}},
 		{"timer", abi.RecordTimer, 6, []field{u(math.MaxUint64)}},
-		{"reply/normal", abi.RecordReply, math.MaxUint32, []field{s("{app:processes|0x0001f}"), u(0), cbor1(abi.AppendString(nil, "done"))}},
-		{"reply/abnormal", abi.RecordReply, 0, []field{s("{app:processes|0x00020}"), u(1), cbor1(abi.AppendError(nil, "NOT_FOUND", "no such source"))}},
+		{"reply/normal", abi.RecordReply, math.MaxUint32, []field{s("{app:processes|0x0001f}"), u(0), bs(abi.AppendString(nil, "done"))}},
+		{"reply/abnormal", abi.RecordReply, 0, []field{s("{app:processes|0x00020}"), u(1), bs(abi.AppendError(nil, "NOT_FOUND", "no such source"))}},
 		{"unknown kind", abi.RecordKind(200), 9, nil},
 	}
 }

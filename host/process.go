@@ -9,18 +9,18 @@ import (
 
 // process is the host's record of a live process.
 type process struct {
-	pid      string
-	id       string // source ID it runs (changes on upgrade)
-	actor    string // security actor: its source ID unless set by its spawner
-	scope    []string
-	tenant   *Tenant
-	inst     *instance
-	handle   uint32
-	parent   string
-	caller   *process // set for process.call: gets a RecordReply at exit
-	onExit   func(Exit)
-	queued   atomic.Int64 // messages queued for it (mailbox length)
-	ready    atomic.Bool  // its START is queued: it may be named and reached
+	pid    string
+	id     string // source ID it runs (changes on upgrade)
+	actor  string // security actor: its source ID unless set by its spawner
+	scope  []string
+	tenant *Tenant
+	inst   *instance
+	handle uint32
+	parent string
+	caller *process // set for process.call: gets a RecordReply at exit
+	onExit func(Exit)
+	queued atomic.Int64 // messages queued for it (mailbox length)
+	ready  atomic.Bool  // its START is queued: it may be named and reached
 
 	mu        sync.Mutex // guards the fields below
 	alive     bool

@@ -33,6 +33,7 @@ type Runtime struct {
 	cfg    Config
 	shards []*shard
 	done   chan struct{}
+	loops  sync.WaitGroup // shard goroutines
 	seq    atomic.Uint64
 
 	engineOnce sync.Once
@@ -60,6 +61,7 @@ func New(cfg Config) *Runtime {
 	for i := 0; i < cfg.Shards; i++ {
 		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), budget: cfg.TurnBudget}
 		rt.shards = append(rt.shards, s)
+		rt.loops.Add(1)
 		go s.loop()
 	}
 	return rt
@@ -77,6 +79,9 @@ func (rt *Runtime) Close() {
 	tenants := rt.tenants
 	rt.mu.Unlock()
 	close(rt.done)
+	// An instance must not be closed while a shard is inside one of its
+	// steps: its memory would be unmapped under the running guest.
+	rt.loops.Wait()
 	for _, t := range tenants {
 		t.close()
 	}

@@ -37,7 +37,13 @@ func (s *shard) pop() *instance {
 }
 
 func (s *shard) loop() {
+	defer s.rt.loops.Done()
 	for {
+		select {
+		case <-s.rt.done:
+			return
+		default:
+		}
 		in := s.pop()
 		if in == nil {
 			select {

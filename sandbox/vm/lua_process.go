@@ -218,7 +218,7 @@ func (in *Instance) openProcess() *lua.LTable {
 		"with_context": func(L *lua.LState) int {
 			return in.spawnerWith(L, spawner{}, "with_context", 1)
 		},
-		"upgrade":      in.upgradeFunc,
+		"upgrade": in.upgradeFunc,
 	}
 	L.SetFuncs(mod, fns)
 	L.SetField(mod, "exec", mod.RawGetString("call"))

@@ -6,8 +6,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/tetratelabs/wazero"
@@ -182,4 +186,79 @@ func TestTempFileFallback(t *testing.T) {
 	if !bytes.Equal(got, image) {
 		t.Fatal("memory does not hold the image")
 	}
+}
+
+// mapped reports whether addr lies in one of the process's mappings.
+func mapped(t *testing.T, addr uintptr) bool {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skip(err)
+	}
+	for line := range strings.Lines(string(maps)) {
+		var lo, hi uintptr
+		if _, err := fmt.Sscanf(line, "%x-%x", &lo, &hi); err == nil && lo <= addr && addr < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFreeOnClose checks the wazero contract this package relies on: closing
+// a module calls LinearMemory.Free, which unmaps the reservation.
+func TestFreeOnClose(t *testing.T) {
+	requireImages(t)
+	module, im, err := Prepare(testModule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	ctx, r := newRuntime(t)
+	compiled, err := r.CompileModule(ctx, module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := r.InstantiateModule(experimental.WithMemoryAllocator(ctx, im.Allocator()), compiled,
+		wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := mod.Memory().Read(0, 1)
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if !mapped(t, base) {
+		t.Fatal("memory is not mapped")
+	}
+	mod.Close(ctx)
+	if mapped(t, base) {
+		t.Fatal("memory is still mapped after Close")
+	}
+}
+
+// TestUnreachableMemoryIsUnmapped checks the backstop for memories wazero
+// never frees (a module dropped without Close, or an instantiation that
+// fails after the memory was built).
+func TestUnreachableMemoryIsUnmapped(t *testing.T) {
+	requireImages(t)
+	im, err := NewImage(pattern(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	base := func() uintptr {
+		lm := im.Allocator().Allocate(65536, 1<<30)
+		return uintptr(unsafe.Pointer(unsafe.SliceData(lm.Reallocate(65536))))
+	}()
+	if !mapped(t, base) {
+		t.Fatal("memory is not mapped")
+	}
+	// Cleanups run on their own goroutine some time after the collection
+	// that finds the object unreachable; give it a bounded number of tries.
+	for range 200 {
+		runtime.GC()
+		if !mapped(t, base) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("unreachable memory was never unmapped")
 }

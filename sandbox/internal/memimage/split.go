@@ -54,8 +54,8 @@ func (s segment) end() uint64 { return uint64(s.off) + uint64(s.n) }
 //
 // If the module has no data section, image is nil and stripped == input. If
 // every segment is empty, image is nil and stripped is a valid module that
-// needs no image. Otherwise stripped is a freshly allocated slice and image is
-// as long as the end of the last segment.
+// needs no image. Otherwise stripped is a freshly allocated slice and image
+// ends where the highest non-empty segment ends.
 func Split(wasm []byte, maxImage int) (stripped, image []byte, err error) {
 	stripped, image, err = split(wasm, maxImage)
 	if err != nil {
@@ -76,14 +76,14 @@ func split(wasm []byte, maxImage int) (stripped, image []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var imports, memory, code, data, dataCount *span
+	var imports, memSec, code, data, dataCount *span
 	for i := range sections {
 		s := &sections[i]
 		switch s.id {
 		case sectionImport:
 			imports = s
 		case sectionMemory:
-			memory = s
+			memSec = s
 		case sectionCode:
 			code = s
 		case sectionData:
@@ -101,13 +101,13 @@ func split(wasm []byte, maxImage int) (stripped, image []byte, err error) {
 			return nil, nil, err
 		}
 	}
-	if memory == nil {
+	if memSec == nil {
 		// Either the memory is imported (its initial contents are not this
 		// module's to decide, and the allocator would never be asked for
 		// it) or there is none and the data section is invalid anyway.
 		return nil, nil, fmt.Errorf("%w: data section but no memory defined by the module", ErrNotSplittable)
 	}
-	memBytes, err := initialMemoryBytes(wasm[memory.body:memory.end])
+	memBytes, err := initialMemoryBytes(wasm[memSec.body:memSec.end])
 	if err != nil {
 		return nil, nil, err
 	}

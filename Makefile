@@ -1,0 +1,51 @@
+# Moonbox. `make test` is what CI runs (see .ci/run).
+GO          ?= go
+GUEST_GO    := go1.26.8
+GUEST       := sandbox/guest.wasm
+GUEST_FLAGS := -buildmode=c-shared -trimpath -buildvcs=false -ldflags=-buildid=
+FUZZTIME    ?= 20s
+
+.PHONY: all build guest check-guest test test-short vet fmt-check bench fuzz stress clean
+
+all: build
+
+build:
+	$(GO) build -o bin/moonbox ./cmd/moonbox
+
+# guest rebuilds the embedded wasm guest. The build is reproducible with the
+# pinned Go release: same sources, same bytes.
+guest:
+	@test "$$($(GO) env GOVERSION)" = "$(GUEST_GO)" || { echo "make guest needs $(GUEST_GO) (have $$($(GO) env GOVERSION))"; exit 1; }
+	GOOS=wasip1 GOARCH=wasm $(GO) build $(GUEST_FLAGS) -o $(GUEST) ./sandbox/guest
+
+# check-guest fails if the committed guest differs from a fresh build.
+check-guest:
+	@test "$$($(GO) env GOVERSION)" = "$(GUEST_GO)" || { echo "check-guest needs $(GUEST_GO) (have $$($(GO) env GOVERSION))"; exit 1; }
+	@tmp=$$(mktemp -d) && \
+	GOOS=wasip1 GOARCH=wasm $(GO) build $(GUEST_FLAGS) -o $$tmp/guest.wasm ./sandbox/guest && \
+	if cmp -s $$tmp/guest.wasm $(GUEST); then echo "guest.wasm: reproducible, matches the committed file"; rm -rf $$tmp; \
+	else echo "guest.wasm differs from a rebuild of sandbox/guest: run 'make guest' and commit it"; rm -rf $$tmp; exit 1; fi
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./sandbox/guest ./sandbox/vm ./abi
+
+test: fmt-check vet check-guest
+	$(GO) test -race -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run NONE -bench . -benchtime 2000x ./host/
+
+fuzz:
+	$(GO) test -run NONE -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./abi/
+	$(GO) test -run NONE -fuzz FuzzRecords -fuzztime $(FUZZTIME) ./abi/
+	$(GO) test -run NONE -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
+
+clean:
+	rm -rf bin
