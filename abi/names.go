@@ -58,7 +58,9 @@ const (
 	// instructions are spent. The result has [StepMore] set when processes are
 	// still runnable.
 	ExportStep = "moonbox_step"
-	// moonbox_memory() -> i64: bytes of guest heap in use (for limits and figures).
+	// moonbox_memory(collect) -> i64: bytes of guest heap in use (for limits
+	// and figures); collect != 0 first runs a full collection, which stalls
+	// every process of the instance: for measurements only.
 	ExportMemory = "moonbox_memory"
 )
 

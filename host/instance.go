@@ -11,6 +11,9 @@ import (
 // mode, the vm compiled into the host.
 type guest interface {
 	Step(batch []byte, budget int64) (more bool, err error)
+	// Memory is the guest heap in use and the linear memory size, in bytes
+	// (zero in native mode, where the guest shares the host's heap).
+	Memory(collect bool) (heap, linear uint64)
 	Close()
 }
 

@@ -10,6 +10,7 @@ type shard struct {
 	rt     *Runtime
 	mu     sync.Mutex
 	runq   []*instance
+	calls  []func() // run between turns (see call)
 	wake   chan struct{}
 	budget int64
 }
@@ -21,6 +22,23 @@ func (s *shard) push(in *instance) {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// call runs fn on the shard's goroutine between two turns and waits for it:
+// the only safe moment to call into an instance from outside.
+func (s *shard) call(fn func()) {
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.calls = append(s.calls, func() { fn(); close(done) })
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-done:
+	case <-s.rt.done:
 	}
 }
 
@@ -43,6 +61,13 @@ func (s *shard) loop() {
 		case <-s.rt.done:
 			return
 		default:
+		}
+		s.mu.Lock()
+		calls := s.calls
+		s.calls = nil
+		s.mu.Unlock()
+		for _, fn := range calls {
+			fn()
 		}
 		in := s.pop()
 		if in == nil {

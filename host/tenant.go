@@ -91,7 +91,43 @@ func (t *Tenant) close() {
 // nativeGuest runs the vm in the host process.
 type nativeGuest struct{ *vm.Instance }
 
-func (nativeGuest) Close() {}
+func (nativeGuest) Close()                        {}
+func (nativeGuest) Memory(bool) (heap, linear uint64) { return 0, 0 }
+
+// InstanceStats describes one of a tenant's instances.
+type InstanceStats struct {
+	Shard     int
+	Processes int    // live processes the host counts in it
+	Heap      uint64 // guest heap in use, bytes (0 in native mode)
+	Linear    uint64 // linear memory size, bytes (0 in native mode)
+}
+
+// Stats reports the tenant's instances. It waits for each instance's shard
+// to be between turns. collect runs a full GC in each guest first (it stalls
+// the instance: for measurements, not for monitoring).
+func (t *Tenant) Stats(collect bool) []InstanceStats {
+	t.mu.Lock()
+	instances := append([]*instance(nil), t.instances...)
+	t.mu.Unlock()
+	var out []InstanceStats
+	for _, in := range instances {
+		if in == nil {
+			continue
+		}
+		st := InstanceStats{Shard: in.shard.id}
+		in.shard.call(func() {
+			in.mu.Lock()
+			st.Processes = len(in.procs)
+			crashed := in.crashed
+			in.mu.Unlock()
+			if !crashed {
+				st.Heap, st.Linear = in.g.Memory(collect)
+			}
+		})
+		out = append(out, st)
+	}
+	return out
+}
 
 // Spawn starts process id on host from outside the runtime (the CLI, a
 // server). args is a CBOR array of main's arguments (see Args). The returned

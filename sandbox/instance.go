@@ -65,20 +65,18 @@ func (in *Instance) trap(err error) error {
 	return fmt.Errorf("%s", msg)
 }
 
-// Memory is the guest heap in use, in bytes.
-func (in *Instance) Memory() uint64 {
+// Memory reports the guest heap in use and the size of the linear memory,
+// in bytes; collect runs a full guest GC first. Like Step, it must not run
+// concurrently with another call.
+func (in *Instance) Memory(collect bool) (heap, linear uint64) {
+	in.stack[0] = 0
+	if collect {
+		in.stack[0] = 1
+	}
 	if in.closed || in.fMemory.CallWithStack(in.ctx, in.stack) != nil {
-		return 0
+		return 0, 0
 	}
-	return in.stack[0]
-}
-
-// LinearMemory is the size of the instance's linear memory in bytes.
-func (in *Instance) LinearMemory() uint32 {
-	if in.closed {
-		return 0
-	}
-	return in.mod.Memory().Size()
+	return in.stack[0], uint64(in.mod.Memory().Size())
 }
 
 // Stderr is what the guest runtime wrote to stderr (at most the last 64 KiB).

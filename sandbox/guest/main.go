@@ -176,7 +176,10 @@ func step(n uint32, budget int64) uint32 {
 }
 
 //go:wasmexport moonbox_memory
-func memory() uint64 {
+func memory(collect uint32) uint64 {
+	if collect != 0 {
+		runtime.GC()
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc

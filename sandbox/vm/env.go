@@ -14,8 +14,8 @@ import (
 // setfenv/getfenv (they would let one process reach another's globals).
 // gopher-lua cannot load bytecode, so load/loadstring take source only.
 
-// libraries are the shared tables a process gets its own copy of on first
-// touch: a process may change its copy of string or process, never another's.
+// libraries are the shared tables every process reads and none may change:
+// a process could otherwise monkey-patch string or process for its neighbours.
 var libraries = []string{"string", "table", "math", "coroutine", "os", "process", "channel", "time", "errors", "ctx"}
 
 var removedGlobals = []string{"dofile", "loadfile", "module", "setfenv", "getfenv", "_printregs", "newproxy"}
@@ -63,43 +63,78 @@ func (in *Instance) openLibraries() {
 		mt.RawSetString("__metatable", lua.LFalse)
 	}
 
+	// Processes share the library tables read-only: each library is replaced
+	// by a frozen proxy, and the raw mutators refuse frozen tables.
 	shared := L.G.Global
-	copyOnTouch := map[*lua.LTable]bool{}
+	in.frozen = map[*lua.LTable]bool{}
 	for _, name := range libraries {
-		copyOnTouch[shared.RawGetString(name).(*lua.LTable)] = true
+		shared.RawSetString(name, in.freeze(shared.RawGetString(name).(*lua.LTable)))
 	}
+	in.guardMutators()
 	in.envMeta = L.NewTable()
 	in.envMeta.RawSetString("__metatable", lua.LFalse)
-	in.envMeta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		env := L.CheckTable(1)
-		k := L.Get(2)
-		v := shared.RawGet(k)
-		if t, isTable := v.(*lua.LTable); isTable && copyOnTouch[t] {
-			c := copyTable(L, t)
-			env.RawSet(k, c)
-			v = c
-		}
-		L.Push(v)
-		return 1
-	}))
+	in.envMeta.RawSetString("__index", shared)
 }
 
-// copyTable copies a library table, and the tables nested in it.
-func copyTable(L *lua.LState, t *lua.LTable) *lua.LTable {
-	c := L.CreateTable(0, 32)
+// freeze returns a read-only proxy of t (and of the tables nested in it): an
+// empty table whose reads go to t and whose writes raise an error. The proxy
+// is what processes see; t itself is never handed out.
+func (in *Instance) freeze(t *lua.LTable) *lua.LTable {
+	return in.freezeSeen(t, map[*lua.LTable]*lua.LTable{})
+}
+
+func (in *Instance) freezeSeen(t *lua.LTable, seen map[*lua.LTable]*lua.LTable) *lua.LTable {
+	if p, done := seen[t]; done {
+		return p
+	}
+	L := in.L
+	proxy := L.NewTable()
+	seen[t] = proxy
+	var nested []lua.LValue
 	t.ForEach(func(k, v lua.LValue) {
-		if nested, isTable := v.(*lua.LTable); isTable {
-			v = copyTable(L, nested)
+		if _, isTable := v.(*lua.LTable); isTable {
+			nested = append(nested, k)
 		}
-		c.RawSet(k, v)
 	})
-	return c
+	for _, k := range nested {
+		t.RawSet(k, in.freezeSeen(t.RawGet(k).(*lua.LTable), seen))
+	}
+	mt := L.CreateTable(0, 3)
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("attempt to modify a read-only library table (field %s)", L.Get(2).String())
+		return 0
+	}))
+	mt.RawSetString("__metatable", lua.LFalse)
+	proxy.Metatable = mt
+	in.frozen[proxy] = true
+	return proxy
 }
 
-// newEnv makes a process's global environment: empty, reading through to the
-// shared library.
+// guardMutators wraps the functions that write tables without metamethods
+// (rawset, table.insert/remove/sort) so they refuse frozen library tables.
+func (in *Instance) guardMutators() {
+	L := in.L
+	guard := func(t *lua.LTable, name string) {
+		orig := t.RawGetString(name).(*lua.LFunction).GFunction
+		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			if tb, isTable := L.Get(1).(*lua.LTable); isTable && in.frozen[tb] {
+				L.RaiseError("%s: attempt to modify a read-only library table", name)
+			}
+			return orig(L)
+		}))
+	}
+	guard(L.G.Global, "rawset")
+	table := L.G.Global.RawGetString("table").(*lua.LTable).Metatable.(*lua.LTable).RawGetString("__index").(*lua.LTable)
+	for _, name := range []string{"insert", "remove", "sort"} {
+		guard(table, name)
+	}
+}
+
+// newEnv makes a process's global environment: its own _G, reading through
+// to the shared (frozen) library.
 func (in *Instance) newEnv() *lua.LTable {
-	env := in.L.CreateTable(0, 2)
+	env := in.L.CreateTable(0, 1)
 	env.RawSetString("_G", env)
 	env.Metatable = in.envMeta
 	return env

@@ -28,6 +28,7 @@ type Instance struct {
 	procs      map[uint32]*process
 	protos     map[uint64]*lua.FunctionProto
 	envMeta    *lua.LTable
+	frozen     map[*lua.LTable]bool // read-only library proxies
 	tickEvery  int64
 	turnBudget int64
 }

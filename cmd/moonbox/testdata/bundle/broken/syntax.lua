@@ -1,0 +1,5 @@
+-- A syntax error on line 3.
+return function()
+  local x = = 1
+  return x
+end

@@ -1,0 +1,5 @@
+-- A Lua runtime error is an abnormal exit.
+return function()
+  local t = nil
+  return t.field
+end
