@@ -91,7 +91,7 @@ func (t *Tenant) close() {
 // nativeGuest runs the vm in the host process.
 type nativeGuest struct{ *vm.Instance }
 
-func (nativeGuest) Close()                        {}
+func (nativeGuest) Close()                            {}
 func (nativeGuest) Memory(bool) (heap, linear uint64) { return 0, 0 }
 
 // InstanceStats describes one of a tenant's instances.
