@@ -1,0 +1,457 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// End-to-end tests of `moonbox run`. Each case of cliCases runs in-process
+// through run(args, stdout, stderr) in every mode of runModes (the wasm
+// sandbox and --native, each with --shards 1 and 3) and must give the same
+// exit code and, after normalizing PIDs, the same stdout and stderr in all of
+// them. Cases marked binary also run through the real binary, built once in
+// TestMain, to prove the process exit codes.
+
+// moonboxBin is the binary TestMain builds; buildErr why it could not.
+var (
+	moonboxBin string
+	buildErr   error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "moonbox-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	moonboxBin = filepath.Join(dir, "moonbox")
+	if out, err := exec.Command("go", "build", "-o", moonboxBin, ".").CombinedOutput(); err != nil {
+		buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runMode is one way of running every case: flags inserted after "run".
+type runMode struct {
+	name  string
+	flags []string
+}
+
+var runModes = []runMode{
+	{"sandbox/shards=1", []string{"--shards", "1"}},
+	{"sandbox/shards=3", []string{"--shards", "3"}},
+	{"native/shards=1", []string{"--native", "--shards", "1"}},
+	{"native/shards=3", []string{"--shards", "3", "--native"}},
+}
+
+type cliCase struct {
+	name string
+	// args follow "run" and the mode's flags. With raw, args are the whole
+	// command line and the case runs once, not per mode.
+	args []string
+	raw  bool
+	code int
+	// stdout: the exact stdout, unless stdoutRE (a regexp the whole stdout
+	// must match) is set. stderr: substrings stderr must contain; a case with
+	// no stderr entries must leave stderr empty.
+	stdout   string
+	stdoutRE string
+	stderr   []string
+	stderrRE string
+	// normalize rewrites stdout before the modes are compared with each
+	// other (PIDs are always normalized).
+	normalize func(string) string
+	// binary: run through the built binary too (default mode, no flags).
+	binary bool
+}
+
+// jsonCase is a case of testdata/bundle/values.lua: it exits with the value
+// named which, and stdout must be exactly that value's JSON line.
+func jsonCase(which, json string) cliCase {
+	out := json + "\n"
+	if json == "" {
+		out = ""
+	}
+	return cliCase{name: "json/" + which, args: []string{"testdata/bundle", "values", which}, stdout: out}
+}
+
+// abnormal is a case of a process that exits abnormally with kind and a
+// message containing msg.
+func abnormal(name, id, kind, msg, stdout string) cliCase {
+	return cliCase{
+		name: "exit1/" + name, args: []string{"testdata/bundle", id}, code: exitAbnormal, stdout: stdout,
+		stderr: []string{id + " exited abnormally", kind + ": ", msg},
+	}
+}
+
+var pingPongRate = regexp.MustCompile(`(?m)^\d+ round trips/s of CPU time\n`)
+
+var cliCases = []cliCase{
+	// --- exit 0: the examples ---
+	{
+		name: "examples/hello", args: []string{"../../examples/hello"}, binary: true,
+		stdoutRE: `^hello, world, from \{app:processes\|[^}]+\} \(main\)\n\{"greeted":"world"\}\n$`,
+	},
+	{
+		name: "examples/hello/name", args: []string{"../../examples/hello", "main", "Zoë"},
+		stdoutRE: `^hello, Zoë, from \{app:processes\|[^}]+\} \(main\)\n\{"greeted":"Zoë"\}\n$`,
+	},
+	{
+		name: "examples/hello/file", args: []string{"../../examples/hello/main.lua", "bob"},
+		stdoutRE: `^hello, bob, from \{app:processes\|[^}]+\} \(main\)\n\{"greeted":"bob"\}\n$`,
+	},
+	{
+		name: "examples/ping-pong", args: []string{"../../examples/ping-pong", "main", "200"}, binary: true,
+		stdoutRE:  `^200 round trips\n(\d+ round trips/s of CPU time\n)?200\n$`,
+		normalize: func(s string) string { return pingPongRate.ReplaceAllString(s, "") },
+	},
+	{
+		name: "examples/ping-pong/file", args: []string{"../../examples/ping-pong/main.lua", "3"},
+		stdoutRE:  `^3 round trips\n(\d+ round trips/s of CPU time\n)?3\n$`,
+		normalize: func(s string) string { return pingPongRate.ReplaceAllString(s, "") },
+	},
+
+	// --- bundles, process IDs and arguments ---
+	{name: "bundle/default-main", args: []string{"testdata/bundle"}, stdout: "main: 0 args\n[]\n"},
+	{name: "bundle/explicit-main", args: []string{"testdata/bundle", "main", "x", "y"}, stdout: "main: 2 args\n[\"x\",\"y\"]\n"},
+	{
+		name: "bundle/dotted-id", args: []string{"testdata/bundle", "a.b:c", "one", "2"},
+		stdout: "running a.b:c\n{\"args\":[\"one\",\"2\"],\"id\":\"a.b:c\"}\n",
+	},
+	{
+		name: "bundle/trailing-slash", args: []string{"testdata/bundle/", "a.b:c"},
+		stdout: "running a.b:c\n{\"args\":[],\"id\":\"a.b:c\"}\n",
+	},
+	{
+		// After a .lua file everything is an argument, strings even if they
+		// look like flags, a process ID or a number.
+		name: "file/args", args: []string{"testdata/bundle/echo.lua", "x", "y z", "", "-x", "--native", "main", "42"}, binary: true,
+		stdout: "1 string \"x\"\n2 string \"y z\"\n3 string \"\"\n4 string \"-x\"\n5 string \"--native\"\n6 string \"main\"\n7 string \"42\"\n" +
+			`["x","y z","","-x","--native","main","42"]` + "\n",
+	},
+	{name: "file/no-args", args: []string{"testdata/bundle/echo.lua"}, stdout: "[]\n"},
+	{name: "file/unicode-arg", args: []string{"testdata/bundle/main.lua", "日本語 ✓"}, stdout: "main: 1 args\n[\"日本語 ✓\"]\n"},
+	{
+		name: "file/in-subdir", args: []string{"testdata/bundle/a/b/c.lua", "q"},
+		stdout: "running c\n{\"args\":[\"q\"],\"id\":\"c\"}\n",
+	},
+	{name: "timeout-not-reached", args: []string{"--timeout", "10m", "testdata/bundle", "main", "t"}, stdout: "main: 1 args\n[\"t\"]\n"},
+
+	// --- output order: every print before the JSON line ---
+	{
+		name: "order/print-then-json", args: []string{"testdata/bundle", "order"}, binary: true,
+		stdout: "first\nsecond\t2\ttrue\tnil\nchild 1\nchild 2\nchild 3\nlast\n{\"child\":3,\"done\":true}\n",
+	},
+	{
+		name: "order/many-lines", args: []string{"testdata/bundle", "order", "300"},
+		stdout: "first\nsecond\t2\ttrue\tnil\n" + numberedLines("child", 300) + "last\n{\"child\":300,\"done\":true}\n",
+	},
+
+	// --- JSON rendering of exit values ---
+	jsonCase("nil", ""),
+	jsonCase("true", "true"),
+	jsonCase("false", "false"),
+	jsonCase("integer", "42"),
+	jsonCase("negative", "-7"),
+	jsonCase("float", "1.5"),
+	jsonCase("numbers", "[3,1.5,-7,9007199254740992,1e+300,0.1,2.5,5,-2147483648]"),
+	jsonCase("infinities", `["+Inf","-Inf"]`),
+	jsonCase("string", `"plain"`),
+	jsonCase("unicode", `"héllo ✓ 😀 日本語 ñ"`),
+	jsonCase("escapes", `"quote\" backslash\\ newline\n tab\t bell\u0007"`),
+	jsonCase("binary", `"/wAB"`), // not UTF-8: base64
+	jsonCase("empty_string", `""`),
+	jsonCase("array", "[1,2,3]"),
+	jsonCase("strings", `["a","b","c"]`),
+	jsonCase("empty", "[]"),
+	jsonCase("nested_arrays", "[[1],[2,[3,[4]]],[]]"),
+	jsonCase("object", `{"a":2,"b":1,"c":"three"}`),
+	jsonCase("nested", `{"list":[{"name":"a"},{"name":"b"}],"x":{"y":{"z":[1,2,{"deep":true}]}}}`),
+	jsonCase("mixed", `{"1":1,"2":2,"x":3}`),
+	jsonCase("sparse", `{"1":"one","3":"three"}`),
+	jsonCase("number_keys", `{"10":"ten","2":"two"}`),
+	jsonCase("float_key", `{"1.5":"x"}`),
+	jsonCase("bool_keys", `{"false":"no","true":"yes"}`),
+	jsonCase("booleans", `{"f":false,"list":[true,false],"t":true}`),
+	jsonCase("error", `{"error":"no such thing","kind":"NOT_FOUND"}`),
+	jsonCase("error_nested", `{"err":{"error":"denied","kind":"PERMISSION_DENIED"},"list":[{"error":"slow","kind":"TIMEOUT"}]}`),
+	jsonCase("api_error", `{"error":"no process {app:processes|0xdeadbeef}","kind":"NOT_FOUND"}`),
+
+	// --- exit 1: abnormal exits, kind and message on stderr, no JSON line ---
+	func() cliCase {
+		c := abnormal("error", "fail:error", "UNKNOWN", "kaboom", "before the error\n")
+		c.binary = true
+		return c
+	}(),
+	abnormal("error-object", "fail:errobj", "PERMISSION_DENIED", "no way", ""),
+	abnormal("nil-err", "fail:nil_err", "NOT_FOUND", "gone missing", ""),
+	abnormal("nil-string", "fail:nil_string", "UNKNOWN", "plain failure", ""),
+	abnormal("runtime-error", "fail:runtime", "UNKNOWN", "attempt to index", ""),
+	abnormal("function-value", "fail:function", "INVALID", "function", ""),
+	abnormal("too-deep-value", "fail:too_deep", "INVALID", "nested deeper", ""),
+	abnormal("linked-failure", "fail:linked", "", "linked process failed", ""),
+	abnormal("terminate-self", "fail:terminate_self", "", "terminated", ""),
+	{
+		name: "exit1/values-unknown", args: []string{"testdata/bundle/values.lua", "no-such-case"}, code: exitAbnormal,
+		stderr: []string{"values exited abnormally", "unknown case no-such-case"},
+	},
+
+	// --- exit 2: usage and bundle errors ---
+	{name: "exit2/no-args", args: nil, raw: true, code: exitUsage, binary: true, stderr: []string{"usage: moonbox"}},
+	{name: "exit2/unknown-command", args: []string{"frobnicate"}, raw: true, code: exitUsage, binary: true, stderr: []string{`unknown command "frobnicate"`, "usage: moonbox"}},
+	{name: "exit2/run-no-bundle", args: nil, code: exitUsage, stderr: []string{"usage: moonbox run"}},
+	{name: "exit2/unknown-flag", args: []string{"--bogus", "testdata/bundle"}, code: exitUsage, binary: true, stderr: []string{"bogus", "usage: moonbox run"}},
+	{name: "exit2/bad-shards", args: []string{"--shards", "many", "testdata/bundle"}, code: exitUsage, stderr: []string{"shards"}},
+	{name: "exit2/bad-timeout", args: []string{"--timeout", "soon", "testdata/bundle"}, code: exitUsage, stderr: []string{"timeout"}},
+	{name: "exit2/missing-bundle", args: []string{"testdata/no-such-bundle"}, code: exitUsage, binary: true, stderr: []string{"testdata/no-such-bundle", "no such file or directory"}},
+	{name: "exit2/missing-lua-file", args: []string{"testdata/bundle/nope.lua", "x"}, code: exitUsage, stderr: []string{"testdata/bundle/nope.lua", "no such file or directory"}},
+	{name: "exit2/not-lua", args: []string{"testdata/notlua.txt"}, code: exitUsage, stderr: []string{"testdata/notlua.txt", "not a directory or a .lua file"}},
+	{name: "exit2/missing-process", args: []string{"testdata/bundle", "no.such:process"}, code: exitUsage, stderr: []string{"no.such:process", "not found", filepath.Join("no", "such", "process.lua")}},
+	{name: "exit2/missing-main", args: []string{"testdata/bundle/a"}, code: exitUsage, stderr: []string{"main", "not found"}},
+	{name: "exit2/bad-process-id", args: []string{"testdata/bundle", "../bundle/main"}, code: exitUsage, stderr: []string{"../bundle/main"}},
+	{
+		name: "exit2/syntax-error", args: []string{"testdata/bundle", "broken:syntax"}, code: exitUsage, binary: true,
+		stderr: []string{"broken:syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+	},
+	{
+		name: "exit2/syntax-error-file", args: []string{"testdata/bundle/broken/syntax.lua"}, code: exitUsage,
+		stderr: []string{"syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+	},
+
+	// --- exit 124: --timeout expires ---
+	{
+		name: "exit124/wait-forever", args: []string{"--timeout", "200ms", "testdata/bundle", "wait"}, code: exitTimeout, binary: true,
+		stderr: []string{"wait", "still running"},
+	},
+	{
+		name: "exit124/wait-forever-file", args: []string{"--timeout", "50ms", "testdata/bundle/wait.lua", "arg"}, code: exitTimeout,
+		stderr: []string{"wait", "still running"},
+	},
+
+	// --- other commands ---
+	{name: "version", args: []string{"version"}, raw: true, stdoutRE: `^moonbox \S+\n$`},
+}
+
+func numberedLines(prefix string, n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%s %d\n", prefix, i)
+	}
+	return b.String()
+}
+
+// lockedBuffer is an io.Writer safe for the runtime's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// hangGuard only turns a hung run into a test failure instead of a panic of
+// the whole package at go test's deadline; no test asserts on time.
+const hangGuard = 2 * time.Minute
+
+// runInProcess calls run(args, stdout, stderr).
+func runInProcess(t *testing.T, args []string) result {
+	t.Helper()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(args, &stdout, &stderr) }()
+	select {
+	case code := <-done:
+		return result{code, stdout.String(), stderr.String()}
+	case <-time.After(hangGuard):
+		t.Fatalf("moonbox %q did not return\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
+		return result{}
+	}
+}
+
+// runBinary runs the built binary and returns its process exit code.
+func runBinary(t *testing.T, args []string) result {
+	t.Helper()
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	cmd := exec.Command(moonboxBin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(hangGuard):
+		cmd.Process.Kill()
+		<-waited
+		t.Fatalf("moonbox %q did not exit\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
+	}
+	code := 0
+	if err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			t.Fatalf("moonbox %q: %v", args, err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// check compares one run's result with the case's expectations.
+func (c cliCase) check(t *testing.T, how string, args []string, r result) {
+	t.Helper()
+	fail := func(format string, a ...any) {
+		t.Helper()
+		t.Errorf("%s: moonbox %q: %s\nexit code: %d\nstdout:\n%s\nstderr:\n%s", how, args, fmt.Sprintf(format, a...), r.code, r.stdout, r.stderr)
+	}
+	if r.code != c.code {
+		fail("exit code %d, want %d", r.code, c.code)
+	}
+	switch {
+	case c.stdoutRE != "":
+		if !regexp.MustCompile(c.stdoutRE).MatchString(r.stdout) {
+			fail("stdout does not match %s", c.stdoutRE)
+		}
+	case r.stdout != c.stdout:
+		fail("stdout is %q, want %q", r.stdout, c.stdout)
+	}
+	if len(c.stderr) == 0 && c.stderrRE == "" && r.stderr != "" {
+		fail("stderr is not empty")
+	}
+	for _, s := range c.stderr {
+		if !strings.Contains(r.stderr, s) {
+			fail("stderr does not contain %q", s)
+		}
+	}
+	if c.stderrRE != "" && !regexp.MustCompile(c.stderrRE).MatchString(r.stderr) {
+		fail("stderr does not match %s", c.stderrRE)
+	}
+	if c.code != exitOK && c.code != exitTimeout {
+		// No exit value JSON after an abnormal exit or a usage error; only
+		// the process's own prints (checked above) may be on stdout.
+		if strings.HasPrefix(strings.TrimSpace(lastLine(r.stdout)), "{") {
+			fail("stdout ends with what looks like an exit value")
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+var pidRE = regexp.MustCompile(`\{[A-Za-z0-9_.:-]+\|[^}|]+\}`)
+
+// comparable is r with PIDs and the case's nondeterministic output rewritten,
+// to compare the modes with each other.
+func (c cliCase) comparable(r result) result {
+	r.stdout = pidRE.ReplaceAllString(r.stdout, "{PID}")
+	r.stderr = pidRE.ReplaceAllString(r.stderr, "{PID}")
+	if c.normalize != nil {
+		r.stdout = c.normalize(r.stdout)
+	}
+	return r
+}
+
+func TestRun(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range cliCases {
+		if seen[c.name] {
+			t.Fatalf("duplicate case name %s", c.name)
+		}
+		seen[c.name] = true
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if c.raw {
+				c.check(t, "in-process", c.args, runInProcess(t, c.args))
+				return
+			}
+			results := make([]result, len(runModes))
+			for i, m := range runModes {
+				args := append(append([]string{"run"}, m.flags...), c.args...)
+				results[i] = runInProcess(t, args)
+				c.check(t, m.name, args, results[i])
+			}
+			// --native and --shards change nothing a process can observe
+			// through the CLI: every mode prints the same.
+			first := c.comparable(results[0])
+			for i := 1; i < len(runModes); i++ {
+				if r := c.comparable(results[i]); r != first {
+					t.Errorf("%s differs from %s:\n%s: exit %d\nstdout:\n%s\nstderr:\n%s\n%s: exit %d\nstdout:\n%s\nstderr:\n%s",
+						runModes[i].name, runModes[0].name,
+						runModes[0].name, first.code, first.stdout, first.stderr,
+						runModes[i].name, r.code, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestBinary runs the cases marked binary through the built executable: the
+// exit codes are the process's real exit status.
+func TestBinary(t *testing.T) {
+	codes := map[int]bool{}
+	for _, c := range cliCases {
+		if !c.binary {
+			continue
+		}
+		codes[c.code] = true
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			args := c.args
+			if !c.raw {
+				args = append([]string{"run"}, c.args...)
+			}
+			c.check(t, "binary", args, runBinary(t, args))
+			if !c.raw {
+				nargs := append([]string{"run", "--native"}, c.args...)
+				c.check(t, "binary --native", nargs, runBinary(t, nargs))
+			}
+		})
+	}
+	for _, code := range []int{exitOK, exitAbnormal, exitUsage, exitTimeout} {
+		if !codes[code] {
+			t.Errorf("no binary case exits %d", code)
+		}
+	}
+}
+
+// TestBinaryMatchesInProcess: the binary and run() print the same thing.
+func TestBinaryMatchesInProcess(t *testing.T) {
+	args := []string{"run", "testdata/bundle", "order", "5"}
+	bin := runBinary(t, args)
+	in := runInProcess(t, args)
+	if bin != in {
+		t.Fatalf("binary: exit %d\nstdout:\n%s\nstderr:\n%s\nin-process: exit %d\nstdout:\n%s\nstderr:\n%s",
+			bin.code, bin.stdout, bin.stderr, in.code, in.stdout, in.stderr)
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// conformanceBundle is the host's Lua conformance suite (one bundle: every
+// cases/NAME.lua is the process cases:NAME, lib/ holds its helpers). The
+// suite grows while this test exists, so it runs whatever cases are there.
+const conformanceBundle = "../../host/testdata/conformance"
+
+// TestConformanceCLI runs every conformance case through `moonbox run`, in
+// the sandbox and --native: each must exit 0 with `true` as its last stdout
+// line and, if the case has `-- output: LINE` comments, print exactly those
+// lines before it.
+func TestConformanceCLI(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(conformanceBundle, "cases", "*.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Skipf("no conformance cases in %s/cases", conformanceBundle)
+	}
+	sort.Strings(files)
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".lua")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want := expectedLines(t, file)
+			for _, mode := range []struct {
+				name  string
+				flags []string
+			}{{"sandbox", nil}, {"native", []string{"--native"}}} {
+				args := append(append([]string{"run"}, mode.flags...), "--shards", "2", conformanceBundle, "cases:"+name)
+				r := runInProcess(t, args)
+				if r.code != exitOK || lastLine(r.stdout) != "true" {
+					t.Errorf("%s: moonbox %q: exit %d, want 0 with last line true\nstdout:\n%s\nstderr:\n%s",
+						mode.name, args, r.code, r.stdout, r.stderr)
+					continue
+				}
+				if want != nil {
+					if got := strings.TrimSuffix(r.stdout, "\n"); got != strings.Join(append(want, "true"), "\n") {
+						t.Errorf("%s: moonbox %q: stdout:\n%s\nwant:\n%s\ntrue",
+							mode.name, args, got, strings.Join(want, "\n"))
+					}
+				}
+			}
+		})
+	}
+}
+
+// expectedLines reads a case's `-- output: LINE` comments (nil if none).
+func expectedLines(t *testing.T, file string) []string {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(src), "\n") {
+		if rest, found := strings.CutPrefix(strings.TrimSpace(line), "-- output:"); found {
+			out = append(out, strings.TrimPrefix(rest, " "))
+		}
+	}
+	return out
+}
