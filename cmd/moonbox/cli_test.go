@@ -95,6 +95,8 @@ func abnormal(name, id, kind, msg, stdout string) cliCase {
 	}
 }
 
+var tickRE = regexp.MustCompile(`(?m)^tick\n`)
+
 var pingPongRate = regexp.MustCompile(`(?m)^\d+ round trips/s of CPU time\n`)
 
 var cliCases = []cliCase{
@@ -156,6 +158,14 @@ var cliCases = []cliCase{
 	{
 		name: "order/many-lines", args: []string{"testdata/bundle", "order", "300"},
 		stdout: "first\nsecond\t2\ttrue\tnil\n" + numberedLines("child", 300) + "last\n{\"child\":300,\"done\":true}\n",
+	},
+
+	{
+		// Processes still running when the spawned one exits may print
+		// until the runtime closes, but never after its JSON line.
+		name: "order/json-line-last", args: []string{"testdata/bundle", "chatty"},
+		stdoutRE:  `^(tick\n)*main done\n(tick\n)*"done"\n$`,
+		normalize: func(s string) string { return tickRE.ReplaceAllString(s, "") },
 	},
 
 	// --- JSON rendering of exit values ---
@@ -329,10 +339,14 @@ func runBinary(t *testing.T, args []string) result {
 // check compares one run's result with the case's expectations.
 func (c cliCase) check(t *testing.T, how string, args []string, r result) {
 	t.Helper()
-	fail := func(format string, a ...any) {
-		t.Helper()
-		t.Errorf("%s: moonbox %q: %s\nexit code: %d\nstdout:\n%s\nstderr:\n%s", how, args, fmt.Sprintf(format, a...), r.code, r.stdout, r.stderr)
-	}
+	var problems []string
+	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	defer func() {
+		if len(problems) > 0 {
+			t.Errorf("%s: moonbox %q:\n  %s\nexit code: %d\nstdout:\n%s\nstderr:\n%s",
+				how, args, strings.Join(problems, "\n  "), r.code, r.stdout, r.stderr)
+		}
+	}()
 	if r.code != c.code {
 		fail("exit code %d, want %d", r.code, c.code)
 	}

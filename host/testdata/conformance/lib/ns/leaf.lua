@@ -1,0 +1,2 @@
+-- The process lib.ns:leaf (dotted namespace = nested directory).
+return function() return process.id() end
