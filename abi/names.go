@@ -44,6 +44,11 @@ const (
 	// timer(process, id, ms i64)
 	// Asks for a [RecordTimer] record for the process after ms milliseconds.
 	ImportTimer = "timer"
+	// consumed(ptr, len)
+	// Reports messages processes took from their mailboxes during a step, so
+	// the host can bound mailboxes: len/8 pairs of (process u32, count u32),
+	// little-endian. Called at most once per step.
+	ImportConsumed = "consumed"
 )
 
 // The exports: functions the guest provides to the host.

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -33,7 +34,7 @@ var pingPong = map[string]string{
 func BenchmarkPingPong(b *testing.B) {
 	for _, m := range modes {
 		b.Run(m.name, func(b *testing.B) {
-			_, ten, _ := newTestRuntime(b, m.native, 2, writeBundle(b, pingPong))
+			_, ten, _ := newTestRuntime(b, m.native, shardsFromEnv(2), writeBundle(b, pingPong))
 			b.ResetTimer()
 			_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(b.N)))
 			if err != nil {
@@ -108,4 +109,13 @@ func goHeap() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
+}
+
+// shardsFromEnv lets a benchmark run be repeated with another shard count
+// (MOONBOX_BENCH_SHARDS=1) to separate scheduling from guest costs.
+func shardsFromEnv(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("MOONBOX_BENCH_SHARDS")); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -77,6 +77,9 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	if err != nil {
 		return err
 	}
+	if limit := in.tenant.mailboxLimit; to.queued.Load() >= limit {
+		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
+	}
 	in.tenant.rt.deliver(to, from.pid, topic, payload)
 	return nil
 }
@@ -306,6 +309,16 @@ func (in *instance) Log(h uint32, line string) {
 		pid = p.pid
 	}
 	in.tenant.rt.cfg.Log(in.tenant.name, pid, line)
+}
+
+func (in *instance) Consumed(counts []vm.Consumption) {
+	for _, c := range counts {
+		if p := in.process(c.Process); p != nil {
+			if p.queued.Add(-int64(c.Count)) < 0 {
+				p.queued.Store(0) // a guest cannot buy room by over-reporting
+			}
+		}
+	}
 }
 
 func (in *instance) Timer(h uint32, id uint32, ms int64) {

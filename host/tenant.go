@@ -22,7 +22,13 @@ type TenantConfig struct {
 	// Native runs the tenant's processes in the host process without the wasm
 	// sandbox: for trusted tenants and as the benchmark baseline.
 	Native bool
+	// MailboxLimit bounds the messages waiting for one process; a send to a
+	// full mailbox fails with UNAVAILABLE. Default DefaultMailboxLimit.
+	MailboxLimit int
 }
+
+// DefaultMailboxLimit is the mailbox bound of a tenant that sets none.
+const DefaultMailboxLimit = 10_000
 
 // Tenant is one tenant inside a runtime: its bundle, its instances (one per
 // shard, made on first use) and its name registry.
@@ -33,6 +39,8 @@ type Tenant struct {
 	bundle *tenants.Bundle
 	hosts  map[string]bool
 	native bool
+	// mailboxLimit bounds each process's queued messages.
+	mailboxLimit int64
 
 	mu        sync.Mutex
 	instances []*instance

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/binary"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -33,6 +34,7 @@ func instantiateImports(ctx context.Context, r wazero.Runtime) error {
 	fn(abi.ImportTick, importTick, []api.ValueType{i32}, []api.ValueType{i32})
 	fn(abi.ImportLog, importLog, []api.ValueType{i32, i32, i32}, nil)
 	fn(abi.ImportTimer, importTimer, []api.ValueType{i32, i32, i64}, nil)
+	fn(abi.ImportConsumed, importConsumed, []api.ValueType{i32, i32}, nil)
 	_, err := b.Instantiate(ctx)
 	return err
 }
@@ -222,4 +224,23 @@ func importTimer(ctx context.Context, m api.Module, s []uint64) {
 	if h := hostOf(ctx); h != nil {
 		h.Timer(api.DecodeU32(s[0]), api.DecodeU32(s[1]), int64(s[2]))
 	}
+}
+
+// maxConsumed bounds one consumed report: 64k processes' counts.
+const maxConsumed = 8 << 16
+
+func importConsumed(ctx context.Context, m api.Module, s []uint64) {
+	h := hostOf(ctx)
+	if h == nil {
+		return
+	}
+	b, err := view(m, s[0], s[1], maxConsumed)
+	if err != nil {
+		return
+	}
+	counts := make([]vm.Consumption, 0, len(b)/8)
+	for ; len(b) >= 8; b = b[8:] {
+		counts = append(counts, vm.Consumption{Process: binary.LittleEndian.Uint32(b), Count: binary.LittleEndian.Uint32(b[4:])})
+	}
+	h.Consumed(counts)
 }

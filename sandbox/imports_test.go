@@ -55,6 +55,11 @@ func (h *recordingHost) Source(p uint32, id string) (string, *vm.Error) {
 func (h *recordingHost) Tick(p uint32) abi.Status            { return abi.OK }
 func (h *recordingHost) Log(p uint32, l string)              { h.note(l) }
 func (h *recordingHost) Timer(p uint32, id uint32, ms int64) {}
+func (h *recordingHost) Consumed(counts []vm.Consumption) {
+	for range counts {
+		h.note("consumed")
+	}
+}
 
 var (
 	testEngineOnce sync.Once
@@ -73,7 +78,7 @@ func sharedEngine(t testing.TB) *Engine {
 // hostile calls one import's host function the way wazero would, with
 // arbitrary stack values: a guest controls every one of them.
 func hostile(in *Instance, which uint8, s []uint64) {
-	fns := []api.GoModuleFunc{importSpawn, importSend, importExit, importControl, importRegistry, importSource, importTick, importLog, importTimer}
+	fns := []api.GoModuleFunc{importSpawn, importSend, importExit, importControl, importRegistry, importSource, importTick, importLog, importTimer, importConsumed}
 	fns[int(which)%len(fns)](in.ctx, in.mod, s)
 }
 
@@ -91,7 +96,7 @@ func TestImportsRejectWildArguments(t *testing.T) {
 	// Pointers that stay outside memory once the i32 is masked, and lengths
 	// that run past its end.
 	wild := []uint64{size, size - 1, math.MaxUint32, math.MaxUint64, 0xdead_0000_0000_0000 | (size - 1)}
-	for which := uint8(0); which < 9; which++ {
+	for which := uint8(0); which < 10; which++ {
 		for _, p := range wild {
 			for _, n := range []uint64{64, abi.MaxPayload + 1, math.MaxUint32} {
 				s := []uint64{1, p, n, p, n, p, n, p, n}

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"runtime"
 	"unsafe"
 
@@ -45,6 +46,9 @@ func importLog(process uint32, line unsafe.Pointer, lineLen uint32)
 //go:wasmimport moonbox timer
 func importTimer(process uint32, id uint32, ms int64)
 
+//go:wasmimport moonbox consumed
+func importConsumed(counts unsafe.Pointer, countsLen uint32)
+
 func bytesPtr(b []byte) (unsafe.Pointer, uint32) {
 	if len(b) == 0 {
 		return nil, 0
@@ -61,7 +65,10 @@ func strPtr(s string) (unsafe.Pointer, uint32) {
 
 // wasmHost implements vm.Host over the imports. out receives results and
 // error messages.
-type wasmHost struct{ out []byte }
+type wasmHost struct {
+	out    []byte
+	counts []byte
+}
 
 func (h *wasmHost) outBuf() (unsafe.Pointer, uint32) { return bytesPtr(h.out) }
 
@@ -145,6 +152,16 @@ func (h *wasmHost) Log(process uint32, line string) {
 }
 
 func (h *wasmHost) Timer(process uint32, id uint32, ms int64) { importTimer(process, id, ms) }
+
+func (h *wasmHost) Consumed(counts []vm.Consumption) {
+	h.counts = h.counts[:0]
+	for _, c := range counts {
+		h.counts = binary.LittleEndian.AppendUint32(h.counts, c.Process)
+		h.counts = binary.LittleEndian.AppendUint32(h.counts, c.Count)
+	}
+	p, n := bytesPtr(h.counts)
+	importConsumed(p, n)
+}
 
 var (
 	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{})

@@ -15,6 +15,7 @@ type channel struct {
 	recvq  []*waitCase
 	sendq  []*waitCase
 	ud     *lua.LUserData // its Lua value, made on first use
+	owner  *process       // set for mailbox channels (inbox, listen): receiving consumes a message
 }
 
 // waiter is one parked task's wait on one or more channel cases. The first
@@ -76,6 +77,9 @@ func popLive(q *[]*waitCase) *waitCase {
 // block. Sending on a closed channel is a Lua error raised by the caller.
 func (c *channel) trySend(v lua.LValue) bool {
 	if r := popLive(&c.recvq); r != nil {
+		if c.owner != nil {
+			c.owner.consumed()
+		}
 		r.w.fire(r.index, v, true)
 		return true
 	}
@@ -90,6 +94,9 @@ func (c *channel) trySend(v lua.LValue) bool {
 // when the receive would block.
 func (c *channel) tryReceive() (v lua.LValue, ok bool, ready bool) {
 	if len(c.buf) > 0 {
+		if c.owner != nil {
+			c.owner.consumed()
+		}
 		v = c.buf[0]
 		c.buf[0] = nil
 		c.buf = c.buf[1:]

@@ -26,4 +26,13 @@ type Host interface {
 	Log(process uint32, line string)
 	// Timer asks for a RecordTimer for the process after ms milliseconds.
 	Timer(process uint32, id uint32, ms int64)
+	// Consumed reports how many messages processes took from their mailboxes
+	// (inbox and listen channels) during a step; the host bounds mailboxes.
+	Consumed(counts []Consumption)
+}
+
+// Consumption is the number of messages one process took from its mailbox.
+type Consumption struct {
+	Process uint32
+	Count   uint32
 }

@@ -29,6 +29,8 @@ type Instance struct {
 	protos     map[uint64]*lua.FunctionProto
 	envMeta    *lua.LTable
 	frozen     map[*lua.LTable]bool // read-only library proxies
+	consumers  []*process           // processes that took messages this step
+	counts     []Consumption
 	tickEvery  int64
 	turnBudget int64
 }
@@ -76,7 +78,18 @@ func (in *Instance) Step(batch []byte, budget int64) (more bool, err error) {
 		batch = rest
 	}
 	in.turnBudget = budget
-	return in.sched.run(budget), nil
+	more = in.sched.run(budget)
+	if len(in.consumers) > 0 {
+		in.counts = in.counts[:0]
+		for _, p := range in.consumers {
+			in.counts = append(in.counts, Consumption{Process: p.handle, Count: p.taken})
+			p.taken = 0
+		}
+		clear(in.consumers)
+		in.consumers = in.consumers[:0]
+		in.host.Consumed(in.counts)
+	}
+	return more, nil
 }
 
 // Processes is the number of live processes.
@@ -203,6 +216,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 		if u := p.upgrade; u != nil && p.killed == nil {
 			p.upgrade = nil
 			t.stop = nil
+			t.budget.left = p.in.tickEvery
 			chunk, args, p.id = u.fn, u.args, u.id
 			t.L.Env = p.env
 			continue

@@ -121,6 +121,7 @@ func (in *Instance) openProcess() *lua.LTable {
 				return failure(L, err)
 			}
 			l := &listener{ch: newChannel(-1)}
+			l.ch.owner = p
 			switch o := L.Get(2).(type) {
 			case *lua.LNilType:
 			case *lua.LTable:

@@ -20,6 +20,7 @@ type process struct {
 	nextTimer uint32
 	modules   map[string]lua.LValue // require cache
 	upgrade   *upgrade              // pending process.upgrade
+	taken     uint32                // messages taken from the mailbox this step
 
 	inbox, events *channel
 	listeners     map[string]*listener
@@ -83,9 +84,19 @@ func (p *process) listenValue(l *listener, m *message) lua.LValue {
 }
 
 // subscribeInbox creates the inbox and moves waiting messages into it.
+// consumed counts a message taken from the mailbox, reported to the host at
+// the end of the step.
+func (p *process) consumed() {
+	if p.taken == 0 {
+		p.in.consumers = append(p.in.consumers, p)
+	}
+	p.taken++
+}
+
 func (p *process) subscribeInbox() *channel {
 	if p.inbox == nil {
 		p.inbox = newChannel(-1)
+		p.inbox.owner = p
 		for _, m := range p.pending {
 			p.inbox.push(p.messageValue(m))
 		}

@@ -29,6 +29,9 @@ func (p *process) newTask() *task {
 	L.Env = p.env
 	t := &task{proc: p, L: L, sched: in.sched, wake: make(chan struct{}), stop: p.killed}
 	t.budget = budget{t: t, left: in.tickEvery}
+	if t.stop != nil {
+		t.budget.left = 0
+	}
 	L.SetContext(&t.budget)
 	p.tasks = append(p.tasks, t)
 	return t
@@ -50,6 +53,7 @@ func (t *task) start(body func(*task)) {
 // is parked in a wait.
 func (t *task) interrupt(reason *Error) {
 	t.stop = reason
+	t.budget.left = 0
 	if t.wait != nil {
 		t.wait.fired = true
 		t.wait = nil
@@ -71,14 +75,17 @@ type budget struct {
 var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (b *budget) Done() <-chan struct{} {
-	if b.t.stop != nil {
-		return closedDone
-	}
-	p := b.t.proc
+	// The fast path is one decrement: gopher-lua calls this per instruction.
+	// interrupt zeroes left, so a stop is noticed at the next instruction.
 	b.left--
 	if b.left > 0 {
 		return nil
 	}
+	if b.t.stop != nil {
+		b.left = 0
+		return closedDone
+	}
+	p := b.t.proc
 	in := p.in
 	b.left = in.tickEvery
 	s := b.t.sched
@@ -90,6 +97,7 @@ func (b *budget) Done() <-chan struct{} {
 	if len(s.runq) > 0 || s.used >= in.turnBudget {
 		b.t.yield()
 		if b.t.stop != nil {
+			b.left = 0
 			return closedDone
 		}
 	}

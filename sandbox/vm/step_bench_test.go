@@ -1,0 +1,64 @@
+package vm
+
+import (
+	"testing"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+)
+
+// nullHost accepts every call and does nothing: it isolates the runtime's
+// own cost from the host's.
+type nullHost struct{}
+
+func (nullHost) Spawn(uint32, []byte) (string, *Error)                         { return "{pid}", nil }
+func (nullHost) Send(uint32, string, string, []byte) *Error                    { return nil }
+func (nullHost) Exit(uint32, bool, []byte)                                     {}
+func (nullHost) Control(uint32, abi.ControlOp, string, int64) (string, *Error) { return "", nil }
+func (nullHost) Registry(uint32, abi.RegistryOp, string, string) (string, *Error) {
+	return "", nil
+}
+func (nullHost) Source(uint32, string) (string, *Error) { return "", nil }
+func (nullHost) Tick(uint32) abi.Status                 { return abi.OK }
+func (nullHost) Log(uint32, string)                     {}
+func (nullHost) Timer(uint32, uint32, int64)            {}
+func (nullHost) Consumed([]Consumption)                 {}
+
+func startRecord(w *abi.RecordWriter, h uint32, src string) {
+	w.Begin(abi.RecordStart, h)
+	w.String("{pid}")
+	w.String("bench")
+	w.String(src)
+	w.Bytes(abi.AppendArray(nil, 0))
+	w.Bytes(nil)
+	w.End()
+}
+
+// BenchmarkDeliver is one Step delivering one message to a process that
+// answers it: the runtime's per-message cost without any host or sandbox.
+func BenchmarkDeliver(b *testing.B) {
+	in := New(nullHost{}, Options{})
+	var w abi.RecordWriter
+	startRecord(&w, 1, `return function()
+		local inbox = process.inbox()
+		while true do
+			local m = inbox:receive()
+			process.send(m:from(), "pong", m:payload())
+		end
+	end`)
+	if _, err := in.Step(w.Batch(), 1e6); err != nil {
+		b.Fatal(err)
+	}
+	w.Reset()
+	w.Begin(abi.RecordMessage, 1)
+	w.String("{from}")
+	w.String("ping")
+	w.Bytes(abi.AppendInt(abi.AppendArray(nil, 1), 5))
+	w.End()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := in.Step(w.Batch(), 1e6); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
