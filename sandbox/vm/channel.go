@@ -129,7 +129,9 @@ func (c *channel) close() {
 // block parks t until one of its cases fires or its process is killed.
 func (t *task) block(w *waiter) {
 	t.wait = w
-	t.park()
+	for !w.fired {
+		t.park()
+	}
 	if t.stop != nil {
 		w.fired = true
 		t.L.RaiseError("%s", t.stop.Message)

@@ -54,11 +54,14 @@ func (t *task) start(body func(*task)) {
 func (t *task) interrupt(reason *Error) {
 	t.stop = reason
 	t.budget.left = 0
+	// Only a task parked in a wait needs waking: a running task sees stop at
+	// its next instruction, a queued one when it runs. Queueing a running task
+	// would wake it spuriously at its next park.
 	if t.wait != nil {
 		t.wait.fired = true
 		t.wait = nil
+		t.sched.ready(t)
 	}
-	t.sched.ready(t)
 }
 
 // budget is the task's context.Context. gopher-lua calls Done once per VM
