@@ -55,6 +55,10 @@ const (
 const (
 	// moonbox_version() -> i32: the guest's [Version].
 	ExportVersion = "moonbox_version"
+	// moonbox_init(soft_limit i64): called once before the first step; a
+	// process running while the guest heap exceeds soft_limit bytes is ended
+	// with "memory limit exceeded" (0: no limit).
+	ExportInit = "moonbox_init"
 	// moonbox_buffer(size) -> ptr: a guest buffer of at least size bytes for
 	// the host to write a batch of records into. Valid until the next call.
 	ExportBuffer = "moonbox_buffer"

@@ -37,6 +37,10 @@ type Engine struct {
 	compiled wazero.CompiledModule
 	image    *memimage.Image
 	cache    wazero.CompilationCache
+	// softLimit is the guest heap size past which the running process is
+	// ended: three quarters of the linear memory cap, leaving the rest for
+	// the runtime's own overhead and for the garbage of the offender.
+	softLimit uint64
 }
 
 // NewEngine compiles the guest (or loads it from the compilation cache).
@@ -50,7 +54,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	ctx := context.Background()
 	rc := wazero.NewRuntimeConfigCompiler().WithMemoryLimitPages(cfg.MemoryLimitPages)
-	e := &Engine{}
+	e := &Engine{softLimit: uint64(cfg.MemoryLimitPages) * 65536 / 4 * 3}
 	if dir := cacheDir(cfg.CacheDir); dir != "" {
 		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
 			e.cache = cache
@@ -79,7 +83,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("sandbox: compile guest: %w", err)
 	}
-	for _, name := range []string{abi.ExportVersion, abi.ExportBuffer, abi.ExportStep, abi.ExportMemory} {
+	for _, name := range []string{abi.ExportVersion, abi.ExportInit, abi.ExportBuffer, abi.ExportStep, abi.ExportMemory} {
 		if _, ok := e.compiled.ExportedFunctions()[name]; !ok {
 			e.Close()
 			return nil, fmt.Errorf("sandbox: guest lacks export %s", name)
@@ -146,6 +150,11 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 	if err := v.CallWithStack(in.ctx, in.stack); err != nil || in.stack[0] != abi.Version {
 		mod.Close(in.ctx)
 		return nil, fmt.Errorf("sandbox: guest ABI version %d, host speaks %d", in.stack[0], abi.Version)
+	}
+	in.stack[0] = e.softLimit
+	if err := mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
+		mod.Close(in.ctx)
+		return nil, fmt.Errorf("sandbox: guest init: %w", err)
 	}
 	return in, nil
 }

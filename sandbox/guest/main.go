@@ -13,6 +13,8 @@ package main
 import (
 	"encoding/binary"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"unsafe"
 
 	"github.com/moonbox-runtime/moonbox/abi"
@@ -164,9 +166,30 @@ func (h *wasmHost) Consumed(counts []vm.Consumption) {
 }
 
 var (
-	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{})
+	instance *vm.Instance
 	batch    = make([]byte, 64<<10)
 )
+
+// heapSample reads the bytes held by heap objects: cheap enough for every tick.
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+func heapInUse() uint64 {
+	metrics.Read(heapSample)
+	return heapSample[0].Value.Uint64()
+}
+
+// moonbox_init configures the runtime before the first step: softLimit is
+// the heap size past which the running process is ended (0: none).
+//
+//go:wasmexport moonbox_init
+func initialize(softLimit uint64) {
+	if softLimit > 0 {
+		// Collect harder as the heap nears the limit, so garbage never
+		// counts against a process.
+		debug.SetMemoryLimit(int64(softLimit))
+	}
+	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{HeapInUse: heapInUse, MemorySoftLimit: softLimit})
+}
 
 //go:wasmexport moonbox_version
 func version() uint32 { return abi.Version }

@@ -40,6 +40,8 @@ func (in *Instance) openLibraries() {
 	for _, name := range removedGlobals {
 		L.SetGlobal(name, lua.LNil)
 	}
+	// string.dump would hand out bytecode: nothing may load or produce it.
+	L.GetGlobal("string").(*lua.LTable).RawSetString("dump", lua.LNil)
 	full := L.GetGlobal("os").(*lua.LTable)
 	os := L.NewTable()
 	for _, name := range []string{"time", "clock", "date", "difftime"} {

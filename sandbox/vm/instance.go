@@ -17,6 +17,13 @@ type Options struct {
 	TickEvery int64
 	// CallDepth bounds Lua call nesting per task. Default 200.
 	CallDepth int
+	// HeapInUse, if set, reports the bytes the instance's heap holds; it is
+	// read at every tick. A process running when the heap is above
+	// MemorySoftLimit (and still is after a collection) is ended with
+	// "memory limit exceeded": the offender goes, its neighbours stay. The
+	// wasm guest sets it; native mode shares the host's heap and has none.
+	HeapInUse       func() uint64
+	MemorySoftLimit uint64
 }
 
 // Instance is a set of processes sharing one Lua state and one scheduler. It
@@ -33,6 +40,8 @@ type Instance struct {
 	counts     []Consumption
 	tickEvery  int64
 	turnBudget int64
+	heapInUse  func() uint64
+	softLimit  uint64
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -58,6 +67,8 @@ func New(host Host, o Options) *Instance {
 		procs:     map[uint32]*process{},
 		protos:    map[uint64]*lua.FunctionProto{},
 		tickEvery: o.TickEvery,
+		heapInUse: o.HeapInUse,
+		softLimit: o.MemorySoftLimit,
 	}
 	in.openLibraries()
 	return in

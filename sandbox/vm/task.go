@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"time"
@@ -97,6 +98,10 @@ func (b *budget) Done() <-chan struct{} {
 		p.kill(stopError(st))
 		return closedDone
 	}
+	if in.overMemory() {
+		p.kill(stopError(abi.Unavailable))
+		return closedDone
+	}
 	if len(s.runq) > 0 || s.used >= in.turnBudget {
 		b.t.yield()
 		if b.t.stop != nil {
@@ -118,6 +123,17 @@ func (b *budget) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (b *budget) Value(any) any               { return nil }
 
 var _ context.Context = (*budget)(nil)
+
+// overMemory reports whether the heap is above the soft limit even after a
+// full collection (which stalls the instance, so it runs only when the
+// cheap reading is already over the limit).
+func (in *Instance) overMemory() bool {
+	if in.heapInUse == nil || in.softLimit == 0 || in.heapInUse() <= in.softLimit {
+		return false
+	}
+	runtime.GC()
+	return in.heapInUse() > in.softLimit
+}
 
 // stopError is the exit error of a process the host stopped at a tick.
 func stopError(st abi.Status) *Error {
