@@ -16,6 +16,15 @@ type channel struct {
 	sendq  []*waitCase
 	ud     *lua.LUserData // its Lua value, made on first use
 	owner  *process       // set for mailbox channels (inbox, listen): receiving consumes a message
+	raw    bool           // a listen channel without message = true: receivers get payloads
+}
+
+// out converts a buffered value into what a receiver gets.
+func (c *channel) out(v lua.LValue) lua.LValue {
+	if c.raw {
+		return c.owner.in.rawPayload(v)
+	}
+	return v
 }
 
 // waiter is one parked task's wait on one or more channel cases. The first
@@ -80,7 +89,7 @@ func (c *channel) trySend(v lua.LValue) bool {
 		if c.owner != nil {
 			c.owner.consumed()
 		}
-		r.w.fire(r.index, v, true)
+		r.w.fire(r.index, c.out(v), true)
 		return true
 	}
 	if c.full() {
@@ -104,7 +113,7 @@ func (c *channel) tryReceive() (v lua.LValue, ok bool, ready bool) {
 			c.buf = append(c.buf, s.value)
 			s.w.fire(s.index, lua.LNil, true)
 		}
-		return v, true, true
+		return c.out(v), true, true
 	}
 	if s := popLive(&c.sendq); s != nil {
 		s.w.fire(s.index, lua.LNil, true)

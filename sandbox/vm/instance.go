@@ -230,6 +230,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 			t.budget.left = p.in.tickEvery
 			chunk, args, p.id = u.fn, u.args, u.id
 			t.L.Env = p.env
+			p.dropListeners()
 			continue
 		}
 		if p.killed != nil {

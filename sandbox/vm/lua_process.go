@@ -129,6 +129,7 @@ func (in *Instance) openProcess() *lua.LTable {
 			default:
 				return failure(L, Errorf(abi.Invalid, "process.listen: options must be a table"))
 			}
+			l.ch.raw = !l.messages
 			if _, taken := p.listeners[topic]; taken {
 				return failure(L, Errorf(abi.AlreadyExists, "process.listen: topic %q already has a listener", topic))
 			}

@@ -46,7 +46,7 @@ const messageTypeName = "moonbox.message"
 // deliver routes a message to its listener, the inbox, or the pending queue.
 func (p *process) deliver(m *message) {
 	if l := p.listeners[m.topic]; l != nil {
-		l.ch.push(p.listenValue(l, m))
+		l.ch.push(p.messageValue(m))
 		return
 	}
 	if p.inbox != nil {
@@ -63,20 +63,25 @@ func (p *process) messageValue(m *message) lua.LValue {
 	return ud
 }
 
-// listenValue is what a listener receives: the Message, or the first payload
-// value (a listener without message = true gets raw payloads).
-func (p *process) listenValue(l *listener, m *message) lua.LValue {
-	if l.messages {
-		return p.messageValue(m)
+// rawPayload is what a listener without message = true receives for a
+// Message: its payload value (a table of them when there are several).
+func (in *Instance) rawPayload(v lua.LValue) lua.LValue {
+	ud, isUD := v.(*lua.LUserData)
+	if !isUD {
+		return v
 	}
-	vs, err := decodeValues(p.in.L, m.payload)
+	m, isMsg := ud.Value.(*message)
+	if !isMsg {
+		return v
+	}
+	vs, err := decodeValues(in.L, m.payload)
 	if err != nil || len(vs) == 0 {
 		return lua.LNil
 	}
 	if len(vs) == 1 {
 		return vs[0]
 	}
-	t := p.in.L.CreateTable(len(vs), 0)
+	t := in.L.CreateTable(len(vs), 0)
 	for i, v := range vs {
 		t.RawSetInt(i+1, v)
 	}
@@ -114,13 +119,34 @@ func (p *process) subscribeTopic(topic string, l *listener) {
 	kept := p.pending[:0]
 	for _, m := range p.pending {
 		if m.topic == topic {
-			l.ch.push(p.listenValue(l, m))
+			l.ch.push(p.messageValue(m))
 		} else {
 			kept = append(kept, m)
 		}
 	}
 	clear(p.pending[len(kept):])
 	p.pending = kept
+}
+
+// dropListeners ends the subscriptions of code that is being replaced
+// (process.upgrade): the messages still buffered in listen channels go back
+// to the mailbox, ahead of the rest, so the new code can subscribe again and
+// nothing is lost.
+func (p *process) dropListeners() {
+	var back []*message
+	for topic, l := range p.listeners {
+		for _, v := range l.ch.buf {
+			if ud, isUD := v.(*lua.LUserData); isUD {
+				if m, isMsg := ud.Value.(*message); isMsg {
+					back = append(back, m)
+				}
+			}
+		}
+		l.ch.buf = nil
+		l.ch.close()
+		delete(p.listeners, topic)
+	}
+	p.pending = append(back, p.pending...)
 }
 
 func (p *process) subscribeEvents() *channel {
