@@ -14,6 +14,8 @@ type guest interface {
 	// Memory is the guest heap in use and the linear memory size, in bytes
 	// (zero in native mode, where the guest shares the host's heap).
 	Memory(collect bool) (heap, linear uint64)
+	// Diagnostics is what the guest wrote to stderr, for a crash report.
+	Diagnostics() string
 	Close()
 }
 
@@ -118,6 +120,7 @@ func (in *instance) crash(err error) {
 	in.tenant.dropInstance(in)
 	in.g.Close()
 	reason := fmt.Sprintf("sandbox crashed: %v", err)
+	in.tenant.rt.cfg.Warn(in.tenant.name, fmt.Sprintf("instance on shard %d discarded, %d processes ended: %s%s", in.shard.id, len(procs), reason, in.g.Diagnostics()))
 	for _, p := range procs {
 		in.tenant.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Internal.Kind(), Error: reason})
 	}

@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"log"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,10 @@ type Config struct {
 	TurnBudget int64
 	// Log receives every line processes print. Default: discarded.
 	Log func(tenant, pid, line string)
+	// Warn receives the runtime's own reports about a tenant, such as a
+	// crashed sandbox with what its guest wrote to stderr. Default: the
+	// standard logger.
+	Warn func(tenant, message string)
 	// Engine compiles and instantiates wasm sandboxes. Default: a new engine
 	// (created on the first sandboxed tenant) with the compilation cache in
 	// the user's cache directory.
@@ -56,6 +61,9 @@ func New(cfg Config) *Runtime {
 	}
 	if cfg.Log == nil {
 		cfg.Log = func(string, string, string) {}
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = func(tenant, message string) { log.Printf("moonbox: tenant %s: %s", tenant, message) }
 	}
 	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine}
 	for i := 0; i < cfg.Shards; i++ {

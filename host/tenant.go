@@ -101,6 +101,7 @@ type nativeGuest struct{ *vm.Instance }
 
 func (nativeGuest) Close()                            {}
 func (nativeGuest) Memory(bool) (heap, linear uint64) { return 0, 0 }
+func (nativeGuest) Diagnostics() string               { return "" }
 
 // InstanceStats describes one of a tenant's instances.
 type InstanceStats struct {

@@ -82,6 +82,20 @@ func (in *Instance) Memory(collect bool) (heap, linear uint64) {
 // Stderr is what the guest runtime wrote to stderr (at most the last 64 KiB).
 func (in *Instance) Stderr() string { return in.stderr.String() }
 
+// Diagnostics is the start of the guest's stderr (a Go fatal error names
+// its cause first), formatted to follow an error message.
+func (in *Instance) Diagnostics() string {
+	const keep = 2048
+	s := strings.TrimSpace(in.Stderr())
+	if s == "" {
+		return ""
+	}
+	if len(s) > keep {
+		s = s[:keep] + "\n[...]"
+	}
+	return "\nguest stderr:\n" + s
+}
+
 // Close discards the instance.
 func (in *Instance) Close() {
 	if !in.closed {

@@ -33,6 +33,15 @@ return function()
   local sum = check.recv(out, "call result 1") + check.recv(out, "call result 2")
   check.eq(sum, 3, "two concurrent calls from siblings each get their own result")
 
+  -- A caller that dies while it waits: the callee finishes undisturbed and
+  -- nothing else breaks.
+  local caller = check.must(process.spawn_monitored("lib:exits", check.HOST, "call", "sleep", 40))
+  time.sleep(10)
+  check.must(process.terminate(caller))
+  check.eq(check.exit(caller).result.error, "terminated", "the terminated caller")
+  time.sleep(50)
+  check.eq(process.call("lib:exits", check.HOST, "value", "after"), "after", "calls after a caller died mid-call")
+
   -- The caller is not linked: a failing call child does not kill it.
   check.eq(select("#", process.call("lib:exits", check.HOST, "runtime")), 2, "call of a crashing child returns nil, err")
   return true

@@ -5,8 +5,10 @@ return function()
   local me = process.pid()
   local pid = check.must(process.spawn_monitored("lib:upgrade_again", check.HOST, me))
   for gen = 1, 3 do
-    local n, id, previous = check.msg("gen")
+    local n, id, previous, trap = check.msg("gen")
     check.eq(n, gen, "generation")
+    -- Decision (as Erlang keeps process flags across a code change): options survive upgrade.
+    check.eq(trap, true, "generation " .. gen .. ": trap_links set before the upgrade")
     check.eq(id, "lib:upgrade_again", "process.id() after upgrade(nil, ...)")
     check.eq(previous, "nil", "generation " .. gen .. " sees fresh globals")
   end

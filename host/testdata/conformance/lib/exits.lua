@@ -14,6 +14,8 @@
 --   sleep MS        sleep MS milliseconds, then return "slept"
 --   link_then_fail P  link to P, then raise "linker failed"
 --   monitor_then_fail P  monitor P, then raise "monitor failed"
+--   memory_bomb MB  keep up to MB MiB of distinct strings alive (64 KiB each);
+--                   returns the MiB it reached if nothing stopped it
 --   call HOW A      return what process.call("lib:exits", HOW, A) returns (nested call)
 return function(how, a, b)
   if how == "value" then return a end
@@ -76,6 +78,13 @@ return function(how, a, b)
   if how == "monitor_then_fail" then
     assert(process.monitor(a))
     error("monitor failed")
+  end
+  if how == "memory_bomb" then
+    local keep, piece = {}, string.rep("x", 65536 - 8)
+    for i = 1, a * 16 do
+      keep[i] = piece .. string.format("%08d", i)
+    end
+    return #keep / 16
   end
   if how == "call" then
     return process.call("lib:exits", "app:processes", a, b)
