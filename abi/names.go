@@ -35,8 +35,8 @@ const (
 	// needed; the guest retries with a bigger buffer.
 	ImportSource = "source"
 	// tick(process) -> i32
-	// Called every few thousand Lua instructions. Nonzero means the process
-	// must stop now (it was terminated, or its CPU budget is spent).
+	// Called every TickInstructions Lua instructions. Nonzero (a status)
+	// means the process must stop now (TIMEOUT: its CPU budget is spent).
 	ImportTick = "tick"
 	// log(process, ptr, len)
 	// One line of the process's print output.
@@ -114,6 +114,10 @@ const (
 	SpawnMessages = "messages" // array of [topic, payload array]: sent before anything else
 	SpawnCall     = "call"     // bool: the caller waits for the exit (process.call)
 )
+
+// TickInstructions is how many Lua instructions a process runs between two
+// calls of the tick import: the unit of CPU accounting.
+const TickInstructions = 10_000
 
 // Limits every host enforces on what crosses the boundary.
 const (

@@ -51,7 +51,7 @@ func (in *instance) Spawn(h uint32, req []byte) (string, *vm.Error) {
 	if err != nil {
 		return "", err
 	}
-	r, err := decodeSpawnRequest(req)
+	r, err := decodeSpawnRequest(req, in.tenant.limits.Payload)
 	if err != nil {
 		return "", err
 	}
@@ -70,14 +70,14 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
 		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
-	if len(payload) > abi.MaxPayload {
-		return vm.Errorf(abi.Invalid, "payload larger than %d bytes", abi.MaxPayload)
+	if limit := in.tenant.limits.Payload; len(payload) > limit {
+		return vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
 	}
 	to, err := in.tenant.resolve(dest)
 	if err != nil {
 		return err
 	}
-	if limit := in.tenant.mailboxLimit; to.queued.Load() >= limit {
+	if limit := int64(in.tenant.limits.Mailbox); to.queued.Load() >= limit {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
 	in.tenant.rt.deliver(to, from.pid, topic, payload)
@@ -113,6 +113,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 		return
 	}
 	p.alive = false
+	p.tenant.live.Add(-1)
 	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names
 	p.monitors, p.links, p.watching, p.names = nil, nil, nil, nil
 	p.mu.Unlock()
@@ -236,6 +237,9 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		if !target.alive {
 			return "", vm.Errorf(abi.NotFound, "no process %s", dest)
 		}
+		if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= in.tenant.limits.Links {
+			return "", quotaError("links and monitors", in.tenant.limits.Links)
+		}
 		switch op {
 		case abi.OpMonitor:
 			target.monitors[self] = struct{}{}
@@ -300,7 +304,22 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 	return src.Text, nil
 }
 
-func (in *instance) Tick(h uint32) abi.Status { return abi.OK }
+// Tick accounts CPU: a process past its tenant's total instruction budget
+// is stopped with TIMEOUT.
+func (in *instance) Tick(h uint32) abi.Status {
+	limit := in.tenant.limits.CPUTotal
+	if limit <= 0 {
+		return abi.OK
+	}
+	p := in.process(h)
+	if p == nil {
+		return abi.Canceled
+	}
+	if p.ticks.Add(1)*abi.TickInstructions > limit {
+		return abi.Timeout
+	}
+	return abi.OK
+}
 
 func (in *instance) Log(h uint32, line string) {
 	p := in.process(h)

@@ -19,6 +19,8 @@ type process struct {
 	parent string
 	caller *process // set for process.call: gets a RecordReply at exit
 	onExit func(Exit)
+	depth  int          // process.call nesting: 0 unless spawned by call
+	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued atomic.Int64 // messages queued for it (mailbox length)
 	ready  atomic.Bool  // its START is queued: it may be named and reached
 
@@ -78,6 +80,13 @@ func exitOf(pid string, abnormal bool, value []byte) Exit {
 		}
 	}
 	return e
+}
+
+// linkCount is the number of links and monitors p holds.
+func (p *process) linkCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.links) + len(p.watching)
 }
 
 func (p *process) isAlive() bool {

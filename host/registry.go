@@ -19,6 +19,12 @@ func (t *Tenant) register(name string, p *process) *vm.Error {
 			return vm.Errorf(abi.AlreadyExists, "name %s is already registered", name)
 		}
 	}
+	if t.names[name] == nil {
+		if t.nameSize >= t.limits.Names {
+			return quotaError("registered name", t.limits.Names)
+		}
+		t.nameSize++
+	}
 	t.names[name] = p
 	p.mu.Lock()
 	p.names = append(p.names, name)
@@ -30,7 +36,10 @@ func (t *Tenant) register(name string, p *process) *vm.Error {
 func (t *Tenant) unregister(name string) bool {
 	t.mu.Lock()
 	p := t.names[name]
-	delete(t.names, name)
+	if p != nil {
+		delete(t.names, name)
+		t.nameSize--
+	}
 	t.mu.Unlock()
 	if p == nil {
 		return false
@@ -53,6 +62,7 @@ func (t *Tenant) unregisterAll(p *process, names []string) {
 	for _, n := range names {
 		if t.names[n] == p {
 			delete(t.names, n)
+			t.nameSize--
 		}
 	}
 }

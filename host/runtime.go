@@ -136,9 +136,7 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 	if cfg.Bundle == nil {
 		return nil, fmt.Errorf("host: tenant %s needs a bundle", cfg.Name)
 	}
-	if cfg.MailboxLimit <= 0 {
-		cfg.MailboxLimit = DefaultMailboxLimit
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if len(cfg.Hosts) == 0 {
 		cfg.Hosts = []string{DefaultHost}
 	}
@@ -153,15 +151,16 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		}
 	}
 	t := &Tenant{
-		rt:           rt,
-		index:        uint32(len(rt.tenants) + 1),
-		name:         cfg.Name,
-		bundle:       cfg.Bundle,
-		hosts:        map[string]bool{},
-		native:       cfg.Native,
-		mailboxLimit: int64(cfg.MailboxLimit),
-		instances:    make([]*instance, len(rt.shards)),
-		names:        map[string]*process{},
+		rt:        rt,
+		index:     uint32(len(rt.tenants) + 1),
+		name:      cfg.Name,
+		bundle:    cfg.Bundle,
+		hosts:     map[string]bool{},
+		native:    cfg.Native,
+		limits:    cfg.Limits,
+		spawns:    newRateLimiter(cfg.Limits.SpawnsPerSecond),
+		instances: make([]*instance, len(rt.shards)),
+		names:     map[string]*process{},
 	}
 	for _, h := range cfg.Hosts {
 		t.hosts[h] = true

@@ -34,10 +34,10 @@ var requestDecoder, _ = cbor.DecOptions{
 	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 }.DecMode()
 
-func decodeSpawnRequest(b []byte) (spawnRequest, *vm.Error) {
+func decodeSpawnRequest(b []byte, limit int) (spawnRequest, *vm.Error) {
 	var r spawnRequest
-	if len(b) > abi.MaxPayload {
-		return r, vm.Errorf(abi.Invalid, "spawn request larger than %d bytes", abi.MaxPayload)
+	if len(b) > limit {
+		return r, vm.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
 	}
 	if err := requestDecoder.Unmarshal(b, &r); err != nil {
 		return r, vm.Errorf(abi.Invalid, "malformed spawn request: %v", err)
@@ -91,11 +91,34 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if serr != nil {
 		return nil, &vm.Error{Status: serr.Status, Message: serr.Message}
 	}
+	depth := 0
+	if r.Call && parent != nil {
+		if depth = parent.depth + 1; depth > t.limits.CallDepth {
+			return nil, quotaError("process.call depth", t.limits.CallDepth)
+		}
+	}
+	if parent != nil && (r.Monitor || r.Link) && parent.linkCount() >= t.limits.Links {
+		return nil, quotaError("links and monitors", t.limits.Links)
+	}
+	if !t.spawns.allow() {
+		return nil, vm.Errorf(abi.RateLimited, "spawn rate limit of %d per second reached", t.limits.SpawnsPerSecond)
+	}
+	if t.live.Add(1) > int64(t.limits.Processes) {
+		t.live.Add(-1)
+		return nil, quotaError("process", t.limits.Processes)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			t.live.Add(-1)
+		}
+	}()
 	p := &process{
 		id:       r.ID,
 		actor:    r.ID,
 		tenant:   t,
 		onExit:   onExit,
+		depth:    depth,
 		alive:    true,
 		monitors: map[*process]struct{}{},
 		watching: map[*process]struct{}{},
@@ -168,5 +191,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	for _, m := range r.Messages {
 		rt.deliver(p, from, m.Topic, m.Payload)
 	}
+	ok = true
 	return p, nil
 }

@@ -3,6 +3,7 @@ package host
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox"
@@ -22,25 +23,23 @@ type TenantConfig struct {
 	// Native runs the tenant's processes in the host process without the wasm
 	// sandbox: for trusted tenants and as the benchmark baseline.
 	Native bool
-	// MailboxLimit bounds the messages waiting for one process; a send to a
-	// full mailbox fails with UNAVAILABLE. Default DefaultMailboxLimit.
-	MailboxLimit int
+	// Limits are the tenant's quotas; zero fields take DefaultLimits.
+	Limits Limits
 }
-
-// DefaultMailboxLimit is the mailbox bound of a tenant that sets none.
-const DefaultMailboxLimit = 10_000
 
 // Tenant is one tenant inside a runtime: its bundle, its instances (one per
 // shard, made on first use) and its name registry.
 type Tenant struct {
-	rt     *Runtime
-	index  uint32
-	name   string
-	bundle *tenants.Bundle
-	hosts  map[string]bool
-	native bool
-	// mailboxLimit bounds each process's queued messages.
-	mailboxLimit int64
+	rt       *Runtime
+	index    uint32
+	name     string
+	bundle   *tenants.Bundle
+	hosts    map[string]bool
+	native   bool
+	limits   Limits
+	spawns   *rateLimiter
+	live     atomic.Int64 // live processes
+	nameSize int          // registered names, under mu
 
 	mu        sync.Mutex
 	instances []*instance

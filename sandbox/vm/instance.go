@@ -13,7 +13,7 @@ import (
 // Options tune an Instance. The zero value is usable.
 type Options struct {
 	// TickEvery is the number of Lua instructions between host ticks (and
-	// chances to yield to other processes). Default 10,000.
+	// chances to yield to other processes). Default abi.TickInstructions.
 	TickEvery int64
 	// CallDepth bounds Lua call nesting per task. Default 200.
 	CallDepth int
@@ -47,7 +47,7 @@ type Instance struct {
 // New creates an instance whose processes reach the world through host.
 func New(host Host, o Options) *Instance {
 	if o.TickEvery <= 0 {
-		o.TickEvery = 10_000
+		o.TickEvery = abi.TickInstructions
 	}
 	if o.CallDepth <= 0 {
 		o.CallDepth = 200

@@ -14,6 +14,7 @@ return function()
   local elapsed = time.now() - t0
   check.eq(v, nil, "call of a child that outlived its deadline")
   check.eq(check.kind_of(err), "TIMEOUT", "kind of the forced exit after a cancel deadline")
+  check.contains(err:message(), "deadline", "message of the forced exit after a cancel deadline")
   assert(elapsed >= 45, "the child was ended before its deadline: after " .. elapsed .. "ms")
   assert(elapsed < 3000, "the child was ended long after its deadline: after " .. elapsed .. "ms")
   check.msg("cancel_event")

@@ -12,7 +12,7 @@ return function()
     nodes[n], count = pid, count + 1
   end
   check.eq(nodes[N], head, "the head is node N")
-  for n = 1, N - 1 do check.must(process.monitor(nodes[n]), "monitor chain node " .. n) end
+  for n = 1, N - 1 do check.ok("monitor chain node " .. n, process.monitor(nodes[n])) end
   check.must(process.send(nodes[1], "fail"))
 
   local results = {}

@@ -52,6 +52,14 @@ return function()
   check.contains(got[linker].error, "linker failed", "the linker's exit")
   check.contains(got[child].error, "linked process failed", "the process the linker linked to")
 
+  -- Seen through process.call: the kind of a death by link is CANCELED
+  -- (decision, docs/DECISIONS.md), its message "linked process failed".
+  local v, e = process.call("lib:link_middle", check.HOST, me, false, "error", "under call")
+  check.eq(v, nil, "call of a process killed by its link")
+  check.eq(check.kind_of(e), "CANCELED", "kind of a death by link")
+  check.contains(e:message(), "linked process failed", "message of a death by link")
+  check.msg("child")
+
   -- Cascade along a chain of 5: the tail fails, every other node dies.
   local head = check.must(process.spawn_monitored("lib:chain", check.HOST, 5, me, false))
   local nodes = {}
@@ -60,7 +68,7 @@ return function()
     nodes[n] = pid
   end
   check.eq(nodes[5], head, "the head reported itself as node 5")
-  for n = 1, 4 do check.must(process.monitor(nodes[n]), "monitor chain node " .. n) end
+  for n = 1, 4 do check.ok("monitor chain node " .. n, process.monitor(nodes[n])) end
   check.must(process.send(nodes[1], "fail"))
   got = collect(5)
   check.contains(got[nodes[1]].error, "tail failed", "the tail's exit")

@@ -29,6 +29,15 @@ return function()
   check.must(process.send(pid, "stop"))
   check.exit(pid)
 
+  -- A spawn that fails for another reason does not take the name.
+  local ghost = process.with_context({}):with_name("ghost_name")
+  check.err("NOT_FOUND", "named spawn of a missing source", ghost:spawn("lib:does_not_exist", check.HOST))
+  check.err("NOT_FOUND", "named spawn on an undeclared host", ghost:spawn("lib:echo", "app:undeclared"))
+  check.err("INVALID", "named spawn of a broken source", ghost:spawn("lib:syntax_error", check.HOST))
+  check.err("NOT_FOUND", "the name after failed spawns", process.registry.lookup("ghost_name"))
+  check.must(process.registry.register("ghost_name"))
+  check.must(process.registry.unregister("ghost_name"))
+
   -- A spawner without a name is unaffected by the named one derived from it.
   local base = check.must(process.with_context({}))
   local _ = base:with_name("not_used")

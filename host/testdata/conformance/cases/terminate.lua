@@ -29,6 +29,8 @@ return function()
   check.eq(v, nil, "call of a terminated child")
   check.eq(check.kind_of(err) ~= nil, true, "call of a terminated child returns an error object")
   check.eq(err:message(), "terminated", "call error of a terminated child")
+  -- Decision (docs/DECISIONS.md): terminate's exit kind is CANCELED.
+  check.eq(err:kind(), "CANCELED", "kind of a terminated child's exit")
 
   -- Dead and unknown.
   local _, dead = check.exit_of("value", 1)

@@ -26,6 +26,21 @@ return function()
   check.contains(ev.result.error, "syntax_error", "exit error of an upgrade to a broken source")
   check.none(process.inbox(), "after_upgrade after a failed upgrade", 20)
 
+  -- Upgrade called from a coroutine.spawn sibling, inside coroutine.wrap,
+  -- coroutine.resume or xpcall: the whole process switches to the new code;
+  -- nothing after the call runs.
+  for _, how in ipairs({ "sibling", "wrap", "resume", "xpcall" }) do
+    pid = check.must(process.spawn_monitored("lib:upgrade_odd", check.HOST, me, how))
+    local m = check.message("upgraded (" .. how .. ")")
+    check.eq(m:topic(), "upgraded", how .. ": first message (code after upgrade ran? payload "
+      .. check.show((select(2, m:payload()))) .. ")")
+    local gen = m:payload()
+    check.eq(gen, "from " .. how, how .. ": new generation's argument")
+    ev = check.exit(pid)
+    check.eq(ev.result.value, "from " .. how, how .. ": exit value of the new code")
+    check.none(process.inbox(), "after_upgrade (" .. how .. ")", 20)
+  end
+
   -- Wrong types are INVALID and change nothing (checked in this process).
   check.err("INVALID", "upgrade(5)", process.upgrade(5))
   check.err("INVALID", "upgrade({})", process.upgrade({}))

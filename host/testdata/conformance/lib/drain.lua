@@ -1,8 +1,10 @@
--- Sleeps `delay` ms without reading, then reads its inbox until a "done"
--- message, checking the numbered "flood" messages come 1, 2, 3, ...; it
--- reports ("drained": count) to owner and returns the count.
-return function(owner, delay)
-  time.sleep(delay)
+-- Does not read its inbox until it gets a CANCEL event (events do not count
+-- against the mailbox bound), then reads it until a "done" message,
+-- checking the numbered "flood" messages come 1, 2, 3, ...; it reports
+-- ("drained": count) to owner and returns the count.
+return function(owner)
+  local events = process.events()
+  repeat until events:receive().kind == process.event.CANCEL
   local inbox = process.inbox()
   local count = 0
   while true do

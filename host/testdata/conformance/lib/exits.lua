@@ -16,6 +16,12 @@
 --   monitor_then_fail P  monitor P, then raise "monitor failed"
 --   memory_bomb MB  keep up to MB MiB of distinct strings alive (64 KiB each);
 --                   returns the MiB it reached if nothing stopped it
+--   recurse         unbounded recursion (no pcall)
+--   hoard MB        grab MB MiB in 1 MiB strings in few instructions, then
+--                   hold them while blocked on the inbox
+--   self_spam       send to its own PID and receive, until told "stop" (load on PID lookups)
+--   spin N          run a loop of N iterations (no allocation), return "spun"
+--   rep_bomb MB     one string.rep of MB MiB; returns the length it got
 --   call HOW A      return what process.call("lib:exits", HOW, A) returns (nested call)
 return function(how, a, b)
   if how == "value" then return a end
@@ -85,6 +91,32 @@ return function(how, a, b)
       keep[i] = piece .. string.format("%08d", i)
     end
     return #keep / 16
+  end
+  if how == "hoard" then
+    local keep, piece = {}, string.rep("x", 1048576 - 8)
+    for i = 1, a do keep[i] = piece .. string.format("%08d", i) end
+    process.inbox():receive()
+    return #keep
+  end
+  if how == "self_spam" then
+    local me, inbox, n = process.pid(), process.inbox(), 0
+    while true do
+      process.send(me, "spam", n)
+      if inbox:receive():topic() == "stop" then return n end
+      n = n + 1
+    end
+  end
+  if how == "spin" then
+    local x = 0
+    for i = 1, a do x = x + i % 7 end
+    return "spun"
+  end
+  if how == "rep_bomb" then
+    return #string.rep("x", a * 1024 * 1024)
+  end
+  if how == "recurse" then
+    local function f(n) return 1 + f(n + 1) end
+    return f(1)
   end
   if how == "call" then
     return process.call("lib:exits", "app:processes", a, b)
