@@ -6,9 +6,9 @@ import (
 	"github.com/moonbox-runtime/moonbox/sandbox"
 )
 
-// TestSandboxCrashIsContained: a process that traps its instance (one
-// builtin call allocating past the linear memory cap, which no instruction
-// budget can interrupt) takes down exactly that instance: every process in
+// TestSandboxCrashIsContained: a process that traps its instance (string
+// doubling with `..`, which no builtin cap sees and which outruns the
+// per-tick memory check) takes down exactly that instance: every process in
 // it exits abnormally with "sandbox crashed" (through the same exit path
 // that notifies monitors and links), and the tenant's next spawn gets a
 // fresh instance.
@@ -22,8 +22,13 @@ func TestSandboxCrashIsContained(t *testing.T) {
 	defer rt.Close()
 	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
 		"victim.lua": `return function() process.inbox():receive() end`,
-		"bomb.lua":   `return function() return #string.rep("x", 256 * 1024 * 1024) end`,
-		"ok.lua":     `return function() return "fresh" end`,
+		// Each .. is one instruction allocating twice the last: past the
+		// 64 MiB cap before any tick can look at the heap.
+		"bomb.lua": `return function()
+			local s = string.rep("x", 16 * 1024 * 1024)
+			while true do s = s .. s end
+		end`,
+		"ok.lua": `return function() return "fresh" end`,
 	})})
 	if err != nil {
 		t.Fatal(err)

@@ -28,9 +28,11 @@ type spawnMessage struct {
 }
 
 var requestDecoder, _ = cbor.DecOptions{
-	MaxNestedLevels:  abi.MaxDepth + 4,
-	MaxArrayElements: 1 << 16,
-	MaxMapPairs:      1 << 16,
+	MaxNestedLevels: abi.MaxDepth + 4,
+	// The byte size of a request is what bounds it; element counts may be
+	// as large as the bytes allow.
+	MaxArrayElements: abi.MaxPayload,
+	MaxMapPairs:      abi.MaxPayload,
 	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 }.DecMode()
 

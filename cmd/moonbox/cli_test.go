@@ -72,8 +72,13 @@ type cliCase struct {
 	// normalize rewrites stdout before the modes are compared with each
 	// other (PIDs are always normalized).
 	normalize func(string) string
-	// binary: run through the built binary too (default mode, no flags).
+	// binary: run through the built binary too, in the sandbox and --native
+	// (default shards).
 	binary bool
+	// repeat runs the case this many times per mode in-process, binRepeat
+	// this many times at once per mode through the binary (for races that
+	// show only now and then; separate processes under load show them most).
+	repeat, binRepeat int
 }
 
 // jsonCase is a case of testdata/bundle/values.lua: it exits with the value
@@ -159,13 +164,19 @@ var cliCases = []cliCase{
 		name: "order/many-lines", args: []string{"testdata/bundle", "order", "300"},
 		stdout: "first\nsecond\t2\ttrue\tnil\n" + numberedLines("child", 300) + "last\n{\"child\":300,\"done\":true}\n",
 	},
-
 	{
 		// Processes still running when the spawned one exits may print
 		// until the runtime closes, but never after its JSON line.
 		name: "order/json-line-last", args: []string{"testdata/bundle", "chatty"},
 		stdoutRE:  `^(tick\n)*main done\n(tick\n)*"done"\n$`,
 		normalize: func(s string) string { return tickRE.ReplaceAllString(s, "") },
+		repeat:    2, binary: true, binRepeat: 5,
+	},
+	{
+		// The CLI's process must be addressable from its first instruction:
+		// a child that sends to it at once must not get NOT_FOUND.
+		name: "race/early-reply", args: []string{"testdata/bundle", "race:early_reply"}, binary: true, binRepeat: 16,
+		stdout: "{\"payload\":1,\"topic\":\"hi\"}\n",
 	},
 
 	// --- JSON rendering of exit values ---
@@ -206,6 +217,7 @@ var cliCases = []cliCase{
 	}(),
 	abnormal("error-object", "fail:errobj", "PERMISSION_DENIED", "no way", ""),
 	abnormal("nil-err", "fail:nil_err", "NOT_FOUND", "gone missing", ""),
+	abnormal("assert-error-object", "fail:assert_errobj", "NOT_FOUND", "gone missing", ""),
 	abnormal("nil-string", "fail:nil_string", "UNKNOWN", "plain failure", ""),
 	abnormal("runtime-error", "fail:runtime", "UNKNOWN", "attempt to index", ""),
 	abnormal("function-value", "fail:function", "INVALID", "function", ""),
@@ -286,7 +298,7 @@ type result struct {
 
 // hangGuard only turns a hung run into a test failure instead of a panic of
 // the whole package at go test's deadline; no test asserts on time.
-const hangGuard = 2 * time.Minute
+const hangGuard = 30 * time.Second
 
 // runInProcess calls run(args, stdout, stderr).
 func runInProcess(t *testing.T, args []string) result {
@@ -306,14 +318,23 @@ func runInProcess(t *testing.T, args []string) result {
 // runBinary runs the built binary and returns its process exit code.
 func runBinary(t *testing.T, args []string) result {
 	t.Helper()
+	r, err := execBinary(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// execBinary is runBinary for any goroutine.
+func execBinary(args []string) (result, error) {
 	if buildErr != nil {
-		t.Fatal(buildErr)
+		return result{}, buildErr
 	}
 	cmd := exec.Command(moonboxBin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return result{}, err
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -323,17 +344,17 @@ func runBinary(t *testing.T, args []string) result {
 	case <-time.After(hangGuard):
 		cmd.Process.Kill()
 		<-waited
-		t.Fatalf("moonbox %q did not exit\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
+		return result{}, fmt.Errorf("moonbox %q did not exit\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
 	}
 	code := 0
 	if err != nil {
 		var exitErr *exec.ExitError
 		if !errors.As(err, &exitErr) {
-			t.Fatalf("moonbox %q: %v", args, err)
+			return result{}, fmt.Errorf("moonbox %q: %v", args, err)
 		}
 		code = exitErr.ExitCode()
 	}
-	return result{code, stdout.String(), stderr.String()}
+	return result{code, stdout.String(), stderr.String()}, nil
 }
 
 // check compares one run's result with the case's expectations.
@@ -409,21 +430,26 @@ func TestRun(t *testing.T) {
 				c.check(t, "in-process", c.args, runInProcess(t, c.args))
 				return
 			}
-			results := make([]result, len(runModes))
-			for i, m := range runModes {
-				args := append(append([]string{"run"}, m.flags...), c.args...)
-				results[i] = runInProcess(t, args)
-				c.check(t, m.name, args, results[i])
-			}
 			// --native and --shards change nothing a process can observe
 			// through the CLI: every mode prints the same.
-			first := c.comparable(results[0])
-			for i := 1; i < len(runModes); i++ {
-				if r := c.comparable(results[i]); r != first {
-					t.Errorf("%s differs from %s:\n%s: exit %d\nstdout:\n%s\nstderr:\n%s\n%s: exit %d\nstdout:\n%s\nstderr:\n%s",
-						runModes[i].name, runModes[0].name,
-						runModes[0].name, first.code, first.stdout, first.stderr,
-						runModes[i].name, r.code, r.stdout, r.stderr)
+			var first result
+			for i, m := range runModes {
+				for n := 0; n < max(c.repeat, 1); n++ {
+					args := append(append([]string{"run"}, m.flags...), c.args...)
+					how := m.name
+					if c.repeat > 1 {
+						how = fmt.Sprintf("%s (run %d)", m.name, n+1)
+					}
+					r := runInProcess(t, args)
+					c.check(t, how, args, r)
+					if i == 0 && n == 0 {
+						first = c.comparable(r)
+					} else if r := c.comparable(r); r != first {
+						t.Errorf("%s differs from %s:\n%s: exit %d\nstdout:\n%s\nstderr:\n%s\n%s: exit %d\nstdout:\n%s\nstderr:\n%s",
+							how, runModes[0].name,
+							runModes[0].name, first.code, first.stdout, first.stderr,
+							how, r.code, r.stdout, r.stderr)
+					}
 				}
 			}
 		})
@@ -431,7 +457,9 @@ func TestRun(t *testing.T) {
 }
 
 // TestBinary runs the cases marked binary through the built executable: the
-// exit codes are the process's real exit status.
+// exit codes are the process's real exit status. A case with binRepeat runs
+// that many times at once in each mode: separate processes under load race
+// differently from runs inside one test process.
 func TestBinary(t *testing.T) {
 	codes := map[int]bool{}
 	for _, c := range cliCases {
@@ -441,14 +469,47 @@ func TestBinary(t *testing.T) {
 		codes[c.code] = true
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			args := c.args
-			if !c.raw {
-				args = append([]string{"run"}, c.args...)
+			if c.raw {
+				c.check(t, "binary", c.args, runBinary(t, c.args))
+				return
 			}
-			c.check(t, "binary", args, runBinary(t, args))
-			if !c.raw {
-				nargs := append([]string{"run", "--native"}, c.args...)
-				c.check(t, "binary --native", nargs, runBinary(t, nargs))
+			// All runs of a case at once, as separate processes: races show
+			// more often under load.
+			type run struct {
+				how  string
+				args []string
+				r    result
+				err  error
+			}
+			var runs []*run
+			for _, mode := range []string{"sandbox", "native"} {
+				args := append([]string{"run"}, c.args...)
+				if mode == "native" {
+					args = append([]string{"run", "--native"}, c.args...)
+				}
+				for n := 0; n < max(c.binRepeat, 1); n++ {
+					how := "binary " + mode
+					if c.binRepeat > 1 {
+						how = fmt.Sprintf("binary %s (run %d)", mode, n+1)
+					}
+					runs = append(runs, &run{how: how, args: args})
+				}
+			}
+			var wg sync.WaitGroup
+			for _, r := range runs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r.r, r.err = execBinary(r.args)
+				}()
+			}
+			wg.Wait()
+			for _, r := range runs {
+				if r.err != nil {
+					t.Error(r.err)
+					continue
+				}
+				c.check(t, r.how, r.args, r.r)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 // Command moonbox runs tenants' Lua actors in wasm sandboxes.
 //
 //	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
+//	moonbox bench [--json] [--quick] [--shards N] [WORKLOAD...]
 package main
 
 import (
@@ -13,6 +14,7 @@ const usage = `usage: moonbox <command> [arguments]
 
 commands:
   run     run a process of a bundle and print its exit value
+  bench   run the benchmarks, sandboxed and native side by side
   version print the version
 
 Run 'moonbox <command> -h' for a command's flags.
@@ -38,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "moonbox", version)
 		return exitOK

@@ -170,12 +170,23 @@ var (
 	batch    = make([]byte, 64<<10)
 )
 
-// heapSample reads the bytes held by heap objects: cheap enough for every tick.
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// meter reads the guest's heap through runtime/metrics: cheap enough for
+// every tick.
+type meter struct{ inUse, allocated []metrics.Sample }
 
-func heapInUse() uint64 {
-	metrics.Read(heapSample)
-	return heapSample[0].Value.Uint64()
+func (m *meter) InUse() uint64 {
+	metrics.Read(m.inUse)
+	return m.inUse[0].Value.Uint64()
+}
+
+func (m *meter) Allocated() uint64 {
+	metrics.Read(m.allocated)
+	return m.allocated[0].Value.Uint64()
+}
+
+var heapMeter = &meter{
+	inUse:     []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}},
+	allocated: []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}},
 }
 
 // moonbox_init configures the runtime before the first step: softLimit is
@@ -188,7 +199,7 @@ func initialize(softLimit uint64) {
 		// counts against a process.
 		debug.SetMemoryLimit(int64(softLimit))
 	}
-	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{HeapInUse: heapInUse, MemorySoftLimit: softLimit})
+	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter, MemorySoftLimit: softLimit})
 }
 
 //go:wasmexport moonbox_version

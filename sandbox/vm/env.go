@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 
@@ -52,6 +53,7 @@ func (in *Instance) openLibraries() {
 	L.SetGlobal("require", L.NewFunction(in.require))
 	L.SetGlobal("collectgarbage", L.NewFunction(collectGarbage))
 	in.patchCoroutine(L.GetGlobal("coroutine").(*lua.LTable))
+	in.capBuiltins()
 
 	L.SetGlobal("errors", openErrors(L))
 	L.SetGlobal("channel", in.openChannel())
@@ -231,7 +233,20 @@ func (in *Instance) patchCoroutine(co *lua.LTable) {
 		}
 		return n
 	}))
-	// wrap in Lua over the patched create, so wrapped coroutines are metered too.
+	resume := co.RawGetString("resume").(*lua.LFunction).GFunction
+	co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
+		t := in.current()
+		if t.coDepth >= maxCoroutineDepth {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString(fmt.Sprintf("stack overflow (coroutines nested more than %d deep)", maxCoroutineDepth)))
+			return 2
+		}
+		t.coDepth++
+		defer func() { t.coDepth-- }()
+		return resume(L)
+	}))
+	// wrap in Lua over the patched create and resume, so wrapped coroutines
+	// are metered and bounded too.
 	if err := L.DoString(`
 		local create, resume = coroutine.create, coroutine.resume
 		local function pass(ok, ...)

@@ -17,12 +17,10 @@ type Options struct {
 	TickEvery int64
 	// CallDepth bounds Lua call nesting per task. Default 200.
 	CallDepth int
-	// HeapInUse, if set, reports the bytes the instance's heap holds; it is
-	// read at every tick. A process running when the heap is above
-	// MemorySoftLimit (and still is after a collection) is ended with
-	// "memory limit exceeded": the offender goes, its neighbours stay. The
-	// wasm guest sets it; native mode shares the host's heap and has none.
-	HeapInUse       func() uint64
+	// Memory, if set, meters the heap: when it is above MemorySoftLimit (and
+	// still is after a collection), the process that allocated the most is
+	// ended with "memory limit exceeded"; its neighbours stay (memory.go).
+	Memory          MemoryMeter
 	MemorySoftLimit uint64
 }
 
@@ -40,8 +38,7 @@ type Instance struct {
 	counts     []Consumption
 	tickEvery  int64
 	turnBudget int64
-	heapInUse  func() uint64
-	softLimit  uint64
+	memory     memoryGuard
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -52,24 +49,27 @@ func New(host Host, o Options) *Instance {
 	if o.CallDepth <= 0 {
 		o.CallDepth = 200
 	}
+	// Not MinimizeStackMemory: gopher-lua 1.1.2's growing call stack never
+	// reports itself full, so deep recursion under pcall panics mid-push and
+	// corrupts the state instead of raising "stack overflow". The fixed stack
+	// costs CallDepth frames (~80 bytes each) per task; correctness first.
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:        true,
-		CallStackSize:       o.CallDepth,
-		MinimizeStackMemory: true,
-		RegistrySize:        128,
-		RegistryMaxSize:     1 << 18,
-		RegistryGrowStep:    256,
+		SkipOpenLibs:     true,
+		CallStackSize:    o.CallDepth,
+		RegistrySize:     128,
+		RegistryMaxSize:  1 << 18,
+		RegistryGrowStep: 256,
 	})
 	in := &Instance{
-		host:      host,
-		L:         L,
-		sched:     newScheduler(),
+		host: host,
+		L:    L,
+
 		procs:     map[uint32]*process{},
 		protos:    map[uint64]*lua.FunctionProto{},
 		tickEvery: o.TickEvery,
-		heapInUse: o.HeapInUse,
-		softLimit: o.MemorySoftLimit,
+		memory:    memoryGuard{meter: o.Memory, limit: o.MemorySoftLimit},
 	}
+	in.sched = newScheduler(&in.memory)
 	in.openLibraries()
 	return in
 }

@@ -7,20 +7,22 @@ import (
 
 // process is one actor inside the instance.
 type process struct {
-	in        *Instance
-	handle    uint32
-	pid, id   string
-	env       *lua.LTable
-	tasks     []*task
-	context   []byte // CBOR map of ctx values, from the spawner
-	killed    *Error // set once: the process is being torn down
-	exited    bool
-	trapLinks bool
-	timers    map[uint32]*channel
-	nextTimer uint32
-	modules   map[string]lua.LValue // require cache
-	upgrade   *upgrade              // pending process.upgrade
-	taken     uint32                // messages taken from the mailbox this step
+	in         *Instance
+	handle     uint32
+	pid, id    string
+	env        *lua.LTable
+	tasks      []*task
+	context    []byte // CBOR map of ctx values, from the spawner
+	killed     *Error // set once: the process is being torn down
+	exited     bool
+	trapLinks  bool
+	timers     map[uint32]*channel
+	nextTimer  uint32
+	modules    map[string]lua.LValue // require cache
+	upgrade    *upgrade              // pending process.upgrade
+	taken      uint32                // messages taken from the mailbox this step
+	allocated  uint64                // bytes charged to it by the memory guard (memory.go)
+	allocEpoch uint64
 
 	inbox, events *channel
 	listeners     map[string]*listener

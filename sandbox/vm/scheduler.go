@@ -1,6 +1,9 @@
 package vm
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // scheduler runs an instance's tasks one at a time. A task is a goroutine
 // running Lua; it holds the baton from the moment the scheduler wakes it until
@@ -16,9 +19,12 @@ type scheduler struct {
 	baton   chan struct{} // a task hands the baton back
 	current *task
 	used    int64 // instructions spent this turn
+	memory  *memoryGuard
 }
 
-func newScheduler() *scheduler { return &scheduler{baton: make(chan struct{})} }
+func newScheduler(memory *memoryGuard) *scheduler {
+	return &scheduler{baton: make(chan struct{}), memory: memory}
+}
 
 // ready queues t to run. A task is queued at most once.
 func (s *scheduler) ready(t *task) {
@@ -45,8 +51,15 @@ func (s *scheduler) run(budget int64) bool {
 			continue
 		}
 		s.current = t
+		var began time.Time
+		if s.memory.on() {
+			began = time.Now()
+		}
 		t.wake <- struct{}{}
 		<-s.baton
+		if s.memory.on() {
+			s.memory.ran(t.proc, time.Since(began))
+		}
 		s.current = nil
 	}
 	s.runq = s.runq[:0:0]

@@ -2,7 +2,6 @@ package vm
 
 import (
 	"context"
-	"runtime"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"time"
@@ -13,15 +12,16 @@ import (
 // task is one goroutine running Lua for a process: its main function, or a
 // coroutine started with coroutine.spawn. Blocking calls park only the task.
 type task struct {
-	proc   *process
-	L      *lua.LState
-	sched  *scheduler
-	wake   chan struct{}
-	queued bool
-	done   bool
-	wait   *waiter // the wait the task is parked in, if any
-	stop   *Error  // set when the task must unwind (kill, exit, upgrade)
-	budget budget
+	proc    *process
+	L       *lua.LState
+	sched   *scheduler
+	wake    chan struct{}
+	queued  bool
+	done    bool
+	wait    *waiter // the wait the task is parked in, if any
+	stop    *Error  // set when the task must unwind (kill, exit, upgrade)
+	coDepth int     // coroutines resumed inside one another on this task
+	budget  budget
 }
 
 func (p *process) newTask() *task {
@@ -98,9 +98,11 @@ func (b *budget) Done() <-chan struct{} {
 		p.kill(stopError(st))
 		return closedDone
 	}
-	if in.overMemory() {
-		p.kill(stopError(abi.Unavailable))
-		return closedDone
+	if victim := in.memory.tick(in, p); victim != nil {
+		victim.kill(errMemory)
+		if victim == p {
+			return closedDone
+		}
 	}
 	if len(s.runq) > 0 || s.used >= in.turnBudget {
 		b.t.yield()
@@ -124,24 +126,11 @@ func (b *budget) Value(any) any               { return nil }
 
 var _ context.Context = (*budget)(nil)
 
-// overMemory reports whether the heap is above the soft limit even after a
-// full collection (which stalls the instance, so it runs only when the
-// cheap reading is already over the limit).
-func (in *Instance) overMemory() bool {
-	if in.heapInUse == nil || in.softLimit == 0 || in.heapInUse() <= in.softLimit {
-		return false
-	}
-	runtime.GC()
-	return in.heapInUse() > in.softLimit
-}
-
 // stopError is the exit error of a process the host stopped at a tick.
 func stopError(st abi.Status) *Error {
 	switch st {
 	case abi.Timeout:
 		return &Error{Status: st, Message: "CPU budget exhausted"}
-	case abi.Unavailable:
-		return &Error{Status: st, Message: "memory limit exceeded"}
 	}
 	return &Error{Status: st, Message: "terminated"}
 }

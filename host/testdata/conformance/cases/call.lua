@@ -33,6 +33,14 @@ return function()
   local sum = check.recv(out, "call result 1") + check.recv(out, "call result 2")
   check.eq(sum, 3, "two concurrent calls from siblings each get their own result")
 
+  -- Nested calls: ten levels return through every caller; an error object
+  -- comes back up unchanged. Far too deep a nesting is refused with an
+  -- error (the host's call-depth quota, RATE_LIMITED), never a hang.
+  check.eq(process.call("lib:call_deep", check.HOST, 10), 10, "ten nested calls")
+  local dv, derr = process.call("lib:call_deep", check.HOST, 200)
+  check.eq(dv, nil, "200 nested calls must be refused somewhere")
+  check.eq(check.kind_of(derr), "RATE_LIMITED", "kind of the refused nested call, passed up through every level")
+
   -- A caller that dies while it waits: the callee finishes undisturbed and
   -- nothing else breaks.
   local caller = check.must(process.spawn_monitored("lib:exits", check.HOST, "call", "sleep", 40))

@@ -24,7 +24,7 @@ return function()
     end
   end
   if not hoarder_gone then
-    if process.terminate(hoarder) then check.exit(hoarder, 5000) end
+    if process.terminate(hoarder) then check.exit(hoarder) end
   end
   return true
 end

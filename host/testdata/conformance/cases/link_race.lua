@@ -9,7 +9,7 @@ return function()
     if i % 3 == 0 then time.sleep(0) end
     local ok, err = process.link(pid)
     if ok then
-      local ev = check.event(process.event.LINK_DOWN, pid, 2000)
+      local ev = check.event(process.event.LINK_DOWN, pid)
       check.contains(ev.result.error, "dying " .. i, "LINK_DOWN of a process that died while I linked")
       linked = linked + 1
     else
@@ -22,7 +22,7 @@ return function()
     local pid = check.must(process.spawn("lib:exits", check.HOST, "error", "dying " .. i))
     local ok, err = process.monitor(pid)
     if ok then
-      check.contains(check.exit(pid, 2000).result.error, "dying " .. i, "EXIT of a process that died while I monitored")
+      check.contains(check.exit(pid).result.error, "dying " .. i, "EXIT of a process that died while I monitored")
       monitored = monitored + 1
     else
       check.eq(check.kind_of(err), "NOT_FOUND", "monitor a process that just died")

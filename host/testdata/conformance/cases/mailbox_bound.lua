@@ -27,7 +27,7 @@ return function()
     time.sleep(5)
   end
   assert(done, "the mailbox never accepted a message again after the receiver started reading")
-  check.eq(check.msg("drained", 5000), sent, "messages the receiver got (every accepted message, in order)")
+  check.eq(check.msg("drained"), sent, "messages the receiver got (every accepted message, in order)")
   check.eq(check.exit(drain).result.value, sent, "the receiver's count")
   return true
 end

@@ -1,4 +1,4 @@
--- SPEC Standard library / Processes: each process has its own globals and its own copy of the libraries: changing string.upper, process.send or a global in one process does not affect another.
+-- SPEC Standard library / Processes: each process has its own globals; the libraries are shared read-only, so changing string.upper, process.send or a global in one process (refused, or seen only there) never affects another.
 local check = require("lib.check")
 
 return function()

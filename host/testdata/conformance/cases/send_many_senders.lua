@@ -10,7 +10,7 @@ return function()
   local next_of = {}
   for s = 1, senders do next_of[s] = 1 end
   for _ = 1, senders * per do
-    local tag, i = check.msg("blast", 5000)
+    local tag, i = check.msg("blast")
     check.eq(i, next_of[tag], "next message from sender " .. tostring(tag))
     next_of[tag] = i + 1
   end

@@ -98,11 +98,12 @@ end
 -- isint reports whether x is a number with an integral value.
 function M.isint(x) return type(x) == "number" and x == math.floor(x) end
 
--- recv receives from ch, failing after timeout milliseconds (default 2000).
+-- recv receives from ch, failing after timeout milliseconds (default 10000:
+-- generous, because other tests may load the machine; a hang still fails).
 function M.recv(ch, what, timeout)
-  local r = channel.select({ ch:case_receive(), time.after(timeout or 2000):case_receive() })
+  local r = channel.select({ ch:case_receive(), time.after(timeout or 10000):case_receive() })
   if r.channel ~= ch then
-    error("timed out after " .. (timeout or 2000) .. "ms waiting for " .. (what or "a value"), 2)
+    error("timed out after " .. (timeout or 10000) .. "ms waiting for " .. (what or "a value"), 2)
   end
   return r.value, r.ok
 end

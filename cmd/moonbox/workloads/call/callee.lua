@@ -1,0 +1,2 @@
+-- callee(x): return x.
+return function(x) return x end

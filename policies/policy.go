@@ -1,0 +1,286 @@
+package policies
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/casbin/casbin/v2"
+)
+
+// A Policy is one tenant's compiled policy. It is immutable and safe for
+// concurrent use; a Guard holds the one in force.
+type Policy struct {
+	name     string
+	allowAll bool
+	rules    []rule   // the p lines, in file order, without repeats
+	roles    []roleLine
+	closure  map[string][]string // role -> every role it holds, itself included
+	enforcer *casbin.Enforcer
+	index    map[ruleKey]int // Casbin's explanation -> rules index
+	// pidSome[a] is true when a rule for action a may decide two PIDs
+	// differently; when false, the decision cache keys every PID alike.
+	pidSome [len(actions)]bool
+}
+
+var allowAll = &Policy{name: "(no policy file)", allowAll: true}
+
+// AllowAll returns the policy of a bundle without a policy file: every request
+// is allowed.
+func AllowAll() *Policy { return allowAll }
+
+func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
+	p := &Policy{name: name, rules: rules, roles: roles, index: make(map[ruleKey]int, len(rules))}
+	for i := range rules {
+		p.index[rules[i].key()] = i
+	}
+	p.closure = roleClosure(roles)
+	for a, action := range actions {
+		for i := range rules {
+			if rules[i].act.matches(action) && rules[i].obj.pidClass() == pidSome {
+				p.pidSome[a] = true
+				break
+			}
+		}
+	}
+	e, err := newEnforcer(rules)
+	if err != nil {
+		return nil, err
+	}
+	p.enforcer = e
+	return p, nil
+}
+
+// roleClosure computes, for every role named by a g line, the roles it holds
+// directly or through other roles (role names are matched against the g
+// lines' subject patterns too). There is no depth limit, and cycles are
+// harmless: roles in a cycle hold each other's rights.
+func roleClosure(roles []roleLine) map[string][]string {
+	closure := map[string][]string{}
+	for _, g := range roles {
+		if _, done := closure[g.role]; done {
+			continue
+		}
+		seen := map[string]bool{g.role: true}
+		queue := []string{g.role}
+		for len(queue) > 0 {
+			r := queue[0]
+			queue = queue[1:]
+			for _, h := range roles {
+				if !seen[h.role] && h.user.matches(r) {
+					seen[h.role] = true
+					queue = append(queue, h.role)
+				}
+			}
+		}
+		all := make([]string, 0, len(seen))
+		for r := range seen {
+			all = append(all, r)
+		}
+		sort.Strings(all)
+		closure[g.role] = all
+	}
+	return closure
+}
+
+// rolesOf returns every role subject holds.
+func (p *Policy) rolesOf(subject string) []string {
+	var out []string
+	for _, g := range p.roles {
+		if !g.user.matches(subject) {
+			continue
+		}
+		for _, r := range p.closure[g.role] {
+			if !contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// String describes p: "NAME: N rules, M role lines", or that it allows
+// everything.
+func (p *Policy) String() string {
+	if p.allowAll {
+		return "no policy file: every request is allowed"
+	}
+	return fmt.Sprintf("%s: %d rules, %d role lines", p.name, len(p.rules), len(p.roles))
+}
+
+// A Request asks whether a process may act on a resource.
+type Request struct {
+	// Subject is the process's security actor: its source ID, unless its
+	// spawner set one with with_actor.
+	Subject string
+	// Scope holds the roles set with with_scope. When it is not empty, a
+	// request is allowed only if Subject is allowed and at least one of the
+	// roles, taken as the subject, is allowed too: a scope narrows, never
+	// widens.
+	Scope []string
+	// Action is one of the Action constants.
+	Action string
+	// Resources are the names of the target, the first being its own name.
+	// For an action on a PID: the PID and the target's source ID, so a rule
+	// may name either. The request is allowed if a rule allows one of them and
+	// no rule denies any of them.
+	Resources []string
+	// Caller is the PID of the calling process. Rules do not match on it; it
+	// goes into denials for the tenant's log.
+	Caller string
+}
+
+// On returns a copy of r with another action and resources.
+func (r Request) On(action string, resources ...string) Request {
+	r.Action = action
+	r.Resources = resources
+	return r
+}
+
+// resource is the request's own resource: its first alternative.
+func (r Request) resource() string {
+	if len(r.Resources) == 0 {
+		return ""
+	}
+	return r.Resources[0]
+}
+
+// A Decision is the answer to a Request and the rule that gave it.
+type Decision struct {
+	Allowed bool
+	// Rule is the deciding rule as written in the policy file: the deny rule
+	// that refused, or the allow rule that granted. It is "" when no rule
+	// matched (a refusal), and for AllowAll.
+	Rule string
+	// Line is Rule's line in the policy file, 0 when Rule is "".
+	Line int
+	// Subject is whose rules decided: the request's subject or, when the
+	// scope refused, a scope role.
+	Subject string
+	// Resource is the alternative Rule matched, "" when Rule is "".
+	Resource string
+	// Scope is, for an allowed request with a scope, the scope role that
+	// admitted it.
+	Scope string
+}
+
+// String describes d for `moonbox policy explain`.
+func (d Decision) String() string {
+	var b strings.Builder
+	if d.Allowed {
+		b.WriteString("allow")
+	} else {
+		b.WriteString("deny")
+	}
+	switch {
+	case d.Line > 0:
+		fmt.Fprintf(&b, ": line %d (%s) for %s on %s", d.Line, d.Rule, d.Subject, d.Resource)
+	case d.Allowed:
+		b.WriteString(": no policy file, every request is allowed")
+	default:
+		fmt.Fprintf(&b, ": no rule matches %s", d.Subject)
+	}
+	if d.Scope != "" {
+		fmt.Fprintf(&b, "; admitted by scope role %s", d.Scope)
+	}
+	return b.String()
+}
+
+// verdict is a decision as the cache keeps it: indexes into the policy and
+// the request, no pointers.
+type verdict struct {
+	allowed bool
+	failed  bool  // Casbin returned an error: refused, and never cached
+	rule    int32 // index in Policy.rules, -1 for none
+	who     int16 // -1: the subject; i: Scope[i]
+	alt     int16 // index in Resources, -1 for none
+	scope   int16 // the admitting scope role, -1 for none
+}
+
+// Decide answers r. An unknown action, or a request without resources, is
+// refused. Decide does not cache; a Guard does.
+func (p *Policy) Decide(r Request) Decision {
+	return p.decision(r, p.decide(r))
+}
+
+func (p *Policy) decide(r Request) verdict {
+	v := verdict{rule: -1, who: -1, alt: -1, scope: -1}
+	if p.allowAll {
+		v.allowed = true
+		return v
+	}
+	if actionIndex(r.Action) < 0 || len(r.Resources) == 0 {
+		return v
+	}
+	v = p.enforce(r.Subject, r.Action, r.Resources)
+	if !v.allowed || len(r.Scope) == 0 {
+		return v
+	}
+	first := verdict{rule: -1, alt: -1, scope: -1}
+	for i, role := range r.Scope {
+		s := p.enforce(role, r.Action, r.Resources)
+		s.who = int16(i)
+		if s.allowed {
+			v.scope = int16(i)
+			return v
+		}
+		if s.failed {
+			return s
+		}
+		if i == 0 || (first.rule < 0 && s.rule >= 0) {
+			first = s // report the first deny rule among the roles, else the first role
+		}
+	}
+	return first
+}
+
+// enforce asks Casbin about one subject.
+func (p *Policy) enforce(subject, action string, resources []string) verdict {
+	v := verdict{rule: -1, who: -1, alt: -1, scope: -1}
+	who := &principal{name: subject, roles: p.rolesOf(subject)}
+	ok, explain, err := p.enforcer.EnforceEx(who, action, alternatives(resources))
+	if err != nil {
+		v.failed = true
+		return v
+	}
+	v.allowed = ok
+	if len(explain) == 4 {
+		if i, found := p.index[ruleKey(explain)]; found {
+			v.rule = int32(i)
+			for j, res := range resources {
+				if p.rules[i].obj.matches(res) {
+					v.alt = int16(j)
+					break
+				}
+			}
+		}
+	}
+	return v
+}
+
+func (p *Policy) decision(r Request, v verdict) Decision {
+	d := Decision{Allowed: v.allowed, Subject: r.Subject}
+	if v.who >= 0 && int(v.who) < len(r.Scope) {
+		d.Subject = r.Scope[v.who]
+	}
+	if v.rule >= 0 {
+		d.Rule = p.rules[v.rule].text
+		d.Line = p.rules[v.rule].line
+	}
+	if v.alt >= 0 && int(v.alt) < len(r.Resources) {
+		d.Resource = r.Resources[v.alt]
+	}
+	if v.scope >= 0 && int(v.scope) < len(r.Scope) {
+		d.Scope = r.Scope[v.scope]
+	}
+	return d
+}

@@ -1,0 +1,92 @@
+package vm
+
+import (
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The instruction budget cannot see inside a Go builtin: one call of
+// string.rep can allocate a gigabyte, one string.format a width of a billion.
+// These wrappers check sizes before the work is done, so such a call is an
+// ordinary Lua error of the caller instead of a sandbox-wide out-of-memory.
+// (Growth through `..` is an opcode, not a builtin; the memory soft limit
+// catches it at the next tick.)
+
+// maxStringBytes caps a string a builtin may build.
+const maxStringBytes = 64 << 20
+
+// maxCoroutineDepth caps coroutines resumed inside coroutines: each level is
+// a Go call frame chain and a Lua state of its own.
+const maxCoroutineDepth = 200
+
+func (in *Instance) capBuiltins() {
+	L := in.L
+	str := L.GetGlobal("string").(*lua.LTable)
+	tbl := L.GetGlobal("table").(*lua.LTable)
+	wrap := func(t *lua.LTable, name string, check func(L *lua.LState)) {
+		orig := t.RawGetString(name).(*lua.LFunction).GFunction
+		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			check(L)
+			return orig(L)
+		}))
+	}
+	wrap(str, "rep", func(L *lua.LState) {
+		s, n := L.CheckString(1), L.CheckInt(2)
+		sep := L.OptString(3, "")
+		if n > 0 && int64(len(s)+len(sep))*int64(n) > maxStringBytes {
+			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s)+len(sep))*int64(n), maxStringBytes)
+		}
+	})
+	wrap(tbl, "concat", func(L *lua.LState) {
+		t := L.CheckTable(1)
+		sep := L.OptString(2, "")
+		i, j := L.OptInt(3, 1), L.OptInt(4, t.Len())
+		total := int64(0)
+		for k := i; k <= j; k++ {
+			total += int64(len(lua.LVAsString(t.RawGetInt(k)))) + int64(len(sep))
+			if total > maxStringBytes {
+				L.RaiseError("table.concat: result exceeds the limit of %d bytes", maxStringBytes)
+			}
+		}
+	})
+	wrap(str, "format", func(L *lua.LState) {
+		if err := checkFormat(L.CheckString(1)); err != "" {
+			L.RaiseError("string.format: %s", err)
+		}
+	})
+}
+
+// checkFormat refuses directives whose width or precision has more than two
+// digits, as C Lua does: Go's fmt would honour a width of a billion.
+func checkFormat(f string) string {
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(f) && (f[i] == '-' || f[i] == '+' || f[i] == ' ' || f[i] == '#' || f[i] == '0') {
+			i++
+		}
+		digits := 0
+		for i < len(f) && f[i] >= '0' && f[i] <= '9' {
+			i++
+			digits++
+		}
+		if i < len(f) && f[i] == '.' {
+			i++
+			precision := 0
+			for i < len(f) && f[i] >= '0' && f[i] <= '9' {
+				i++
+				precision++
+			}
+			if precision > 2 {
+				return fmt.Sprintf("invalid format (precision too long) at byte %d", i)
+			}
+		}
+		if digits > 2 {
+			return fmt.Sprintf("invalid format (width too long) at byte %d", i)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,4 @@
+return {
+  greeting = function() return "hello from acme" end,
+  main = function() end,
+}

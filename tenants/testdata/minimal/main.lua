@@ -1,0 +1,1 @@
+return function() print("minimal") end

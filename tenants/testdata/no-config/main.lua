@@ -1,0 +1,1 @@
+return function() print("a bundle without tenant.yaml") end
