@@ -81,7 +81,7 @@ const StepMore = 1
 type ControlOp uint32
 
 const (
-	OpTerminate ControlOp = iota + 1 // forced abnormal exit of dest
+	OpTerminate ControlOp = iota + 1 // forced abnormal exit of dest; result TerminateSelf when dest is the caller
 	OpCancel                         // CANCEL event to dest; arg = deadline in ms (<0: none)
 	OpMonitor                        // caller monitors dest
 	OpUnmonitor                      // caller stops monitoring dest
@@ -90,6 +90,11 @@ const (
 	OpTrapLinks                      // arg != 0: caller traps links (dest unused)
 	OpUpgrade                        // caller now runs source dest; result: its text
 )
+
+// TerminateSelf is the result of OpTerminate when the destination is the
+// caller itself: the guest must end the caller at once (abnormal exit,
+// CANCELED, "terminated"), since no later record could stop it in time.
+const TerminateSelf = "self"
 
 // RegistryOp selects what the registry import does.
 type RegistryOp uint32

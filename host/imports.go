@@ -216,6 +216,9 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	}
 	switch op {
 	case abi.OpTerminate:
+		if target == self {
+			return abi.TerminateSelf, nil // the guest ends the caller itself, now
+		}
 		rt.kill(target, abi.Canceled, "terminated")
 	case abi.OpCancel:
 		deadline := uint64(0)

@@ -62,10 +62,19 @@ func (in *instance) remove(p *process) {
 // post appends one record (written by fill) for process p and schedules the
 // instance.
 func (in *instance) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter)) {
+	in.postAndPublish(kind, p, fill, nil)
+}
+
+// postAndPublish is post, also running publish while the record is queued
+// but before the instance can be stepped or other records queued.
+func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter), publish func()) {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
 		return
+	}
+	if publish != nil {
+		publish()
 	}
 	in.queue.Begin(kind, p.handle)
 	fill(&in.queue)

@@ -27,9 +27,9 @@ type Config struct {
 	// crashed sandbox with what its guest wrote to stderr. Default: the
 	// standard logger.
 	Warn func(tenant, message string)
-	// Engine compiles and instantiates wasm sandboxes. Default: a new engine
-	// (created on the first sandboxed tenant) with the compilation cache in
-	// the user's cache directory.
+	// Engine compiles and instantiates wasm sandboxes. Default: one engine
+	// shared by the process's runtimes (created on the first sandboxed
+	// tenant), with the compilation cache in the user's cache directory.
 	Engine *sandbox.Engine
 }
 
@@ -41,9 +41,7 @@ type Runtime struct {
 	loops  sync.WaitGroup // shard goroutines
 	seq    atomic.Uint64
 
-	engineOnce sync.Once
-	engine     *sandbox.Engine
-	engineErr  error
+	engine *sandbox.Engine // Config.Engine, or nil for the shared default
 
 	mu      sync.RWMutex
 	table   map[string]*process
@@ -93,18 +91,24 @@ func (rt *Runtime) Close() {
 	for _, t := range tenants {
 		t.close()
 	}
-	if rt.engine != nil && rt.cfg.Engine == nil {
-		rt.engine.Close()
-	}
 }
 
+// The default engine is shared by every runtime of the process: compiling
+// the guest is the expensive part, and the compiled module is read-only.
+var (
+	defaultEngineOnce sync.Once
+	defaultEngine     *sandbox.Engine
+	defaultEngineErr  error
+)
+
 func (rt *Runtime) sandboxEngine() (*sandbox.Engine, error) {
-	rt.engineOnce.Do(func() {
-		if rt.engine == nil {
-			rt.engine, rt.engineErr = sandbox.NewEngine(sandbox.EngineConfig{})
-		}
+	if rt.engine != nil {
+		return rt.engine, nil
+	}
+	defaultEngineOnce.Do(func() {
+		defaultEngine, defaultEngineErr = sandbox.NewEngine(sandbox.EngineConfig{})
 	})
-	return rt.engine, rt.engineErr
+	return defaultEngine, defaultEngineErr
 }
 
 // shardOf places a process: xxhash of its PID modulo the shard count.

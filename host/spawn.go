@@ -175,17 +175,21 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			unlock()
 		}
 	}
-	in.post(abi.RecordStart, p, func(w *abi.RecordWriter) {
+	// START is queued and the process becomes reachable in one step under
+	// the instance lock: nothing can be queued for it before its START, and
+	// it cannot run before others can reach it.
+	in.postAndPublish(abi.RecordStart, p, func(w *abi.RecordWriter) {
 		w.String(p.pid)
 		w.String(p.id)
 		w.String(src.Text)
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
+	}, func() {
+		rt.mu.Lock()
+		rt.table[p.pid] = p
+		rt.mu.Unlock()
+		p.ready.Store(true)
 	})
-	rt.mu.Lock()
-	rt.table[p.pid] = p
-	rt.mu.Unlock()
-	p.ready.Store(true)
 	from := ""
 	if parent != nil {
 		from = parent.pid

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
@@ -19,8 +20,13 @@ func exitJSON(value []byte) (string, error) {
 	if err := cbor.Unmarshal(value, &v); err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(toJSON(v))
-	return string(b), err
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // a terminal, not a web page
+	if err := enc.Encode(toJSON(v)); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 func toJSON(v any) any {

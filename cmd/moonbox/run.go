@@ -78,6 +78,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	select {
 	case e := <-exit:
+		// Stop every other process first: the exit line is the last line.
+		rt.Close()
 		outMu.Lock()
 		defer outMu.Unlock()
 		if e.Abnormal {

@@ -50,6 +50,7 @@ func (in *Instance) openLibraries() {
 	}
 	L.SetGlobal("os", os)
 	L.SetGlobal("print", L.NewFunction(in.print))
+	L.SetGlobal("assert", L.NewFunction(assertFunc))
 	L.SetGlobal("require", L.NewFunction(in.require))
 	L.SetGlobal("collectgarbage", L.NewFunction(collectGarbage))
 	in.patchCoroutine(L.GetGlobal("coroutine").(*lua.LTable))
@@ -153,6 +154,23 @@ func (in *Instance) print(L *lua.LState) int {
 		b.WriteString(L.ToStringMeta(L.Get(i)).String())
 	}
 	in.host.Log(in.current().proc.handle, b.String())
+	return 0
+}
+
+// assertFunc is assert as Lua 5.3 has it: the message may be any value and
+// is raised as is, so `assert(process.spawn(...))` fails with the call's
+// error object (kind and all), not with a complaint about its type.
+func assertFunc(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		L.ArgError(1, "value expected")
+	}
+	if lua.LVAsBool(L.Get(1)) {
+		return L.GetTop()
+	}
+	if L.GetTop() >= 2 {
+		L.Error(L.Get(2), 0)
+	}
+	L.RaiseError("assertion failed!")
 	return 0
 }
 

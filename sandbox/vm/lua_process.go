@@ -240,12 +240,19 @@ func (in *Instance) controlFunc(fn string, op abi.ControlOp) lua.LGFunction {
 		if err != nil {
 			return failure(L, err)
 		}
-		if _, err := in.host.Control(p.handle, op, dest, 0); err != nil {
+		r, err := in.host.Control(p.handle, op, dest, 0)
+		if err != nil {
 			return failure(L, err)
+		}
+		if op == abi.OpTerminate && r == abi.TerminateSelf {
+			p.kill(errTerminated)
+			L.RaiseError("%s", errTerminated.Message)
 		}
 		return ok(L)
 	}
 }
+
+var errTerminated = &Error{Status: abi.Canceled, Message: "terminated"}
 
 func (in *Instance) openRegistry() *lua.LTable {
 	L := in.L
