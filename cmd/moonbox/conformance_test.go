@@ -30,11 +30,14 @@ func TestConformanceCLI(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".lua")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			want := expectedLines(t, file)
+			want, modes := expectedLines(t, file)
 			for _, mode := range []struct {
 				name  string
 				flags []string
 			}{{"sandbox", nil}, {"native", []string{"--native"}}} {
+				if modes != "" && !strings.Contains(modes, mode.name) {
+					continue // `-- modes:` limits the case to some modes
+				}
 				args := append(append([]string{"run"}, mode.flags...), "--shards", "2", conformanceBundle, "cases:"+name)
 				r := runInProcess(t, args)
 				if r.code != exitOK || lastLine(r.stdout) != "true" {
@@ -53,17 +56,21 @@ func TestConformanceCLI(t *testing.T) {
 	}
 }
 
-// expectedLines reads a case's `-- output: LINE` comments (nil if none).
-func expectedLines(t *testing.T, file string) []string {
+// expectedLines reads a case's `-- output: LINE` comments (nil if none) and
+// its `-- modes:` directive ("" for all modes).
+func expectedLines(t *testing.T, file string) (out []string, modes string) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
 	for _, line := range strings.Split(string(src), "\n") {
-		if rest, found := strings.CutPrefix(strings.TrimSpace(line), "-- output:"); found {
+		line = strings.TrimSpace(line)
+		if rest, found := strings.CutPrefix(line, "-- output:"); found {
 			out = append(out, strings.TrimPrefix(rest, " "))
 		}
+		if rest, found := strings.CutPrefix(line, "-- modes:"); found {
+			modes = strings.TrimSpace(rest)
+		}
 	}
-	return out
+	return out, modes
 }

@@ -1,4 +1,5 @@
 -- SPEC Processes, sources and hosts (limits): a memory bomb made by one Go builtin call (string.rep of 1.5 GiB) is stopped in the offending process — a size limit or the memory limit — and never crashes the sandbox instance its neighbours share.
+-- modes: sandbox
 -- 1.5 GiB is more than a sandbox instance's linear memory (1 GiB by
 -- default), so in the sandbox the call must fail; a native tenant may have
 -- no limit and then the call may succeed. (A string.rep of 1 TiB, which

@@ -1,4 +1,5 @@
 -- SPEC Processes, sources and hosts: a broken limit ends the process that broke it, never its neighbours: a memory bomb is stopped in the offending process ("memory limit exceeded"), not by crashing the whole sandbox.
+-- modes: sandbox
 -- The bomb keeps 1 GiB + 64 MiB alive, more than a sandbox instance's linear
 -- memory (1 GiB by default): in the sandbox it must be stopped. A native
 -- tenant may have no memory limit; then the bomb may finish, but its

@@ -1,4 +1,5 @@
 -- SPEC Processes, sources and hosts (limits): the memory limit ends the process that broke it, never a neighbour: a process that grabs memory in a few instructions and then blocks must not get an innocent neighbour killed at the neighbour's next check.
+-- modes: sandbox
 -- The hoarder takes 800 MiB (past the sandbox's soft limit, 3/4 of 1 GiB)
 -- in about 5,000 instructions, less than one metering interval, then waits.
 -- The workers allocate nothing; they only run long enough to be metered.
