@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -252,12 +253,8 @@ func ParseConfig(file string, data []byte, dir string) (*Config, error) {
 	p := &parser{dir: dir}
 	cfg := p.config(data)
 	if len(p.problems) > 0 {
-		sort.SliceStable(p.problems, func(i, j int) bool {
-			a, b := p.problems[i], p.problems[j]
-			if a.Line != b.Line {
-				return a.Line < b.Line
-			}
-			return a.Column < b.Column
+		slices.SortStableFunc(p.problems, func(a, b Problem) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 		})
 		return nil, &ConfigError{File: file, Problems: p.problems}
 	}
@@ -487,23 +484,43 @@ var parserErrors = map[string]bool{
 	"found duplicate %TAG directive":         true,
 }
 
-// lineCount is the number of lines in data, at least 1.
-func lineCount(data []byte) int {
-	n := bytes.Count(data, []byte{'\n'})
-	if len(data) == 0 || data[len(data)-1] != '\n' {
-		n++
+// lineCol is the 1-based line and column of byte offset off in data, counted
+// as YAML does: \n, \r\n, \r, NEL, LS and PS each end a line.
+func lineCol(data []byte, off int) (line, col int) {
+	line, col = 1, 1
+	for i := 0; i < off && i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		i += size
+		switch r {
+		case '\r':
+			if i < len(data) && data[i] == '\n' {
+				col++ // the \n ends the line
+				continue
+			}
+			fallthrough
+		case '\n', '\u0085', '\u2028', '\u2029':
+			line, col = line+1, 1
+		default:
+			col++
+		}
 	}
-	return max(n, 1)
+	return line, col
+}
+
+// lineCount is the number of lines in data (a break at the end starts no new
+// line), at least 1.
+func lineCount(data []byte) int {
+	n, col := lineCol(data, len(data))
+	if col == 1 && n > 1 {
+		n--
+	}
+	return n
 }
 
 var unknownAnchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
 func guessLine(data []byte, msg string) (line, col int) {
-	at := func(off int) (int, int) {
-		before := data[:off]
-		nl := bytes.LastIndexByte(before, '\n')
-		return bytes.Count(before, []byte{'\n'}) + 1, utf8.RuneCount(before[nl+1:]) + 1
-	}
+	at := func(off int) (int, int) { return lineCol(data, off) }
 	if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			return at(i)
@@ -555,9 +572,9 @@ func (p *parser) fields(n *yaml.Node, path string, known, other []string, hint s
 			continue
 		}
 		seen[k.Value] = k
-		if !contains(known, k.Value) {
+		if !slices.Contains(known, k.Value) {
 			switch {
-			case contains(other, k.Value):
+			case slices.Contains(other, k.Value):
 				p.add(k, name, "unknown key here: %s belongs %s", k.Value, hint)
 			case suggest(k.Value, known) != "":
 				p.add(k, name, "unknown key (did you mean %s?)", suggest(k.Value, known))
@@ -978,15 +995,6 @@ func short(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns the known key closest to key, if it is close enough to be
