@@ -70,7 +70,7 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
 		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
-	if limit := in.tenant.limits.Payload; len(payload) > limit {
+	if limit := in.tenant.limits.Payload; int64(len(payload)) > limit {
 		return vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
 	}
 	to, err := in.tenant.resolve(dest)

@@ -98,6 +98,9 @@ func (in *instance) turn(budget int64) {
 	in.queued = false
 	in.mu.Unlock()
 	batch := in.spare.Batch()
+	if b := in.tenant.limits.CPUTurn; b > 0 {
+		budget = b
+	}
 	more, err := in.g.Step(batch, budget)
 	in.spare.Reset()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/moonbox-runtime/moonbox/sandbox"
+	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
 // Config configures a Runtime. The zero value is usable.
@@ -93,22 +94,30 @@ func (rt *Runtime) Close() {
 	}
 }
 
-// The default engine is shared by every runtime of the process: compiling
-// the guest is the expensive part, and the compiled module is read-only.
+// Engines are shared by every runtime of the process, one per memory cap
+// (a wazero runtime has one cap for all its instances): compiling the guest
+// is the expensive part, and a compiled module is read-only.
 var (
-	defaultEngineOnce sync.Once
-	defaultEngine     *sandbox.Engine
-	defaultEngineErr  error
+	enginesMu sync.Mutex
+	engines   = map[uint32]*sandbox.Engine{}
 )
 
-func (rt *Runtime) sandboxEngine() (*sandbox.Engine, error) {
+// sandboxEngine returns the engine for instances of memoryPages pages.
+func (rt *Runtime) sandboxEngine(memoryPages uint32) (*sandbox.Engine, error) {
 	if rt.engine != nil {
 		return rt.engine, nil
 	}
-	defaultEngineOnce.Do(func() {
-		defaultEngine, defaultEngineErr = sandbox.NewEngine(sandbox.EngineConfig{})
-	})
-	return defaultEngine, defaultEngineErr
+	enginesMu.Lock()
+	defer enginesMu.Unlock()
+	if e := engines[memoryPages]; e != nil {
+		return e, nil
+	}
+	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: memoryPages})
+	if err != nil {
+		return nil, err
+	}
+	engines[memoryPages] = e
+	return e, nil
 }
 
 // shardOf places a process: xxhash of its PID modulo the shard count.
@@ -140,7 +149,13 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 	if cfg.Bundle == nil {
 		return nil, fmt.Errorf("host: tenant %s needs a bundle", cfg.Name)
 	}
-	cfg.Limits = cfg.Limits.withDefaults()
+	limits := tenants.DefaultLimits()
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+		if err := limits.Check(); err != nil {
+			return nil, fmt.Errorf("host: tenant %s: %w", cfg.Name, err)
+		}
+	}
 	if len(cfg.Hosts) == 0 {
 		cfg.Hosts = []string{DefaultHost}
 	}
@@ -161,8 +176,8 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		bundle:    cfg.Bundle,
 		hosts:     map[string]bool{},
 		native:    cfg.Native,
-		limits:    cfg.Limits,
-		spawns:    newRateLimiter(cfg.Limits.SpawnsPerSecond),
+		limits:    limits,
+		spawns:    newRateLimiter(limits.SpawnsPerSecond),
 		instances: make([]*instance, len(rt.shards)),
 		names:     map[string]*process{},
 	}

@@ -36,9 +36,9 @@ var requestDecoder, _ = cbor.DecOptions{
 	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 }.DecMode()
 
-func decodeSpawnRequest(b []byte, limit int) (spawnRequest, *vm.Error) {
+func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *vm.Error) {
 	var r spawnRequest
-	if len(b) > limit {
+	if int64(len(b)) > limit {
 		return r, vm.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
 	}
 	if err := requestDecoder.Unmarshal(b, &r); err != nil {

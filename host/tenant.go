@@ -23,8 +23,23 @@ type TenantConfig struct {
 	// Native runs the tenant's processes in the host process without the wasm
 	// sandbox: for trusted tenants and as the benchmark baseline.
 	Native bool
-	// Limits are the tenant's quotas; zero fields take DefaultLimits.
-	Limits Limits
+	// Limits are the tenant's quotas (tenant.yaml's limits); nil takes
+	// tenants.DefaultLimits. Each broken limit fails the call that broke it,
+	// or ends the process that broke it, never a neighbour.
+	Limits *tenants.Limits
+}
+
+// ConfigFor turns a loaded tenant.yaml into the runtime's tenant
+// configuration.
+func ConfigFor(c *tenants.Config, b *tenants.Bundle) TenantConfig {
+	limits := c.Limits
+	return TenantConfig{
+		Name:   c.Name,
+		Bundle: b,
+		Hosts:  append([]string(nil), c.Hosts...),
+		Native: c.Isolation == tenants.Native,
+		Limits: &limits,
+	}
 }
 
 // Tenant is one tenant inside a runtime: its bundle, its instances (one per
@@ -36,7 +51,7 @@ type Tenant struct {
 	bundle   *tenants.Bundle
 	hosts    map[string]bool
 	native   bool
-	limits   Limits
+	limits   tenants.Limits
 	spawns   *rateLimiter
 	live     atomic.Int64 // live processes
 	nameSize int          // registered names, under mu
@@ -60,11 +75,11 @@ func (t *Tenant) instanceFor(i int) (*instance, error) {
 	if t.native {
 		in.g = nativeGuest{vm.New(in, vm.Options{})}
 	} else {
-		e, err := t.rt.sandboxEngine()
+		e, err := t.rt.sandboxEngine(t.limits.MemoryPages())
 		if err != nil {
 			return nil, err
 		}
-		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name})
+		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft)})
 		if err != nil {
 			return nil, err
 		}

@@ -123,6 +123,10 @@ func (e *Engine) Close() {
 type InstanceConfig struct {
 	// Name labels the instance's captured stderr (the tenant's name).
 	Name string
+	// SoftLimit is the guest heap size past which the running process is
+	// ended ("memory limit exceeded"); 0 takes the engine's default, three
+	// quarters of the memory cap. It is capped at that default.
+	SoftLimit uint64
 }
 
 // NewInstance instantiates the guest; its imports call h.
@@ -152,6 +156,9 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 		return nil, fmt.Errorf("sandbox: guest ABI version %d, host speaks %d", in.stack[0], abi.Version)
 	}
 	in.stack[0] = e.softLimit
+	if cfg.SoftLimit > 0 && cfg.SoftLimit < e.softLimit {
+		in.stack[0] = cfg.SoftLimit
+	}
 	if err := mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
 		mod.Close(in.ctx)
 		return nil, fmt.Errorf("sandbox: guest init: %w", err)

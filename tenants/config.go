@@ -67,8 +67,8 @@ type Limits struct {
 // DefaultLimits returns the limits of a tenant whose config sets none.
 func DefaultLimits() Limits {
 	return Limits{
-		Processes:       10_000,
-		SpawnsPerSecond: 1_000,
+		Processes:       100_000,
+		SpawnsPerSecond: 100_000,
 		Mailbox:         10_000,
 		Names:           10_000,
 		Links:           1_000,

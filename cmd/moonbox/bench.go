@@ -584,7 +584,12 @@ func (b *bench) sandboxEngine() (*sandbox.Engine, error) {
 // benchLimits lift the quotas that would otherwise shape the figures (the
 // spawn rate limit, the process quota); the mailbox bound stays far above
 // what the flow-controlled senders ever queue.
-var benchLimits = host.Limits{Processes: 10_000_000, SpawnsPerSecond: 1_000_000_000, Mailbox: 100_000}
+// (Set to the highest values tenant.yaml accepts.)
+var benchLimits = func() *tenants.Limits {
+	l := tenants.DefaultLimits()
+	l.Processes, l.SpawnsPerSecond, l.Mailbox = 1_000_000, 100_000, 100_000
+	return &l
+}()
 
 // benchEnv is one runtime with one tenant running one workload's bundle.
 type benchEnv struct {

@@ -60,7 +60,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		},
 	})
 	defer rt.Close()
-	tenant, err := rt.AddTenant(host.TenantConfig{Name: "default", Bundle: bundle, Native: *native})
+	// A bundle with a tenant.yaml runs as that tenant; one without runs as
+	// "default" with default limits and everything allowed inside it.
+	tc := host.TenantConfig{Name: "default", Bundle: bundle}
+	if conf, err := tenants.LoadConfig(dir); err == nil {
+		tc = host.ConfigFor(conf, bundle)
+	} else if !errors.Is(err, tenants.ErrNoConfig) {
+		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		return exitUsage
+	}
+	tc.Native = tc.Native || *native
+	tenant, err := rt.AddTenant(tc)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
