@@ -33,6 +33,7 @@ type Source struct {
 // source is re-read when its file changes, so process.upgrade picks up new code.
 type Bundle struct {
 	root  string
+	dir   *os.Root // every read goes through it: no path or symlink leaves the bundle
 	mu    sync.Mutex
 	cache map[string]*cached
 }
@@ -53,7 +54,11 @@ func OpenBundle(dir string) (*Bundle, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("bundle %s: not a directory", dir)
 	}
-	return &Bundle{root: dir, cache: map[string]*cached{}}, nil
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
+	return &Bundle{root: dir, dir: root, cache: map[string]*cached{}}, nil
 }
 
 // Root is the bundle's directory.
@@ -100,8 +105,7 @@ func (b *Bundle) Source(id string) (*Source, *SourceError) {
 	if err != nil {
 		return nil, &SourceError{Status: abi.NotFound, Message: err.Error()}
 	}
-	path := filepath.Join(b.root, rel)
-	st, err := os.Stat(path)
+	st, err := b.dir.Stat(rel)
 	if err != nil || !st.Mode().IsRegular() {
 		return nil, &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s not found (no file %s in the bundle)", id, rel)}
 	}
@@ -111,20 +115,20 @@ func (b *Bundle) Source(id string) (*Source, *SourceError) {
 	if c != nil && c.mod.Equal(st.ModTime()) && c.size == st.Size() {
 		return c.src, c.err
 	}
-	c = load(id, path, st)
+	c = b.load(id, rel, st)
 	b.mu.Lock()
 	b.cache[id] = c
 	b.mu.Unlock()
 	return c.src, c.err
 }
 
-func load(id, path string, st fs.FileInfo) *cached {
+func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 	c := &cached{mod: st.ModTime(), size: st.Size()}
 	if st.Size() > abi.MaxSource {
 		c.err = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("source %s is larger than %d bytes", id, abi.MaxSource)}
 		return c
 	}
-	text, err := os.ReadFile(path)
+	text, err := b.dir.ReadFile(rel)
 	if err != nil {
 		c.err = &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
 		return c
