@@ -74,8 +74,8 @@ func DefaultLimits() Limits {
 		Links:           1_000,
 		CallDepth:       32,
 		Payload:         1 << 20,
-		Memory:          256 << 20,
-		MemorySoft:      192 << 20, // 75% of Memory
+		Memory:          1 << 30,
+		MemorySoft:      768 << 20, // 75% of Memory
 		CPUTurn:         200_000,
 		CPUTotal:        0,
 	}
@@ -120,7 +120,7 @@ func (l Limits) Check() error {
 //	  names: 10000          # 1 to 1,000,000 registered names per tenant
 //	  links: 1000           # 1 to 100,000 links + monitors per process
 //	  call_depth: 32        # 1 to 1024 nested process.call
-//	  memory: 256MiB        # 16MiB to 4GiB linear memory per instance
+//	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
 //	  cpu_turn: 200000      # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process

@@ -81,9 +81,9 @@ limits:
 		{"memory_soft before memory in the file", "name: a\nlimits:\n  memory_soft: 50%\n  memory: 64MiB\n",
 			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.Memory, l.MemorySoft = 64<<20, 32<<20 })}},
 		{"soft as a fraction", "name: a\nlimits:\n  memory_soft: 0.5\n",
-			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.MemorySoft = 128 << 20 })}},
+			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.MemorySoft = 512 << 20 })}},
 		{"soft as a decimal percentage", "name: a\nlimits:\n  memory_soft: 12.5 %\n",
-			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.MemorySoft = 32 << 20 })}},
+			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.MemorySoft = 128 << 20 })}},
 		{"soft as a size", "name: a\nlimits:\n  memory_soft: 100MiB\n",
 			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.MemorySoft = 100 << 20 })}},
 		{"decimal units and spaces", "name: a\nlimits:\n  memory: 300 MB\n  payload: 1.5KiB\n",
@@ -309,13 +309,13 @@ func TestParseConfigErrors(t *testing.T) {
 
 		// limits: memory_soft.
 		{"soft at memory", "name: a\nlimits:\n  memory: 64MiB\n  memory_soft: 64MiB\n", []want{{4, 16, "limits.memory_soft", "must be below memory (64MiB)"}}},
-		{"soft above default memory", "name: a\nlimits:\n  memory_soft: 1GiB\n", []want{{3, 16, "limits.memory_soft", "must be below memory (256MiB)"}}},
+		{"soft above default memory", "name: a\nlimits:\n  memory_soft: 2GiB\n", []want{{3, 16, "limits.memory_soft", "must be below memory (1GiB)"}}},
 		{"soft 100%", "name: a\nlimits:\n  memory_soft: 100%\n", []want{{3, 16, "limits.memory_soft", "above 0% and below 100%"}}},
 		{"soft 0%", "name: a\nlimits:\n  memory_soft: 0%\n", []want{{3, 16, "limits.memory_soft", "above 0% and below 100%"}}},
 		{"soft bad percentage", "name: a\nlimits:\n  memory_soft: lots%\n", []want{{3, 16, "limits.memory_soft", `got "lots%"`}}},
 		{"soft fraction 1.5", "name: a\nlimits:\n  memory_soft: 1.5\n", []want{{3, 16, "limits.memory_soft", "between 0 and 1"}}},
 		{"soft fraction NaN", "name: a\nlimits:\n  memory_soft: .nan\n", []want{{3, 16, "limits.memory_soft", "between 0 and 1"}}},
-		{"soft too small", "name: a\nlimits:\n  memory_soft: 1%\n", []want{{3, 16, "limits.memory_soft", "must be between 4MiB and"}}},
+		{"soft too small", "name: a\nlimits:\n  memory_soft: 0.1%\n", []want{{3, 16, "limits.memory_soft", "must be between 4MiB and"}}},
 		{"soft 75 bytes", "name: a\nlimits:\n  memory_soft: 75\n", []want{{3, 16, "limits.memory_soft", "got 75"}}},
 		{"soft a mapping", "name: a\nlimits:\n  memory_soft: {percent: 75}\n", []want{{3, 16, "limits.memory_soft", "must be a percentage of memory such as 75%, or a size"}}},
 		{"soft with a bad memory: only memory is reported", "name: a\nlimits:\n  memory: 1TiB\n  memory_soft: 300MiB\n", []want{{3, 11, "limits.memory", "got 1TiB"}}},
@@ -555,8 +555,8 @@ func TestLimits(t *testing.T) {
 	if l.Payload != abi.MaxPayload {
 		t.Errorf("default payload %d, want abi.MaxPayload", l.Payload)
 	}
-	if got := l.MemoryPages(); got != 4096 {
-		t.Errorf("MemoryPages = %d, want 4096", got)
+	if got := l.MemoryPages(); got != 16384 {
+		t.Errorf("MemoryPages = %d, want 16384", got)
 	}
 	l.Memory = 4 << 30
 	if got := l.MemoryPages(); got != 65536 {
