@@ -9,6 +9,10 @@ import (
 // DefaultCacheSize is the decision cache size NewGuard is usually given.
 const DefaultCacheSize = 4096
 
+// maxKey is the longest request (its encoded key) the cache keeps: with it,
+// a full cache of DefaultCacheSize entries holds at most 4 MiB of keys.
+const maxKey = 1024
+
 // cache remembers the verdicts of one policy. It is bounded (a full shard
 // evicts an arbitrary entry before it takes a new one) and lives as long as
 // its policy: Guard.Swap replaces both at once.

@@ -87,6 +87,9 @@ func (st *state) verdict(r Request) verdict {
 	}
 	var buf [192]byte
 	key := st.policy.appendKey(buf[:0], r)
+	if len(key) > maxKey {
+		return st.policy.decide(r) // a cache of huge keys would not be small
+	}
 	if v, ok := st.cache.get(key); ok {
 		return v
 	}

@@ -7,15 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
-
-// FileName is the name of a tenant's policy file in its bundle's root.
-const FileName = "policy.csv"
 
 // MaxFileSize is the largest policy file Parse accepts.
 const MaxFileSize = 1 << 20
@@ -135,7 +131,9 @@ func Parse(name string, data []byte) (*Policy, error) {
 	return compile(name, rules, roles)
 }
 
-// Load parses the policy file at path.
+// Load parses the policy file at path: the tenant's policy, named by the
+// policy key of its tenant.yaml (tenants.Config.Policy). A tenant without one
+// has AllowAll.
 func Load(path string) (*Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,23 +145,6 @@ func Load(path string) (*Policy, error) {
 		return nil, err
 	}
 	return Parse(path, data)
-}
-
-// LoadBundle returns the policy of the bundle at path: its policy.csv parsed,
-// or AllowAll when it has none (and for a bundle that is a single .lua file).
-func LoadBundle(path string) (*Policy, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.IsDir() {
-		return AllowAll(), nil
-	}
-	p, err := Load(filepath.Join(path, FileName))
-	if errors.Is(err, os.ErrNotExist) {
-		return AllowAll(), nil
-	}
-	return p, err
 }
 
 type parser struct {
@@ -211,7 +192,7 @@ func (ps *parser) fields(n int, line string) ([]string, bool) {
 
 func (ps *parser) rule(n int, text string, f []string) (rule, bool) {
 	if len(f) != 5 {
-		ps.addf(n, "a p line has 5 fields (p, SUBJECT, ACTION, RESOURCE, EFFECT); this one has %d", len(f))
+		ps.addf(n, "a p line has 5 fields (p, SUBJECT, ACTION, RESOURCE, EFFECT); this one has %d%s", len(f), quoteHint(len(f) > 5))
 		return rule{}, false
 	}
 	r := rule{line: n, text: text}
@@ -219,6 +200,10 @@ func (ps *parser) rule(n int, text string, f []string) (rule, bool) {
 	var good bool
 	if r.sub, good = ps.pattern(n, "SUBJECT", f[1]); !good {
 		ok = false
+	}
+	if actionIndex(f[2]) < 0 && actionIndex(f[3]) >= 0 {
+		ps.addf(n, "ACTION %q and RESOURCE %q look swapped: a rule is p, SUBJECT, ACTION, RESOURCE, EFFECT", f[2], f[3])
+		return rule{}, false
 	}
 	if r.act, good = ps.action(n, f[2]); !good {
 		ok = false
@@ -239,7 +224,7 @@ func (ps *parser) rule(n int, text string, f []string) (rule, bool) {
 
 func (ps *parser) roleLine(n int, f []string) (roleLine, bool) {
 	if len(f) != 3 {
-		ps.addf(n, "a g line has 3 fields (g, SUBJECT, ROLE); this one has %d", len(f))
+		ps.addf(n, "a g line has 3 fields (g, SUBJECT, ROLE); this one has %d%s", len(f), quoteHint(len(f) > 3))
 		return roleLine{}, false
 	}
 	g := roleLine{line: n, role: f[2]}
@@ -285,4 +270,11 @@ func (ps *parser) action(n int, text string) (pattern, bool) {
 		ps.addf(n, "ACTION %q matches no action; the actions are %s", text, strings.Join(actions[:], ", "))
 	}
 	return p, false
+}
+
+func quoteHint(tooMany bool) string {
+	if tooMany {
+		return `; a field that holds a comma is written in double quotes: "a,b"`
+	}
+	return ""
 }

@@ -12,12 +12,12 @@ import (
 // Casbin's globMatch (doublestar) reads it, except that braces are literal,
 // because PIDs are written in them.
 //
-//	*       any run of characters except /
-//	**      as the whole pattern, or a whole /-separated part: anything, / included
-//	?       any one character except /
-//	[abc]   one of a, b, c; [a-z] a range; [!a] or [^a] anything but a
-//	\c      the character c itself (\* \? \[ \\)
-//	{ } | : . ,   themselves
+//   - any run of characters except /
+//     **      as the whole pattern, or a whole /-separated part: anything, / included
+//     ?       any one character except /
+//     [abc]   one of a, b, c; [a-z] a range; [!a] or [^a] anything but a
+//     \c      the character c itself (\* \? \[ \\)
+//     { } | : . ,   themselves
 //
 // The policy file keeps the text as written; Casbin is given the glob with
 // every brace escaped, since doublestar reads {a,b} as "a or b": unescaped, the
