@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
@@ -75,6 +76,9 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	}
 	to, err := in.tenant.resolve(dest)
 	if err != nil {
+		return err
+	}
+	if err := in.tenant.checkOn(from, policies.ActionSend, to); err != nil {
 		return err
 	}
 	if limit := int64(in.tenant.limits.Mailbox); to.queued.Load() >= limit {
@@ -198,6 +202,10 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		self.mu.Unlock()
 		return "", nil
 	case abi.OpUpgrade:
+		// Rights follow code: a process may become only code it could spawn.
+		if err := in.tenant.check(self.by().On(policies.ActionSpawn, dest)); err != nil {
+			return "", err
+		}
 		src, serr := in.tenant.bundle.Source(dest)
 		if serr != nil {
 			return "", &vm.Error{Status: serr.Status, Message: serr.Message}
@@ -213,6 +221,11 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	target, err := in.tenant.resolve(dest)
 	if err != nil {
 		return "", err
+	}
+	if action := controlActions[op]; action != "" {
+		if err := in.tenant.checkOn(self, action, target); err != nil {
+			return "", err
+		}
 	}
 	switch op {
 	case abi.OpTerminate:
@@ -263,6 +276,16 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	return "", nil
 }
 
+// controlActions are the permissions of the control operations on a target.
+var controlActions = map[abi.ControlOp]string{
+	abi.OpTerminate: policies.ActionTerminate,
+	abi.OpCancel:    policies.ActionCancel,
+	abi.OpMonitor:   policies.ActionMonitor,
+	abi.OpUnmonitor: policies.ActionUnmonitor,
+	abi.OpLink:      policies.ActionLink,
+	abi.OpUnlink:    policies.ActionUnlink,
+}
+
 func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
 	self, err := in.caller(h)
 	if err != nil {
@@ -274,6 +297,9 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 	}
 	switch op {
 	case abi.OpRegister:
+		if err := t.check(self.by().On(policies.ActionRegister, name)); err != nil {
+			return "", err
+		}
 		target := self
 		if pid != "" {
 			if target, err = t.resolve(pid); err != nil {
@@ -288,6 +314,9 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 		}
 		return p.pid, nil
 	case abi.OpUnregister:
+		if err := t.check(self.by().On(policies.ActionUnregister, name)); err != nil {
+			return "", err
+		}
 		if t.unregister(name) {
 			return "1", nil
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
@@ -149,6 +150,10 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 	if cfg.Bundle == nil {
 		return nil, fmt.Errorf("host: tenant %s needs a bundle", cfg.Name)
 	}
+	policy := cfg.Policy
+	if policy == nil {
+		policy = policies.AllowAll()
+	}
 	limits := tenants.DefaultLimits()
 	if cfg.Limits != nil {
 		limits = *cfg.Limits
@@ -177,6 +182,7 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		hosts:     map[string]bool{},
 		native:    cfg.Native,
 		limits:    limits,
+		guard:     policies.NewGuard(policy, policies.DefaultCacheSize),
 		spawns:    newRateLimiter(limits.SpawnsPerSecond),
 		instances: make([]*instance, len(rt.shards)),
 		names:     map[string]*process{},

@@ -89,6 +89,11 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if !t.hosts[r.Host] {
 		return nil, vm.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
 	}
+	if parent != nil {
+		if err := t.check(spawnChecks(parent, r)...); err != nil {
+			return nil, err
+		}
+	}
 	src, serr := t.bundle.Source(r.ID)
 	if serr != nil {
 		return nil, &vm.Error{Status: serr.Status, Message: serr.Message}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/moonbox-runtime/moonbox/tenants"
@@ -23,6 +24,9 @@ type TenantConfig struct {
 	// Native runs the tenant's processes in the host process without the wasm
 	// sandbox: for trusted tenants and as the benchmark baseline.
 	Native bool
+	// Policy is the tenant's permission policy; nil allows everything
+	// inside the tenant (a bundle without a policy file).
+	Policy *policies.Policy
 	// Limits are the tenant's quotas (tenant.yaml's limits); nil takes
 	// tenants.DefaultLimits. Each broken limit fails the call that broke it,
 	// or ends the process that broke it, never a neighbour.
@@ -52,6 +56,7 @@ type Tenant struct {
 	hosts    map[string]bool
 	native   bool
 	limits   tenants.Limits
+	guard    *policies.Guard
 	spawns   *rateLimiter
 	live     atomic.Int64 // live processes
 	nameSize int          // registered names, under mu
@@ -63,6 +68,17 @@ type Tenant struct {
 
 // Name is the tenant's name.
 func (t *Tenant) Name() string { return t.name }
+
+// SetPolicy swaps the tenant's policy atomically: no check that starts after
+// it returns sees the old policy (revocation is immediate).
+func (t *Tenant) SetPolicy(p *policies.Policy) { t.guard.Swap(p) }
+
+// ReloadPolicy parses a policy file to the side and swaps it in; a malformed
+// file is an error and the old policy stays in force.
+func (t *Tenant) ReloadPolicy(path string) error { return t.guard.ReloadFile(path) }
+
+// Explain answers which rule decides a request (moonbox policy explain).
+func (t *Tenant) Explain(r policies.Request) policies.Decision { return t.guard.Explain(r) }
 
 // instanceFor returns the tenant's instance on shard i, creating it.
 func (t *Tenant) instanceFor(i int) (*instance, error) {
@@ -162,6 +178,27 @@ func (t *Tenant) Spawn(id, host string, args []byte) (string, <-chan Exit, error
 		return "", nil, err
 	}
 	return p.pid, ch, nil
+}
+
+// Send delivers a message from outside the runtime (msg:from() is nil) to a
+// process of the tenant, by PID or registered name. payload is a CBOR array
+// (see Args); nil sends no values.
+func (t *Tenant) Send(dest, topic string, payload []byte) error {
+	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
+		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+	}
+	if payload == nil {
+		payload = abi.AppendArray(nil, 0)
+	}
+	if err := abi.Validate(payload); err != nil || payload[0]>>5 != 4 {
+		return vm.Errorf(abi.Invalid, "payload must be a CBOR array")
+	}
+	p, err := t.resolve(dest)
+	if err != nil {
+		return err
+	}
+	t.rt.deliver(p, "", topic, payload)
+	return nil
 }
 
 // Args encodes strings as main's arguments.

@@ -2,7 +2,6 @@ package policies
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/casbin/casbin/v2"
@@ -14,8 +13,8 @@ type Policy struct {
 	name     string
 	allowAll bool
 	rules    []rule // the p lines, in file order, without repeats
-	roles    []roleLine
-	closure  map[string][]string // role -> every role it holds, itself included
+	nroles   int    // g lines
+	roles    *roleGraph
 	// enforcers[a] holds the rules whose ACTION matches action a, in file
 	// order; nil when there are none. A rule for another action can never
 	// match, so Casbin need not look at it: with 100 rules spread over the
@@ -34,11 +33,10 @@ var allowAll = &Policy{name: "(no policy file)", allowAll: true}
 func AllowAll() *Policy { return allowAll }
 
 func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
-	p := &Policy{name: name, rules: rules, roles: roles, index: make(map[ruleKey]int, len(rules))}
+	p := &Policy{name: name, rules: rules, nroles: len(roles), roles: newRoleGraph(roles), index: make(map[ruleKey]int, len(rules))}
 	for i := range rules {
 		p.index[rules[i].key()] = i
 	}
-	p.closure = roleClosure(roles)
 	for a, action := range actions {
 		var mine []rule
 		for i := range rules {
@@ -61,47 +59,54 @@ func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
 	return p, nil
 }
 
-// roleClosure computes, for every role named by a g line, the roles it holds
-// directly or through other roles (role names are matched against the g
-// lines' subject patterns too). There is no depth limit, and cycles are
-// harmless: roles in a cycle hold each other's rights.
-func roleClosure(roles []roleLine) map[string][]string {
-	closure := map[string][]string{}
-	for _, g := range roles {
-		if _, done := closure[g.role]; done {
-			continue
-		}
-		seen := map[string]bool{g.role: true}
-		queue := []string{g.role}
-		for len(queue) > 0 {
-			r := queue[0]
-			queue = queue[1:]
-			for _, h := range roles {
-				if !seen[h.role] && h.user.matches(r) {
-					seen[h.role] = true
-					queue = append(queue, h.role)
-				}
-			}
-		}
-		all := make([]string, 0, len(seen))
-		for r := range seen {
-			all = append(all, r)
-		}
-		sort.Strings(all)
-		closure[g.role] = all
-	}
-	return closure
+// roleGraph is the g lines made quick to follow: who holds which role.
+type roleGraph struct {
+	byName   map[string][]string // a literal SUBJECT -> its roles
+	patterns []roleLine          // g lines whose SUBJECT is a pattern
+	direct   map[string][]string // a role -> the roles it holds itself
 }
 
-// rolesOf returns every role subject holds.
-func (p *Policy) rolesOf(subject string) []string {
-	var out []string
-	for _, g := range p.roles {
-		if !g.user.matches(subject) {
-			continue
+func newRoleGraph(roles []roleLine) *roleGraph {
+	g := &roleGraph{byName: map[string][]string{}, direct: map[string][]string{}}
+	for _, r := range roles {
+		if r.user.isLiteral() {
+			if !contains(g.byName[r.user.text], r.role) {
+				g.byName[r.user.text] = append(g.byName[r.user.text], r.role)
+			}
+		} else {
+			g.patterns = append(g.patterns, r)
 		}
-		for _, r := range p.closure[g.role] {
-			if !contains(out, r) {
+	}
+	for _, r := range roles {
+		if _, done := g.direct[r.role]; !done {
+			g.direct[r.role] = g.held(r.role)
+		}
+	}
+	return g
+}
+
+// held returns the roles name holds by a g line of its own.
+func (g *roleGraph) held(name string) []string {
+	out := append([]string(nil), g.byName[name]...)
+	for _, r := range g.patterns {
+		if r.user.matches(name) && !contains(out, r.role) {
+			out = append(out, r.role)
+		}
+	}
+	return out
+}
+
+// rolesOf returns every role subject holds, directly or through other roles.
+// There is no depth limit, and cycles are harmless: roles in a cycle hold
+// each other's rights.
+func (p *Policy) rolesOf(subject string) []string {
+	if len(p.roles.direct) == 0 {
+		return nil
+	}
+	out := p.roles.held(subject)
+	for i := 0; i < len(out); i++ { // out doubles as the queue
+		for _, r := range p.roles.direct[out[i]] {
+			if r != subject && !contains(out, r) {
 				out = append(out, r)
 			}
 		}
@@ -124,7 +129,7 @@ func (p *Policy) String() string {
 	if p.allowAll {
 		return "no policy file: every request is allowed"
 	}
-	return fmt.Sprintf("%s: %d rules, %d role lines", p.name, len(p.rules), len(p.roles))
+	return fmt.Sprintf("%s: %d rules, %d role lines", p.name, len(p.rules), p.nroles)
 }
 
 // A Request asks whether a process may act on a resource.

@@ -2,6 +2,7 @@
 //
 //	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
 //	moonbox bench [--json] [--quick] [--shards N] [WORKLOAD...]
+//	moonbox stress [--json] [--duration D] [--quick] [ATTACK...]
 package main
 
 import (
@@ -14,7 +15,9 @@ const usage = `usage: moonbox <command> [arguments]
 
 commands:
   run     run a process of a bundle and print its exit value
+  policy  check a tenant's policy, or explain a decision
   bench   run the benchmarks, sandboxed and native side by side
+  stress  run a well-behaved tenant next to each hostile tenant and check isolation
   version print the version
 
 Run 'moonbox <command> -h' for a command's flags.
@@ -40,8 +43,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "policy":
+		return cmdPolicy(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "stress":
+		return cmdStress(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "moonbox", version)
 		return exitOK

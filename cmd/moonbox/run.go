@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/host"
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -24,8 +25,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	shards := fs.Int("shards", 0, "scheduler shards (default: number of CPUs)")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit 124); 0 waits forever")
 	native := fs.Bool("native", false, "run without the wasm sandbox (trusted code only)")
+	policyFile := fs.String("policy", "", "permission policy file (overrides tenant.yaml's policy)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]")
+		fmt.Fprintln(stderr, "usage: moonbox run [--shards N] [--timeout D] [--native] [--policy FILE] BUNDLE [PROCESS_ID] [ARG...]")
 		fmt.Fprintln(stderr, "BUNDLE is a directory of Lua sources or a single .lua file; PROCESS_ID defaults to main.")
 		fs.PrintDefaults()
 	}
@@ -70,6 +72,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	tc.Native = tc.Native || *native
+	policyPath := ""
+	if conf, err := tenants.LoadConfig(dir); err == nil {
+		policyPath = conf.Policy
+	}
+	if *policyFile != "" {
+		policyPath = *policyFile
+	}
+	if policyPath != "" {
+		if tc.Policy, err = policies.Load(policyPath); err != nil {
+			fmt.Fprintf(stderr, "moonbox: %v\n", err)
+			return exitUsage
+		}
+	}
 	tenant, err := rt.AddTenant(tc)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
