@@ -29,6 +29,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: moonbox run [--shards N] [--timeout D] [--native] [--policy FILE] BUNDLE [PROCESS_ID] [ARG...]")
 		fmt.Fprintln(stderr, "BUNDLE is a directory of Lua sources or a single .lua file; PROCESS_ID defaults to main.")
+		fmt.Fprintln(stderr, "A directory whose subdirectories are tenant bundles (with tenant.yaml) runs them all in one runtime.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +41,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() < 1 {
 		fs.Usage()
 		return exitUsage
+	}
+	if dirs := tenantDirs(fs.Arg(0)); len(dirs) > 0 {
+		id, rest := "main", fs.Args()[1:]
+		if len(rest) > 0 {
+			id, rest = rest[0], rest[1:]
+		}
+		return runTenants(dirs, id, rest, runOptions{shards: *shards, timeout: *timeout, native: *native}, stdout, stderr)
 	}
 	dir, id, rest, err := resolveBundle(fs.Arg(0), fs.Args()[1:])
 	if err != nil {
@@ -124,6 +132,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox: %s still running after %s\n", id, *timeout)
 		return exitTimeout
 	}
+}
+
+// runOptions are the flags of run that apply to every tenant.
+type runOptions struct {
+	shards  int
+	timeout time.Duration
+	native  bool
 }
 
 // resolveBundle turns the command line after the flags into a bundle

@@ -41,7 +41,7 @@ func (s spawner) clone() spawner {
 // request encodes a spawn request (abi.Spawn* keys).
 func (s spawner) request(id, host string, args []byte, monitor, link, call bool) []byte {
 	n := 3
-	for _, set := range []bool{monitor, link, call, s.context != nil, s.actor != nil, s.hasScope, s.name != "", len(s.messages) > 0} {
+	for _, set := range []bool{monitor, link, call, len(s.context) > 0, s.actor != nil, s.hasScope, s.name != "", len(s.messages) > 0} {
 		if set {
 			n++
 		}
@@ -58,7 +58,8 @@ func (s spawner) request(id, host string, args []byte, monitor, link, call bool)
 			b = abi.AppendBool(abi.AppendString(b, f.key), true)
 		}
 	}
-	if s.context != nil {
+	// An empty context is no context: it needs no process.context permission.
+	if len(s.context) > 0 {
 		b = abi.AppendMap(abi.AppendString(b, abi.SpawnContext), len(s.context))
 		keys := make([]string, 0, len(s.context))
 		for k := range s.context {
