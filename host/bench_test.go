@@ -1,10 +1,14 @@
 package host
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/moonbox-runtime/moonbox/policies"
 )
 
 var pingPong = map[string]string{
@@ -118,4 +122,64 @@ func shardsFromEnv(def int) int {
 		return n
 	}
 	return def
+}
+
+var oneWay = map[string]string{
+	"main.lua": `return function(n)
+		n = tonumber(n)
+		local sink = process.spawn_monitored("sink", "app:processes", process.pid(), n)
+		for i = 1, n do
+			while not process.send(sink, "m", i) do -- a full mailbox: back off
+				time.sleep(1)
+			end
+		end
+		return process.inbox():receive():payload()
+	end`,
+	"sink.lua": `return function(main, n)
+		local inbox = process.inbox()
+		for _ = 1, n do inbox:receive() end
+		process.send(main, "done", n)
+	end`,
+}
+
+// BenchmarkSendPolicy is one-way send throughput (ns per message) with the
+// allow-all policy and with a 100-rule policy (cached decisions), sandboxed
+// and native: what a permission check costs a send.
+func BenchmarkSendPolicy(b *testing.B) {
+	var rules strings.Builder
+	for i := 0; i < 98; i++ {
+		fmt.Fprintf(&rules, "p, app.svc%d:*, process.send, app.svc%d:*, allow\n", i, i)
+	}
+	rules.WriteString("p, main, process.*, **, allow\np, sink, process.send, main, allow\n")
+	hundred, err := policies.Parse("hundred", []byte(rules.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range modes {
+		for _, pol := range []struct {
+			name   string
+			policy *policies.Policy
+		}{{"allow-all", nil}, {"100-rules", hundred}} {
+			b.Run(m.name+"/"+pol.name, func(b *testing.B) {
+				cfg := Config{Shards: 2}
+				if !m.native {
+					cfg.Engine = testEngine(b)
+				}
+				rt := New(cfg)
+				defer rt.Close()
+				ten, err := rt.AddTenant(TenantConfig{Name: "b", Bundle: writeBundle(b, oneWay), Native: m.native, Policy: pol.policy})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(b.N)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if e := wait(b, exit); e.Abnormal {
+					b.Fatal(e.Error)
+				}
+			})
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package host
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +92,55 @@ func TestPolicyRevocation(t *testing.T) {
 				t.Fatalf("%s: %s\n%s", e.Kind, e.Error, logs)
 			}
 		})
+	}
+}
+
+// TestWatchPolicy: a changed policy file takes effect; a malformed change is
+// refused and the policy in force stays.
+func TestWatchPolicy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.csv")
+	write := func(text string) {
+		// A distinct size makes the change visible even within one mtime tick.
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("p, *, process.*, **, allow\n")
+	warnings := make(chan string, 10)
+	rt := New(Config{Shards: 1, Warn: func(_, m string) { warnings <- m }})
+	defer rt.Close()
+	p, err := policies.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten, err := rt.AddTenant(TenantConfig{Name: "w", Bundle: writeBundle(t, map[string]string{"x.lua": "return function() end"}), Native: true, Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten.WatchPolicy(path, 5*time.Millisecond)
+	send := policies.Request{Subject: "a", Action: policies.ActionSend, Resources: []string{"b"}}
+	eventually := func(what string, cond func() bool) {
+		t.Helper()
+		for i := 0; i < 2000 && !cond(); i++ {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !cond() {
+			t.Fatalf("%s never happened", what)
+		}
+	}
+	write("p, *, process.*, **, allow\np, *, process.send, **, deny\n")
+	eventually("the revocation", func() bool { return !ten.Explain(send).Allowed })
+	write(", broken line\n")
+	select {
+	case w := <-warnings:
+		if !strings.Contains(w, "starts with a comma") {
+			t.Errorf("warning %q does not explain the problem", w)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a malformed policy file was not reported")
+	}
+	if ten.Explain(send).Allowed {
+		t.Fatal("a malformed file replaced the policy in force")
 	}
 }

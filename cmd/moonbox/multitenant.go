@@ -81,6 +81,9 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 			fmt.Fprintf(stderr, "moonbox: %v\n", err)
 			return exitUsage
 		}
+		if conf.Policy != "" {
+			ten.WatchPolicy(conf.Policy, time.Second)
+		}
 		_, exit, err := ten.Spawn(id, host.DefaultHost, host.Args(args...))
 		if err != nil {
 			fmt.Fprintf(stderr, "moonbox: tenant %s: %v\n", conf.Name, err)

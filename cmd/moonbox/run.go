@@ -98,6 +98,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
 	}
+	if policyPath != "" {
+		tenant.WatchPolicy(policyPath, time.Second)
+	}
 	_, exit, err := tenant.Spawn(id, host.DefaultHost, host.Args(rest...))
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
