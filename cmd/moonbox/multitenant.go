@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/host"
-	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -58,38 +57,17 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 	}
 	var all []running
 	for _, dir := range dirs {
-		conf, err := tenants.LoadConfig(dir)
+		ten, err := addTenant(rt, dir, "", o.native)
 		if err != nil {
 			fmt.Fprintf(stderr, "moonbox: %v\n", err)
 			return exitUsage
-		}
-		bundle, err := tenants.OpenBundle(dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "moonbox: %v\n", err)
-			return exitUsage
-		}
-		tc := host.ConfigFor(conf, bundle)
-		tc.Native = tc.Native || o.native
-		if conf.Policy != "" {
-			if tc.Policy, err = policies.Load(conf.Policy); err != nil {
-				fmt.Fprintf(stderr, "moonbox: %v\n", err)
-				return exitUsage
-			}
-		}
-		ten, err := rt.AddTenant(tc)
-		if err != nil {
-			fmt.Fprintf(stderr, "moonbox: %v\n", err)
-			return exitUsage
-		}
-		if conf.Policy != "" {
-			ten.WatchPolicy(conf.Policy, time.Second)
 		}
 		_, exit, err := ten.Spawn(id, host.DefaultHost, host.Args(args...))
 		if err != nil {
-			fmt.Fprintf(stderr, "moonbox: tenant %s: %v\n", conf.Name, err)
+			fmt.Fprintf(stderr, "moonbox: tenant %s: %v\n", ten.Name(), err)
 			return exitUsage
 		}
-		all = append(all, running{conf.Name, exit})
+		all = append(all, running{ten.Name(), exit})
 	}
 	var expired <-chan time.Time
 	if o.timeout > 0 {

@@ -54,12 +54,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
 	}
-	bundle, err := tenants.OpenBundle(dir)
-	if err != nil {
-		fmt.Fprintf(stderr, "moonbox: %v\n", err)
-		return exitUsage
-	}
-
 	var outMu sync.Mutex
 	rt := host.New(host.Config{
 		Shards: *shards,
@@ -70,36 +64,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		},
 	})
 	defer rt.Close()
-	// A bundle with a tenant.yaml runs as that tenant; one without runs as
-	// "default" with default limits and everything allowed inside it.
-	tc := host.TenantConfig{Name: "default", Bundle: bundle}
-	if conf, err := tenants.LoadConfig(dir); err == nil {
-		tc = host.ConfigFor(conf, bundle)
-	} else if !errors.Is(err, tenants.ErrNoConfig) {
-		fmt.Fprintf(stderr, "moonbox: %v\n", err)
-		return exitUsage
-	}
-	tc.Native = tc.Native || *native
-	policyPath := ""
-	if conf, err := tenants.LoadConfig(dir); err == nil {
-		policyPath = conf.Policy
-	}
-	if *policyFile != "" {
-		policyPath = *policyFile
-	}
-	if policyPath != "" {
-		if tc.Policy, err = policies.Load(policyPath); err != nil {
-			fmt.Fprintf(stderr, "moonbox: %v\n", err)
-			return exitUsage
-		}
-	}
-	tenant, err := rt.AddTenant(tc)
+	tenant, err := addTenant(rt, dir, *policyFile, *native)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
-	}
-	if policyPath != "" {
-		tenant.WatchPolicy(policyPath, time.Second)
 	}
 	_, exit, err := tenant.Spawn(id, host.DefaultHost, host.Args(rest...))
 	if err != nil {
@@ -135,6 +103,41 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox: %s still running after %s\n", id, *timeout)
 		return exitTimeout
 	}
+}
+
+// addTenant loads the bundle in dir into rt. A bundle with a tenant.yaml runs
+// as that tenant, under its policy; one without runs as "default" with
+// default limits and everything allowed inside it. policyFile, if set,
+// replaces the policy. The policy file is watched and reloaded on change.
+func addTenant(rt *host.Runtime, dir, policyFile string, native bool) (*host.Tenant, error) {
+	bundle, err := tenants.OpenBundle(dir)
+	if err != nil {
+		return nil, err
+	}
+	tc := host.TenantConfig{Name: "default", Bundle: bundle}
+	policyPath := ""
+	if conf, err := tenants.LoadConfig(dir); err == nil {
+		tc, policyPath = host.ConfigFor(conf, bundle), conf.Policy
+	} else if !errors.Is(err, tenants.ErrNoConfig) {
+		return nil, err
+	}
+	tc.Native = tc.Native || native
+	if policyFile != "" {
+		policyPath = policyFile
+	}
+	if policyPath != "" {
+		if tc.Policy, err = policies.Load(policyPath); err != nil {
+			return nil, err
+		}
+	}
+	t, err := rt.AddTenant(tc)
+	if err != nil {
+		return nil, err
+	}
+	if policyPath != "" {
+		t.WatchPolicy(policyPath, time.Second)
+	}
+	return t, nil
 }
 
 // runOptions are the flags of run that apply to every tenant.
