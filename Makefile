@@ -40,7 +40,7 @@ test-short:
 	$(GO) test -short ./...
 
 bench:
-	$(GO) test -run NONE -bench . -benchtime 2000x ./host/
+	$(GO) run ./cmd/moonbox bench --quick
 
 fuzz:
 	$(GO) test -run NONE -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./abi/

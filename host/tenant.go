@@ -129,7 +129,7 @@ func (t *Tenant) close() {
 // nativeGuest runs the vm in the host process.
 type nativeGuest struct{ *vm.Instance }
 
-func (nativeGuest) Close()                            {}
+func (g nativeGuest) Close()                          { g.Instance.Close() }
 func (nativeGuest) Memory(bool) (heap, linear uint64) { return 0, 0 }
 func (nativeGuest) Diagnostics() string               { return "" }
 

@@ -144,7 +144,7 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 		WithStdout(&in.stderr)
 	mod, err := e.runtime.InstantiateModule(in.ctx, e.compiled, mc)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: instantiate: %w%s", err, in.stderr.tail())
+		return nil, fmt.Errorf("sandbox: instantiate: %w%s", err, in.stderr.cause())
 	}
 	in.mod = mod
 	in.fBuffer = mod.ExportedFunction(abi.ExportBuffer)

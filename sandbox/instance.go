@@ -56,13 +56,11 @@ func (in *Instance) Step(batch []byte, budget int64) (bool, error) {
 // trap explains a guest failure: wazero's error plus what the guest runtime
 // printed (a Go fatal error names the cause, "out of memory" say).
 func (in *Instance) trap(err error) error {
-	msg := err.Error()
-	if t := in.stderr.String(); strings.Contains(t, "out of memory") {
-		msg = "out of memory"
-	} else if t := in.stderr.tail(); t != "" {
-		msg += t
+	cause := in.stderr.cause()
+	if strings.Contains(cause, "out of memory") {
+		return fmt.Errorf("out of memory")
 	}
-	return fmt.Errorf("%s", msg)
+	return fmt.Errorf("%v%s", err, cause)
 }
 
 // Memory reports the guest heap in use and the size of the linear memory,
@@ -104,11 +102,14 @@ func (in *Instance) Close() {
 	}
 }
 
-// stderrBuffer keeps the tail of what the guest writes: a guest fatal error
-// ends up here, and a hostile guest cannot grow it without bound.
+// stderrBuffer keeps the start of what the guest writes: a Go fatal error
+// names its cause first ("fatal error: runtime: out of memory") and then
+// dumps every goroutine, so the head is what explains a crash. A hostile or
+// dying guest cannot grow it past stderrKeep; the rest is counted, not kept.
 type stderrBuffer struct {
-	mu  sync.Mutex
-	buf []byte
+	mu      sync.Mutex
+	buf     []byte
+	dropped int
 }
 
 const stderrKeep = 64 << 10
@@ -116,10 +117,12 @@ const stderrKeep = 64 << 10
 func (b *stderrBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > stderrKeep {
-		b.buf = append(b.buf[:0], b.buf[len(b.buf)-stderrKeep:]...)
+	room := stderrKeep - len(b.buf)
+	if room > len(p) {
+		room = len(p)
 	}
+	b.buf = append(b.buf, p[:room]...)
+	b.dropped += len(p) - room
 	return len(p), nil
 }
 
@@ -129,14 +132,19 @@ func (b *stderrBuffer) String() string {
 	return string(b.buf)
 }
 
-// tail is the last line of stderr, prefixed for an error message.
-func (b *stderrBuffer) tail() string {
+// cause is the guest's own account of a failure, prefixed for an error
+// message: the first line of a Go fatal error ("fatal error: ..." or
+// "panic: ..."), else the first line written.
+func (b *stderrBuffer) cause() string {
 	s := strings.TrimSpace(b.String())
 	if s == "" {
 		return ""
 	}
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "fatal error:") || strings.HasPrefix(line, "panic:") {
+			return ": " + line
+		}
 	}
-	return ": " + s
+	line, _, _ := strings.Cut(s, "\n")
+	return ": " + line
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBench runs every workload of `moonbox bench --quick` in both modes to
@@ -78,7 +79,7 @@ func TestBenchTable(t *testing.T) {
 		t.Fatalf("moonbox bench exited %d\nstderr:\n%s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"workload", "sandbox", "native", "sb/native", "coldstart", "fib(20) in plain gopher-lua", "How each workload measures"} {
+	for _, want := range []string{"workload", "sandbox", "native", "sb/native", "coldstart", "fib(20), best of 5 in plain gopher-lua", "How each workload measures"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -95,5 +96,25 @@ func TestBenchUsage(t *testing.T) {
 	names, err := selectWorkloads([]string{"spawn10k", "send4", "pingpong", "send"})
 	if err != nil || strings.Join(names, " ") != "send send4 pingpong spawn10k" {
 		t.Errorf("selectWorkloads: %v, %v", names, err)
+	}
+}
+
+// TestBenchTableFailed checks that a workload failing in one or both modes
+// is shown as failed, not dropped (and does not break the table).
+func TestBenchTableFailed(t *testing.T) {
+	var stdout bytes.Buffer
+	b := &bench{shards: 2, stdout: &stdout}
+	ok := &benchResult{Workload: "send", Mode: "native"}
+	ok.add("msgs_per_s", "1->1", "msg/s", 1000)
+	all := [][]*benchResult{
+		{{Workload: "send", Mode: "sandbox", Err: "sandbox crashed"}, ok},
+		{{Workload: "fib", Mode: "sandbox", Err: "boom"}, {Workload: "fib", Mode: "native", Err: "boom"}},
+	}
+	b.printTable(all, nil, time.Now(), "0 0 0")
+	out := stdout.String()
+	for _, want := range []string{"failed", " 1000 ", "(no figures)", "send (sandbox) FAILED: sandbox crashed", "fib (native) FAILED: boom"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -35,6 +35,7 @@ type Instance struct {
 	envMeta    *lua.LTable
 	frozen     map[*lua.LTable]bool // read-only library proxies
 	consumers  []*process           // processes that took messages this step
+	closed     bool                 // Close was called: exits are not reported
 	counts     []Consumption
 	tickEvery  int64
 	turnBudget int64
@@ -102,6 +103,22 @@ func (in *Instance) Step(batch []byte, budget int64) (more bool, err error) {
 	}
 	return more, nil
 }
+
+// Close ends every process without reporting their exits and waits until
+// their goroutines have returned. In native mode the tasks are goroutines of
+// the host: without Close they would stay parked forever. The instance is
+// unusable afterwards.
+func (in *Instance) Close() {
+	in.closed = true
+	for _, p := range in.procs {
+		p.kill(errClosed)
+	}
+	for len(in.sched.runq) > 0 {
+		in.sched.run(1 << 62)
+	}
+}
+
+var errClosed = &Error{Status: abi.Canceled, Message: "runtime closed"}
 
 // Processes is the number of live processes.
 func (in *Instance) Processes() int { return len(in.procs) }

@@ -199,7 +199,9 @@ func (p *process) exit(abnormal bool, value []byte) {
 	}
 	p.exited = true
 	delete(p.in.procs, p.handle)
-	p.in.host.Exit(p.handle, abnormal, value)
+	if !p.in.closed {
+		p.in.host.Exit(p.handle, abnormal, value)
+	}
 	if p.killed == nil {
 		p.killed = &Error{Status: abi.Canceled, Message: "process exited"}
 		for _, t := range p.tasks {

@@ -1,7 +1,9 @@
 package vm
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 )
@@ -60,5 +62,34 @@ func BenchmarkDeliver(b *testing.B) {
 		if _, err := in.Step(w.Batch(), 1e6); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCloseEndsTasks: Close unwinds every process's goroutines (blocked in a
+// receive, busy in a loop, or not started yet) without reporting exits.
+func TestCloseEndsTasks(t *testing.T) {
+	before := runtime.NumGoroutine()
+	in := New(nullHost{}, Options{})
+	var w abi.RecordWriter
+	for h := uint32(1); h <= 50; h++ {
+		startRecord(&w, h, `return function()
+			coroutine.spawn(function() process.inbox():receive() end)
+			process.inbox():receive()
+		end`)
+	}
+	if _, err := in.Step(w.Batch(), 1e6); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset()
+	startRecord(&w, 51, `return function() while true do end end`)
+	if _, err := in.Step(w.Batch(), 1e5); err != nil {
+		t.Fatal(err)
+	}
+	in.Close()
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines left after Close (%d before)", n, before)
 	}
 }
