@@ -35,8 +35,9 @@ const (
 	// needed; the guest retries with a bigger buffer.
 	ImportSource = "source"
 	// tick(process) -> i32
-	// Called every TickInstructions Lua instructions. Nonzero (a status)
-	// means the process must stop now (TIMEOUT: its CPU budget is spent).
+	// Called every TickInstructions Lua instructions. 0: go on. Yield: end
+	// the turn (other instances wait for the shard). Any other status: the
+	// process must stop now (TIMEOUT: its CPU budget is spent).
 	ImportTick = "tick"
 	// log(process, ptr, len)
 	// One line of the process's print output.
@@ -121,8 +122,9 @@ const (
 )
 
 // TickInstructions is how many Lua instructions a process runs between two
-// calls of the tick import: the unit of CPU accounting.
-const TickInstructions = 10_000
+// calls of the tick import: the unit of CPU accounting, and how long (at
+// most) a busy instance keeps others waiting for its shard.
+const TickInstructions = 2_000
 
 // Limits every host enforces on what crosses the boundary.
 const (

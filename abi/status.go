@@ -18,6 +18,11 @@ const (
 	Unknown
 )
 
+// Yield is not an error: the tick import returns it to say "end this turn
+// now, other instances are waiting for the shard". The process goes on at
+// its next turn.
+const Yield Status = 0xFFFF
+
 var statusKinds = [...]string{
 	OK:               "OK",
 	Invalid:          "INVALID",

@@ -235,6 +235,9 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		rt.kill(target, abi.Canceled, "terminated")
 	case abi.OpCancel:
 		deadline := uint64(0)
+		if arg > maxDurationMs {
+			return "", vm.Errorf(abi.Invalid, "cancel deadline of %d ms is beyond a year", arg)
+		}
 		if arg >= 0 {
 			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
 			time.AfterFunc(time.Duration(arg)*time.Millisecond, func() {
@@ -276,6 +279,10 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	return "", nil
 }
 
+// maxDurationMs bounds deadlines and timers (a year): beyond it milliseconds
+// overflow time.Duration.
+const maxDurationMs = 365 * 24 * 3600 * 1000
+
 // controlActions are the permissions of the control operations on a target.
 var controlActions = map[abi.ControlOp]string{
 	abi.OpTerminate: policies.ActionTerminate,
@@ -292,8 +299,8 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 		return "", err
 	}
 	t := in.tenant
-	if name == "" || len(name) > abi.MaxName || isPID(name) {
-		return "", vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, and do not start with '{')", name, abi.MaxName)
+	if err := checkName(name); err != nil {
+		return "", err
 	}
 	switch op {
 	case abi.OpRegister:
@@ -339,16 +346,19 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32) abi.Status {
-	limit := in.tenant.limits.CPUTotal
-	if limit <= 0 {
-		return abi.OK
+	if limit := in.tenant.limits.CPUTotal; limit > 0 {
+		p := in.process(h)
+		if p == nil {
+			return abi.Canceled
+		}
+		if p.ticks.Add(1)*abi.TickInstructions > limit {
+			return abi.Timeout
+		}
 	}
-	p := in.process(h)
-	if p == nil {
-		return abi.Canceled
-	}
-	if p.ticks.Add(1)*abi.TickInstructions > limit {
-		return abi.Timeout
+	// A busy instance gives way as soon as another has work on its shard:
+	// a neighbour waits at most one tick, not a whole turn.
+	if in.shard.waiting.Load() > 0 {
+		return abi.Yield
 	}
 	return abi.OK
 }
@@ -374,7 +384,7 @@ func (in *instance) Consumed(counts []vm.Consumption) {
 
 func (in *instance) Timer(h uint32, id uint32, ms int64) {
 	p := in.process(h)
-	if p == nil || ms < 0 {
+	if p == nil || ms < 0 || ms > maxDurationMs {
 		return
 	}
 	time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {

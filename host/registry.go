@@ -5,6 +5,22 @@ import (
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
+// checkName refuses names that could not be told from PIDs or that are
+// absurdly long.
+func checkName(name string) *vm.Error {
+	if name == "" || len(name) > abi.MaxName || isPID(name) {
+		return vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, and do not start with '{')", truncate(name, 40), abi.MaxName)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
 // register names p in its tenant. Registering the same name for the same
 // process again is a no-op; a name held by another live process is
 // ALREADY_EXISTS.

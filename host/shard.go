@@ -1,23 +1,28 @@
 package host
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // shard is one scheduler goroutine and the instances it owns. Instances with
 // work wait in its run queue; each gets one turn (one Step with the turn
 // budget) at a time, round robin, so a busy tenant cannot starve the others.
 type shard struct {
-	id     int
-	rt     *Runtime
-	mu     sync.Mutex
-	runq   []*instance
-	calls  []func() // run between turns (see call)
-	wake   chan struct{}
-	budget int64
+	id      int
+	rt      *Runtime
+	mu      sync.Mutex
+	runq    []*instance
+	waiting atomic.Int32 // len(runq), readable without the lock
+	calls   []func()     // run between turns (see call)
+	wake    chan struct{}
+	budget  int64
 }
 
 func (s *shard) push(in *instance) {
 	s.mu.Lock()
 	s.runq = append(s.runq, in)
+	s.waiting.Store(int32(len(s.runq)))
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
@@ -51,6 +56,7 @@ func (s *shard) pop() *instance {
 	in := s.runq[0]
 	s.runq[0] = nil
 	s.runq = s.runq[1:]
+	s.waiting.Store(int32(len(s.runq)))
 	return in
 }
 

@@ -86,6 +86,11 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if r.ID == "" || r.Host == "" {
 		return nil, vm.Errorf(abi.Invalid, "spawn: process ID and host ID are required")
 	}
+	if r.Name != "" {
+		if err := checkName(r.Name); err != nil {
+			return nil, err
+		}
+	}
 	if !t.hosts[r.Host] {
 		return nil, vm.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
 	}

@@ -94,7 +94,11 @@ func (b *budget) Done() <-chan struct{} {
 	b.left = in.tickEvery
 	s := b.t.sched
 	s.used += in.tickEvery
-	if st := in.host.Tick(p.handle); st != abi.OK {
+	switch st := in.host.Tick(p.handle); st {
+	case abi.OK:
+	case abi.Yield:
+		s.used = in.turnBudget // the host has others waiting: end the turn
+	default:
 		p.kill(stopError(st))
 		return closedDone
 	}
