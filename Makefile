@@ -50,3 +50,8 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# stress runs every attacker of examples/hostile next to a well-behaved
+# tenant and checks the isolation properties (minutes; not part of make test).
+stress:
+	MOONBOX_STRESS=1 $(GO) test -run TestStress -v -timeout 30m ./cmd/moonbox/
