@@ -35,6 +35,12 @@ func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
 	}
 	var p *process
 	if isPID(dest) {
+		// The PID says where the process lives: another tenant's or another
+		// node's is answered without a lookup (no other node is reachable yet).
+		parts, valid := parsePID(dest)
+		if !valid || parts.tenant != t.index || parts.node != t.rt.cfg.Node {
+			return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+		}
 		p = t.rt.lookup(dest)
 	} else {
 		t.mu.Lock()

@@ -1,7 +1,6 @@
 package vm
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -309,5 +308,3 @@ func (in *Instance) openRegistry() *lua.LTable {
 		},
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

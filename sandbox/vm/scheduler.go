@@ -1,7 +1,6 @@
 package vm
 
 import (
-	"errors"
 	"time"
 )
 
@@ -65,9 +64,6 @@ func (s *scheduler) run(budget int64) bool {
 	s.runq = s.runq[:0:0]
 	return false
 }
-
-// errKilled unwinds a task whose process was killed.
-var errKilled = errors.New("killed")
 
 // park hands the baton back and waits to be scheduled again. It runs on the
 // task's goroutine.
