@@ -107,6 +107,33 @@ func (w *RecordWriter) Batch() []byte { return w.buf }
 // Reset empties the writer, keeping its memory.
 func (w *RecordWriter) Reset() { w.buf = w.buf[:0] }
 
+// Append adds records already encoded (a batch or a prefix of one).
+func (w *RecordWriter) Append(records []byte) { w.buf = append(w.buf, records...) }
+
+// Drop removes the first n bytes (whole records) of the batch.
+func (w *RecordWriter) Drop(n int) {
+	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+}
+
+// Prefix returns the length of the longest run of whole records at the start
+// of batch that fits in max bytes, and at least the first record, so a
+// batch can be handed over in slices of bounded size.
+func Prefix(batch []byte, max int) int {
+	n := 0
+	for n < len(batch) {
+		_, _, _, rest, err := NextRecord(batch[n:])
+		if err != nil {
+			return len(batch) // malformed: hand it over whole, the reader reports it
+		}
+		next := len(batch) - len(rest)
+		if next > max && n > 0 {
+			break
+		}
+		n = next
+	}
+	return n
+}
+
 // NextRecord splits the first record off batch. It returns the record's kind,
 // process handle, body and the rest of the batch.
 func NextRecord(batch []byte) (kind RecordKind, process uint32, body RecordReader, rest []byte, err error) {

@@ -346,3 +346,28 @@ func TestRecordKindCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixAndDrop(t *testing.T) {
+	var w abi.RecordWriter
+	for i := 0; i < 10; i++ {
+		w.Begin(abi.RecordMessage, uint32(i))
+		w.Bytes(make([]byte, 100))
+		w.End()
+	}
+	batch := append([]byte(nil), w.Batch()...)
+	one := len(batch) / 10
+	if n := abi.Prefix(batch, 3*one+5); n != 3*one {
+		t.Fatalf("Prefix = %d, want %d", n, 3*one)
+	}
+	if n := abi.Prefix(batch, 1); n != one {
+		t.Fatalf("Prefix with a tiny max = %d, want the first record (%d)", n, one)
+	}
+	if n := abi.Prefix(batch, 1<<20); n != len(batch) {
+		t.Fatalf("Prefix of a small batch = %d, want all %d", n, len(batch))
+	}
+	w.Drop(3 * one)
+	_, h, _, _, err := abi.NextRecord(w.Batch())
+	if err != nil || h != 3 || w.Len() != 7*one {
+		t.Fatalf("after Drop: first record %d (%v), len %d", h, err, w.Len())
+	}
+}

@@ -352,7 +352,7 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32) abi.Status {
-	if limit := in.tenant.limits.CPUTotal; limit > 0 {
+	if limit := in.tenant.limits.CPUTotal; limit > 0 && h != 0 { // 0: the guest's scheduler, between activations
 		p := in.process(h)
 		if p == nil {
 			return abi.Canceled

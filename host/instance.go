@@ -87,6 +87,9 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	}
 }
 
+// maxBatch bounds the records one turn hands to a guest.
+const maxBatch = 64 << 10
+
 // turn runs one step of the instance on its shard's goroutine.
 func (in *instance) turn(budget int64) {
 	in.mu.Lock()
@@ -94,9 +97,23 @@ func (in *instance) turn(budget int64) {
 		in.mu.Unlock()
 		return
 	}
-	in.queue, in.spare = in.spare, in.queue
-	in.queued = false
+	// A turn hands over at most maxBatch bytes of records: applying records
+	// is guest work too, and a flood queued for one instance must not make
+	// one turn of it last long while its shard's other instances wait.
+	rest := false
+	if all := in.queue.Batch(); len(all) <= maxBatch {
+		in.queue, in.spare = in.spare, in.queue
+	} else {
+		n := abi.Prefix(all, maxBatch)
+		in.spare.Append(all[:n])
+		in.queue.Drop(n)
+		rest = in.queue.Len() > 0
+	}
+	in.queued = rest
 	in.mu.Unlock()
+	if rest {
+		in.shard.push(in)
+	}
 	batch := in.spare.Batch()
 	if b := in.tenant.limits.CPUTurn; b > 0 {
 		budget = b

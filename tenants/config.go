@@ -76,7 +76,7 @@ func DefaultLimits() Limits {
 		Payload:         1 << 20,
 		Memory:          1 << 30,
 		MemorySoft:      768 << 20, // 75% of Memory
-		CPUTurn:         200_000,
+		CPUTurn:         20_000,
 		CPUTotal:        0,
 	}
 }

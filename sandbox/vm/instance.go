@@ -70,7 +70,7 @@ func New(host Host, o Options) *Instance {
 		tickEvery: o.TickEvery,
 		memory:    memoryGuard{meter: o.Memory, limit: o.MemorySoftLimit},
 	}
-	in.sched = newScheduler(&in.memory)
+	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
 	return in
 }

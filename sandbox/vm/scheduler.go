@@ -2,6 +2,8 @@ package vm
 
 import (
 	"time"
+
+	"github.com/moonbox-runtime/moonbox/abi"
 )
 
 // scheduler runs an instance's tasks one at a time. A task is a goroutine
@@ -17,12 +19,22 @@ type scheduler struct {
 	runq    []*task
 	baton   chan struct{} // a task hands the baton back
 	current *task
-	used    int64 // instructions spent this turn
+	used    int64 // instructions spent this turn, plus activationCost per activation
+	asked   int64 // used when the host was last asked whether to end the turn
+	endTurn bool  // the host has other instances waiting: end the turn
 	memory  *memoryGuard
+	host    Host
+	tick    int64
 }
 
-func newScheduler(memory *memoryGuard) *scheduler {
-	return &scheduler{baton: make(chan struct{}), memory: memory}
+// activationCost is what one activation of a task counts against the turn
+// budget on top of its instructions: a goroutine hand-off and a record
+// costs about as much as a hundred Lua instructions, and a turn of many
+// short activations (a message storm) must end too.
+const activationCost = 100
+
+func newScheduler(memory *memoryGuard, host Host, tick int64) *scheduler {
+	return &scheduler{baton: make(chan struct{}), memory: memory, host: host, tick: tick}
 }
 
 // ready queues t to run. A task is queued at most once.
@@ -37,10 +49,18 @@ func (s *scheduler) ready(t *task) {
 // run gives the baton to queued tasks until none is runnable or budget
 // instructions are spent. It reports whether tasks are still queued.
 func (s *scheduler) run(budget int64) bool {
-	s.used = 0
+	s.used, s.asked, s.endTurn = 0, 0, false
 	for len(s.runq) > 0 {
-		if s.used >= budget {
+		if s.used >= budget || s.endTurn {
 			return true
+		}
+		// Short activations never reach a tick: every tick's worth of them,
+		// ask the host whether others wait for the shard (handle 0: no process).
+		if s.used-s.asked >= s.tick {
+			s.asked = s.used
+			if s.host.Tick(0) == abi.Yield {
+				return true
+			}
 		}
 		t := s.runq[0]
 		s.runq[0] = nil
@@ -50,6 +70,7 @@ func (s *scheduler) run(budget int64) bool {
 			continue
 		}
 		s.current = t
+		t.budget.mark = t.budget.count()
 		var began time.Time
 		if s.memory.on() {
 			began = time.Now()
@@ -59,6 +80,7 @@ func (s *scheduler) run(budget int64) bool {
 		if s.memory.on() {
 			s.memory.ran(t.proc, time.Since(began))
 		}
+		s.used += t.budget.count() - t.budget.mark + activationCost
 		s.current = nil
 	}
 	s.runq = s.runq[:0:0]

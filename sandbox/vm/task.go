@@ -72,9 +72,14 @@ func (t *task) interrupt(reason *Error) {
 // good, so every further instruction raises and the task unwinds even
 // through pcall.
 type budget struct {
-	t    *task
-	left int64
+	t      *task
+	left   int64 // instructions until the next tick
+	ticked int64 // instructions run before the current tick period
+	mark   int64 // count() when the task last got the baton
 }
+
+// count is the number of instructions the task has run.
+func (b *budget) count() int64 { return b.ticked + b.t.proc.in.tickEvery - b.left }
 
 var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
@@ -91,13 +96,13 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	p := b.t.proc
 	in := p.in
+	b.ticked += in.tickEvery
 	b.left = in.tickEvery
 	s := b.t.sched
-	s.used += in.tickEvery
 	switch st := in.host.Tick(p.handle); st {
 	case abi.OK:
 	case abi.Yield:
-		s.used = in.turnBudget // the host has others waiting: end the turn
+		s.endTurn = true // the host has others waiting for the shard
 	default:
 		p.kill(stopError(st))
 		return closedDone
@@ -108,7 +113,7 @@ func (b *budget) Done() <-chan struct{} {
 			return closedDone
 		}
 	}
-	if len(s.runq) > 0 || s.used >= in.turnBudget {
+	if len(s.runq) > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.t.yield()
 		if b.t.stop != nil {
 			b.left = 0
