@@ -53,19 +53,23 @@ import (
 //go:embed stress
 var stressFS embed.FS
 
-const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [ATTACK...]
+const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [ATTACK[:ARG]...]
 
 Runs the well-behaved tenant "good" (ping-pong, every round trip timed in Go)
-alone and then next to each ATTACK (default: every bundle in the bundles
-directory), each attack in a runtime of its own, and prints one row per
-attack: how the attacker ended and how fast, the neighbour's throughput and
-p99 latency next to it as ratios to running alone, messages lost, and PASS
-or FAIL against the goals (throughput >= 80% of solo, p99 < 5x solo, no
-message lost, the attacker ended or contained, the runtime still serving).
-The exit code is 0 when every row passes, 1 otherwise.
+alone and then next to each ATTACK, each attack in a runtime of its own, and
+prints one row per attack: how the attacker ended and how fast, the
+neighbour's throughput and p99 latency next to it as ratios to running
+alone, messages lost, host memory, and PASS or FAIL against the goals
+(throughput >= 80% of solo, p99 < 5x solo, no message lost, the attacker
+ended or contained, the runtime still serving). The exit code is 0 when
+every row passes, 1 otherwise.
 
-The bundles directory defaults to examples/hostile, looked up from the
-current directory and its parents.
+An ATTACK is a bundle directory (with a tenant.yaml) in the bundles
+directory, which defaults to examples/hostile looked up from the current
+directory and its parents. Its main runs once per argument listed on a
+"-- stress: ARG..." line of its main.lua, or once with the ARG given as
+ATTACK:ARG. "control" is a second well-behaved tenant, the baseline. Default:
+control and every bundle. docs/ISOLATION.md explains the figures.
 `
 
 // The goals every row is judged against.
@@ -79,7 +83,7 @@ const (
 var stressOrder = []string{
 	"infinite-loop", "pcall-loop", "recursion-bomb", "table-bomb", "string-bomb", "pattern-bomb",
 	"spawn-bomb", "mailbox-flood", "amplification", "link-cascade", "huge-payloads", "abi-misuse",
-	"timer-flood",
+	"timer-flood", "expensive-builtins",
 }
 
 type stress struct {

@@ -9,13 +9,13 @@
 --   compile loadstring of a 10 KB source in a loop (~20 ms per call)
 --           stops itself after 3 seconds
 --
--- What should stop it: cpu_turn should end its turn so the shard serves its
--- neighbours, cpu_total should end it. Both count instructions, so a turn of
--- 10,000 instructions takes ~0.3 s with "error" and many seconds with
--- "string"; cpu_total (1,000,000 instructions) ends "error" only after
--- ~100 such turns and the other two after hours. Measured as a gap: the
--- string and compile variants stop themselves after 3 seconds so a stress
--- run can finish.
+-- What should stop it: the tick (every 2,000 instructions) should end its
+-- turn as soon as a neighbour waits for the shard, cpu_total should end it.
+-- Both count instructions, so one tick takes ~0.06 s with "error" and
+-- seconds with "string"; cpu_total (1,000,000 instructions) ends "error"
+-- only after ~500 such ticks and the other two after hours. Measured as a
+-- gap: the string and compile variants stop themselves after 3 seconds so a
+-- stress run can finish.
 -- stress: error string compile
 return function(mode)
   if mode == "string" or mode == "compile" then

@@ -2,8 +2,8 @@
 --   array  (default) one array that grows without end: t[i] = i
 --   tables many small tables kept in one array: t[i] = {i, i}
 --
--- What should stop it: the memory soft limit. At every tick (10,000
--- instructions) the guest heap is compared with memory_soft (75% of memory);
+-- What should stop it: the memory soft limit. Every 10,000 instructions
+-- (every fifth tick) the guest heap is compared with memory_soft (75% of memory);
 -- past it, after a collection, the process that allocated the most is ended
 -- with "UNAVAILABLE: memory limit exceeded" and the instance lives on. The
 -- cap itself (memory) is the last resort: reaching it traps the instance,
