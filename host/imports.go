@@ -285,6 +285,9 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	return "", nil
 }
 
+// maxTimers bounds the pending timers of one process.
+const maxTimers = 100_000
+
 // maxDurationMs bounds deadlines and timers (a year): beyond it milliseconds
 // overflow time.Duration.
 const maxDurationMs = 365 * 24 * 3600 * 1000
@@ -393,7 +396,15 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 	if p == nil || ms < 0 || ms > maxDurationMs {
 		return
 	}
+	// Pending timers hold host memory until they fire: a process gets at
+	// most maxTimers at once; past that its timers never fire (the guest
+	// refuses them first, see vm/lua_time.go).
+	if p.timers.Add(1) > maxTimers {
+		p.timers.Add(-1)
+		return
+	}
 	time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+		p.timers.Add(-1)
 		if p.isAlive() {
 			p.inst.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
 		}

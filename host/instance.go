@@ -120,6 +120,9 @@ func (in *instance) turn(budget int64) {
 	}
 	more, err := in.g.Step(batch, budget)
 	in.spare.Reset()
+	if cap(in.spare.Batch()) > 4*maxBatch {
+		in.spare = abi.RecordWriter{} // a flood's buffer is not kept for good
+	}
 	if err != nil {
 		in.crash(err)
 		return

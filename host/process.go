@@ -21,6 +21,7 @@ type process struct {
 	onExit func(Exit)
 	depth  int          // process.call nesting: 0 unless spawned by call
 	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
+	timers atomic.Int64 // pending timers (time.after, time.sleep)
 	queued atomic.Int64 // messages queued for it (mailbox length)
 	ready  atomic.Bool  // its START is queued: it may be named and reached
 

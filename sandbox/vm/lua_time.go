@@ -28,10 +28,18 @@ func parseDuration(v lua.LValue, fn string) (int64, *Error) {
 	return 0, Errorf(abi.Invalid, "%s: duration must be a string or integer milliseconds, got %s", fn, typeName(v))
 }
 
-// after returns a channel that receives the time (Unix ms) after ms.
+// maxTimers bounds the timers one process has pending (the host holds each
+// until it fires); the same bound as the host's.
+const maxTimers = 100_000
+
+// after returns a channel that receives the time (Unix ms) after ms, or nil
+// when the process has too many timers pending.
 func (p *process) after(ms int64) *channel {
 	if p.timers == nil {
 		p.timers = map[uint32]*channel{}
+	}
+	if len(p.timers) >= maxTimers {
+		return nil
 	}
 	p.nextTimer++
 	c := newChannel(1)
@@ -56,7 +64,11 @@ func (in *Instance) openTime() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			L.Push(in.channelValue(in.current().proc.after(ms)))
+			c := in.current().proc.after(ms)
+			if c == nil {
+				return failure(L, Errorf(abi.RateLimited, "time.after: %d timers already pending", maxTimers))
+			}
+			L.Push(in.channelValue(c))
 			return 1
 		},
 		"sleep": func(L *lua.LState) int {
@@ -65,7 +77,11 @@ func (in *Instance) openTime() *lua.LTable {
 				return failure(L, err)
 			}
 			t := in.current()
-			t.proc.after(ms).receive(t)
+			c := t.proc.after(ms)
+			if c == nil {
+				return failure(L, Errorf(abi.RateLimited, "time.sleep: %d timers already pending", maxTimers))
+			}
+			c.receive(t)
 			return ok(L)
 		},
 	})
