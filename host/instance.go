@@ -91,7 +91,8 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 const maxBatch = 64 << 10
 
 // turn runs one step of the instance on its shard's goroutine.
-func (in *instance) turn(budget int64) {
+// Its budget is the tenant's cpu_turn.
+func (in *instance) turn() {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
@@ -115,10 +116,7 @@ func (in *instance) turn(budget int64) {
 		in.shard.push(in)
 	}
 	batch := in.spare.Batch()
-	if b := in.tenant.limits.CPUTurn; b > 0 {
-		budget = b
-	}
-	more, err := in.g.Step(batch, budget)
+	more, err := in.g.Step(batch, in.tenant.limits.CPUTurn)
 	in.spare.Reset()
 	if cap(in.spare.Batch()) > 4*maxBatch {
 		in.spare = abi.RecordWriter{} // a flood's buffer is not kept for good

@@ -20,9 +20,6 @@ type Config struct {
 	Shards int
 	// Node is this runtime's node number, carried in every PID.
 	Node uint32
-	// TurnBudget is the number of Lua instructions an instance may run in
-	// one turn before its shard moves on. Default 200,000.
-	TurnBudget int64
 	// Log receives every line processes print. Default: discarded.
 	Log func(tenant, pid, line string)
 	// Warn receives the runtime's own reports about a tenant, such as a
@@ -56,9 +53,6 @@ func New(cfg Config) *Runtime {
 	if cfg.Shards <= 0 {
 		cfg.Shards = runtime.NumCPU()
 	}
-	if cfg.TurnBudget <= 0 {
-		cfg.TurnBudget = 200_000
-	}
 	if cfg.Log == nil {
 		cfg.Log = func(string, string, string) {}
 	}
@@ -67,7 +61,7 @@ func New(cfg Config) *Runtime {
 	}
 	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine}
 	for i := 0; i < cfg.Shards; i++ {
-		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), budget: cfg.TurnBudget}
+		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1)}
 		rt.shards = append(rt.shards, s)
 		rt.loops.Add(1)
 		go s.loop()

@@ -6,8 +6,9 @@ import (
 )
 
 // shard is one scheduler goroutine and the instances it owns. Instances with
-// work wait in its run queue; each gets one turn (one Step with the turn
-// budget) at a time, round robin, so a busy tenant cannot starve the others.
+// work wait in its run queue; each gets one turn (one Step with its tenant's
+// cpu_turn budget) at a time, round robin, and a busy instance ends its turn
+// early when others wait (see instance.Tick), so no tenant starves the others.
 type shard struct {
 	id      int
 	rt      *Runtime
@@ -16,7 +17,6 @@ type shard struct {
 	waiting atomic.Int32 // len(runq), readable without the lock
 	calls   []func()     // run between turns (see call)
 	wake    chan struct{}
-	budget  int64
 }
 
 func (s *shard) push(in *instance) {
@@ -84,6 +84,6 @@ func (s *shard) loop() {
 				return
 			}
 		}
-		in.turn(s.budget)
+		in.turn()
 	}
 }
