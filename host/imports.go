@@ -124,6 +124,10 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	}
 	p.alive = false
 	p.tenant.live.Add(-1)
+	for _, tm := range p.timers {
+		tm.Stop()
+	}
+	p.timers = nil
 	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names
 	p.monitors, p.links, p.watching, p.names = nil, nil, nil, nil
 	p.mu.Unlock()
@@ -397,15 +401,22 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 		return
 	}
 	// Pending timers hold host memory until they fire: a process gets at
-	// most maxTimers at once; past that its timers never fire (the guest
-	// refuses them first, see vm/lua_time.go).
-	if p.timers.Add(1) > maxTimers {
-		p.timers.Add(-1)
+	// most maxTimers at once (the guest refuses more first, see
+	// vm/lua_time.go), and its exit stops those still pending.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.alive || len(p.timers) >= maxTimers {
 		return
 	}
-	time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
-		p.timers.Add(-1)
-		if p.isAlive() {
+	if p.timers == nil {
+		p.timers = map[uint32]*time.Timer{}
+	}
+	p.timers[id] = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+		p.mu.Lock()
+		delete(p.timers, id)
+		alive := p.alive
+		p.mu.Unlock()
+		if alive {
 			p.inst.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
 		}
 	})

@@ -3,6 +3,7 @@ package host
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 )
@@ -21,7 +22,6 @@ type process struct {
 	onExit func(Exit)
 	depth  int          // process.call nesting: 0 unless spawned by call
 	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
-	timers atomic.Int64 // pending timers (time.after, time.sleep)
 	queued atomic.Int64 // messages queued for it (mailbox length)
 	ready  atomic.Bool  // its START is queued: it may be named and reached
 
@@ -32,6 +32,7 @@ type process struct {
 	watching  map[*process]struct{} // processes this one monitors
 	links     map[*process]struct{}
 	names     []string
+	timers    map[uint32]*time.Timer // pending time.after/sleep timers, by guest timer id
 }
 
 // Exit is how a process ended: Value (CBOR) on a normal exit, Kind and Error

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/moonbox-runtime/moonbox/policies"
@@ -82,12 +83,26 @@ func (rt *Runtime) Close() {
 	rt.mu.Unlock()
 	close(rt.done)
 	// An instance must not be closed while a shard is inside one of its
-	// steps: its memory would be unmapped under the running guest.
-	rt.loops.Wait()
+	// steps: its memory would be unmapped under the running guest. A step
+	// inside an uninterruptible Go builtin (a backtracking pattern, say) can
+	// last seconds; after closeWait the instances are left to the garbage
+	// collector (their memory is unmapped by a cleanup when unreachable)
+	// rather than making Close wait on hostile code.
+	stopped := make(chan struct{})
+	go func() { rt.loops.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(closeWait):
+		rt.cfg.Warn("", fmt.Sprintf("runtime closed while a shard was still inside a step after %s; its instances are abandoned", closeWait))
+		return
+	}
 	for _, t := range tenants {
 		t.close()
 	}
 }
+
+// closeWait bounds how long Close waits for the shards to finish their steps.
+const closeWait = 2 * time.Second
 
 // Engines are shared by every runtime of the process, one per memory cap
 // (a wazero runtime has one cap for all its instances): compiling the guest
