@@ -6,6 +6,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -61,3 +63,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 const version = "0.1.0-dev"
+
+// parseFlags parses a command's flags. When it returns ok false the command
+// ends with code: 0 after -h (the usage was printed), 2 for a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -114,11 +113,8 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, stressUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *shards < 1 {
 		fmt.Fprintln(stderr, "moonbox: stress: --shards must be at least 1")
