@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -627,25 +625,9 @@ func (b *bench) bundleDir(name string) (string, error) {
 		b.tmp, b.bundles = tmp, map[string]string{}
 	}
 	dir := filepath.Join(b.tmp, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
 	for _, src := range []string{"workloads/common", "workloads/" + name} {
-		entries, err := fs.ReadDir(workloadFS, src)
-		if err != nil {
+		if err := copyLua(workloadFS, src, dir); err != nil {
 			return "", err
-		}
-		for _, e := range entries {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".lua") {
-				continue
-			}
-			data, err := workloadFS.ReadFile(path.Join(src, e.Name()))
-			if err != nil {
-				return "", err
-			}
-			if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
-				return "", err
-			}
 		}
 	}
 	b.bundles[name] = dir

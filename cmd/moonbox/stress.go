@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path"
@@ -269,26 +268,7 @@ func stressVariants(file string) []string {
 // directory of tmp and returns it.
 func stressWriteBundle(tmp, src string) (string, error) {
 	dir := filepath.Join(tmp, path.Base(src))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	entries, err := fs.ReadDir(stressFS, src)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".lua") {
-			continue
-		}
-		data, err := stressFS.ReadFile(path.Join(src, e.Name()))
-		if err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
-			return "", err
-		}
-	}
-	return dir, nil
+	return dir, copyLua(stressFS, src, dir)
 }
 
 func (s *stress) progress(format string, args ...any) {
