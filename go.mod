@@ -18,3 +18,5 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 )
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -248,6 +248,7 @@ func (in *Instance) patchCoroutine(co *lua.LTable) {
 		n := create(L)
 		if th, isThread := L.Get(-1).(*lua.LState); isThread {
 			th.SetContext(L.Context())
+			th.SetCountdown(L.Countdown())
 		}
 		return n
 	}))

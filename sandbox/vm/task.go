@@ -34,6 +34,7 @@ func (p *process) newTask() *task {
 		t.budget.left = 0
 	}
 	L.SetContext(&t.budget)
+	L.SetCountdown(&t.budget.left)
 	p.tasks = append(p.tasks, t)
 	return t
 }
@@ -65,10 +66,11 @@ func (t *task) interrupt(reason *Error) {
 	}
 }
 
-// budget is the task's context.Context. gopher-lua calls Done once per VM
-// instruction, so counting the calls meters Lua execution for free: every
-// tickEvery instructions the host is asked whether the process may go on and
-// the task lets its neighbours run. A killed process's Done is closed for
+// budget is the task's context.Context. Our gopher-lua (third_party, see
+// MOONBOX.md there) decrements left before every VM instruction and calls
+// Done only when it runs out, so Lua execution is metered for one decrement
+// an instruction: every tickEvery instructions the host is asked whether the
+// process may go on and the task lets its neighbours run. A killed process's Done is closed for
 // good, so every further instruction raises and the task unwinds even
 // through pcall.
 type budget struct {
@@ -84,9 +86,9 @@ func (b *budget) count() int64 { return b.ticked + b.t.proc.in.tickEvery - b.lef
 var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (b *budget) Done() <-chan struct{} {
-	// The fast path is one decrement: gopher-lua calls this per instruction.
-	// interrupt zeroes left, so a stop is noticed at the next instruction.
-	b.left--
+	// The VM calls Done when left runs out; other callers (channel selects
+	// in gopher-lua's own libraries) may call it any time. interrupt zeroes
+	// left, so a stop is noticed at the next instruction.
 	if b.left > 0 {
 		return nil
 	}

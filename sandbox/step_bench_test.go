@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"testing"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// acceptingHost accepts every send, so the benchmarks measure the path a
+// delivered message takes.
+type acceptingHost struct{ recordingHost }
+
+func (h *acceptingHost) Send(uint32, string, string, []byte) *vm.Error { return nil }
+
+// stepper is what a benchmark drives: a sandbox Instance or a native
+// vm.Instance.
+type stepper interface {
+	Step(batch []byte, budget int64) (bool, error)
+}
+
+// BenchmarkStep is one step that delivers one message to a process, with a
+// host that does nothing: the guest's own cost per activation, in the
+// sandbox and natively side by side. The process receives (recv), answers
+// (echo), or sends a hundred messages (send100) per message received.
+func BenchmarkStep(b *testing.B) {
+	for _, w := range []struct{ name, src string }{
+		{"recv", `return function()
+			local inbox = process.inbox()
+			while true do inbox:receive() end
+		end`},
+		{"echo", `return function()
+			local inbox = process.inbox()
+			while true do
+				local m = inbox:receive()
+				process.send(m:from(), "pong", m:payload())
+			end
+		end`},
+		{"send100", `return function()
+			local inbox, send = process.inbox(), process.send
+			while true do
+				local m = inbox:receive()
+				for i = 1, 100 do send(m:from(), "pong", i) end
+			end
+		end`},
+	} {
+		b.Run(w.name+"/sandbox", func(b *testing.B) {
+			in, err := sharedEngine(b).NewInstance(&acceptingHost{}, InstanceConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer in.Close()
+			benchStep(b, in, w.src)
+		})
+		b.Run(w.name+"/native", func(b *testing.B) {
+			in := vm.New(&acceptingHost{}, vm.Options{})
+			defer in.Close()
+			benchStep(b, in, w.src)
+		})
+	}
+}
+
+func benchStep(b *testing.B, in stepper, src string) {
+	var w abi.RecordWriter
+	w.Begin(abi.RecordStart, 1)
+	w.String("{pid}")
+	w.String("bench")
+	w.String(src)
+	w.Bytes(abi.AppendArray(nil, 0))
+	w.Bytes(nil)
+	w.End()
+	if _, err := in.Step(w.Batch(), 1e6); err != nil {
+		b.Fatal(err)
+	}
+	w.Reset()
+	w.Begin(abi.RecordMessage, 1)
+	w.String("{from}")
+	w.String("ping")
+	w.Bytes(abi.AppendInt(abi.AppendArray(nil, 1), 5))
+	w.End()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := in.Step(w.Batch(), 1e6); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
