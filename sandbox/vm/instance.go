@@ -50,16 +50,17 @@ func New(host Host, o Options) *Instance {
 	if o.CallDepth <= 0 {
 		o.CallDepth = 200
 	}
-	// Not MinimizeStackMemory: gopher-lua 1.1.2's growing call stack never
-	// reports itself full, so deep recursion under pcall panics mid-push and
-	// corrupts the state instead of raising "stack overflow". The fixed stack
-	// costs CallDepth frames (~80 bytes each) per task; correctness first.
+	// The call stack grows in segments of 8 frames (~80 bytes each) up to
+	// CallDepth: a fixed one would cost every task CallDepth frames, most of
+	// an idle process. (Upstream's growing stack never reported itself full;
+	// third_party/gopher-lua fixes that, see MOONBOX.md there.)
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:     true,
-		CallStackSize:    o.CallDepth,
-		RegistrySize:     128,
-		RegistryMaxSize:  1 << 18,
-		RegistryGrowStep: 256,
+		SkipOpenLibs:        true,
+		MinimizeStackMemory: true,
+		CallStackSize:       o.CallDepth,
+		RegistrySize:        128,
+		RegistryMaxSize:     1 << 18,
+		RegistryGrowStep:    256,
 	})
 	in := &Instance{
 		host: host,

@@ -262,7 +262,9 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	// moonbox patch: segIdx never reaches len(segments); upstream compared
+	// with it, so the stack never reported itself full and Push panicked.
+	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -309,6 +311,12 @@ func (cs *autoGrowingCallFrameStack) Sp() int {
 // SetSp can be used to rapidly unwind the stack, freeing all stack frames on the way. It should not be used to
 // allocate new stack space, use Push() for that.
 func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
+	// moonbox patch: at a segment boundary the current depth has two forms
+	// (segIdx k-1 full, or segIdx k empty); upstream turned SetSp(Sp()) on a
+	// full segment into an empty one, dropping FramesPerSegment frames.
+	if sp >= cs.Sp() {
+		return
+	}
 	desiredSegIdx := segIdx(sp / FramesPerSegment)
 	desiredFramesInLastSeg := uint8(sp % FramesPerSegment)
 	for {
