@@ -670,9 +670,13 @@ func panicWithoutTraceback(L *LState) {
 }
 
 func newLState(options Options) *LState {
-	al := newAllocator(32)
+	return newLStateIn(newGlobal(), newAllocator(32), options)
+}
+
+// newLStateIn makes a state running in g that boxes numbers with al.
+func newLStateIn(g *Global, al *allocator, options Options) *LState {
 	ls := &LState{
-		G:       newGlobal(),
+		G:       g,
 		Parent:  nil,
 		Panic:   panicWithTraceback,
 		Dead:    false,
@@ -1620,8 +1624,11 @@ func (ls *LState) CreateTable(acap, hcap int) *LTable {
 // NewThread returns a new LState that shares with the original state all global objects.
 // If the original state has context.Context, the new state has a new child context of the original state and this function returns its cancel function.
 func (ls *LState) NewThread() (*LState, context.CancelFunc) {
-	thread := newLState(ls.Options)
-	thread.G = ls.G
+	// moonbox patch: a thread runs in its creator's Global and shares its
+	// number allocator (threads of a state never run at the same time);
+	// upstream built a Global (two tables, a map) and an allocator per
+	// thread only to drop the Global.
+	thread := newLStateIn(ls.G, ls.alloc, ls.Options)
 	thread.Env = ls.Env
 	var f context.CancelFunc = nil
 	if ls.ctx != nil {
