@@ -2,7 +2,7 @@ package abi
 
 // Version is the ABI version a guest reports through [ExportVersion]. The host
 // refuses a guest with another version rather than guess at its layout.
-const Version = 1
+const Version = 2
 
 // Module is the import module name every host function lives under.
 const Module = "moonbox"
@@ -34,8 +34,10 @@ const (
 	// longer than out_cap nothing is written and the result carries the length
 	// needed; the guest retries with a bigger buffer.
 	ImportSource = "source"
-	// tick(process) -> i32
-	// Called every TickInstructions Lua instructions. 0: go on. Yield: end
+	// tick(process, ticks) -> i32
+	// Called every TickInstructions units of work (instructions, and Go work
+	// charged as instructions); ticks is how many such periods ran since the
+	// last call (process 0, ticks 0: the scheduler). 0: go on. Yield: end
 	// the turn (other instances wait for the shard). Any other status: the
 	// process must stop now (TIMEOUT: its CPU budget is spent).
 	ImportTick = "tick"
@@ -121,9 +123,10 @@ const (
 	SpawnCall     = "call"     // bool: the caller waits for the exit (process.call)
 )
 
-// TickInstructions is how many Lua instructions a process runs between two
-// calls of the tick import: the unit of CPU accounting, and how long (at
-// most) a busy instance keeps others waiting for its shard.
+// TickInstructions is how many Lua instructions (or work charged as that
+// many) a process runs between two calls of the tick import: the unit of
+// CPU accounting, and how long (at most) a busy instance keeps others
+// waiting for its shard.
 const TickInstructions = 2_000
 
 // Limits every host enforces on what crosses the boundary.

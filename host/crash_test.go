@@ -1,14 +1,16 @@
 package host
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/moonbox-runtime/moonbox/sandbox"
 )
 
-// TestSandboxCrashIsContained: a process that traps its instance (string
-// doubling with `..`, which no builtin cap sees and which outruns the
-// per-tick memory check) takes down exactly that instance: every process in
+// TestSandboxCrashIsContained: a process that traps its instance (one
+// string.rep within the builtin cap but past what the instance's memory cap
+// leaves: a single call, so no tick sees the heap grow) takes down exactly
+// that instance: every process in
 // it exits abnormally with "sandbox crashed" (through the same exit path
 // that notifies monitors and links), and the tenant's next spawn gets a
 // fresh instance.
@@ -22,11 +24,11 @@ func TestSandboxCrashIsContained(t *testing.T) {
 	defer rt.Close()
 	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
 		"victim.lua": `return function() process.inbox():receive() end`,
-		// Each .. is one instruction allocating twice the last: past the
-		// 64 MiB cap before any tick can look at the heap.
+		// One allocation of 63 MiB next to the runtime's own heap: past the
+		// 64 MiB cap inside one builtin call.
 		"bomb.lua": `return function()
-			local s = string.rep("x", 16 * 1024 * 1024)
-			while true do s = s .. s end
+			local s = string.rep("x", 63 * 1024 * 1024)
+			return #s
 		end`,
 		"ok.lua": `return function() return "fresh" end`,
 	})})
@@ -53,5 +55,59 @@ func TestSandboxCrashIsContained(t *testing.T) {
 	}
 	if e := wait(t, exit); e.Abnormal {
 		t.Fatalf("a fresh instance after the crash: %+v", e)
+	}
+}
+
+// TestConcatBombEndsOnlyItself: `..` refuses to build a string past the
+// builtins' size cap (64 MiB) and is charged by the bytes it builds, so the
+// memory soft limit sees the heap grow between doublings: a doubling bomb
+// ends with an error of its own, never a trap, whether it stops at the cap
+// or keeps its strings under pcall; its sibling in the same instance lives
+// on.
+func TestConcatBombEndsOnlyItself(t *testing.T) {
+	// 512 MiB: the soft limit (three quarters) leaves 128 MiB, more than one
+	// 64 MiB string, for the allocation that crosses it.
+	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: 8192})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	rt := New(Config{Shards: 1, Engine: e})
+	defer rt.Close()
+	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
+		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
+		"bomb.lua": `return function()
+			local s = string.rep("x", 1024 * 1024)
+			while true do s = s .. s end
+		end`,
+		"hoarder.lua": `return function()
+			local keep, s = {}, string.rep("x", 1024 * 1024)
+			while true do
+				local ok, bigger = pcall(function() return s .. s end)
+				if ok then s = bigger else keep[#keep + 1] = s .. "" end
+			end
+		end`,
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for bomb, want := range map[string]string{"bomb": "exceeds the limit of 67108864", "hoarder": "memory limit exceeded"} {
+		_, exit, err := ten.Spawn(bomb, DefaultHost, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := wait(t, exit); !e.Abnormal || !strings.Contains(e.Error, want) {
+			t.Fatalf("%s exit: %+v, want abnormal with %q", bomb, e, want)
+		}
+	}
+	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
+		t.Fatal(err)
+	}
+	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
+		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
 	}
 }

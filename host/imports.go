@@ -358,13 +358,13 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
-func (in *instance) Tick(h uint32) abi.Status {
+func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	if limit := in.tenant.limits.CPUTotal; limit > 0 && h != 0 { // 0: the guest's scheduler, between activations
 		p := in.process(h)
 		if p == nil {
 			return abi.Canceled
 		}
-		if p.ticks.Add(1)*abi.TickInstructions > limit {
+		if p.ticks.Add(int64(ticks))*abi.TickInstructions > limit {
 			return abi.Timeout
 		}
 	}

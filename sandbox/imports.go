@@ -31,7 +31,7 @@ func instantiateImports(ctx context.Context, r wazero.Runtime) error {
 	fn(abi.ImportControl, importControl, []api.ValueType{i32, i32, i32, i32, i64, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportRegistry, importRegistry, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportSource, importSource, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i64})
-	fn(abi.ImportTick, importTick, []api.ValueType{i32}, []api.ValueType{i32})
+	fn(abi.ImportTick, importTick, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn(abi.ImportLog, importLog, []api.ValueType{i32, i32, i32}, nil)
 	fn(abi.ImportTimer, importTimer, []api.ValueType{i32, i32, i64}, nil)
 	fn(abi.ImportConsumed, importConsumed, []api.ValueType{i32, i32}, nil)
@@ -198,7 +198,7 @@ func importTick(ctx context.Context, m api.Module, s []uint64) {
 		s[0] = uint64(abi.Internal)
 		return
 	}
-	s[0] = uint64(h.Tick(api.DecodeU32(s[0])))
+	s[0] = uint64(h.Tick(api.DecodeU32(s[0]), api.DecodeU32(s[1])))
 }
 
 // maxLogLine bounds one print line; longer output is cut, not refused.

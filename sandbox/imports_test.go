@@ -52,7 +52,7 @@ func (h *recordingHost) Source(p uint32, id string) (string, *vm.Error) {
 	h.note(id)
 	return "return function() end", nil
 }
-func (h *recordingHost) Tick(p uint32) abi.Status            { return abi.OK }
+func (h *recordingHost) Tick(p, n uint32) abi.Status         { return abi.OK }
 func (h *recordingHost) Log(p uint32, l string)              { h.note(l) }
 func (h *recordingHost) Timer(p uint32, id uint32, ms int64) {}
 func (h *recordingHost) Consumed(counts []vm.Consumption) {

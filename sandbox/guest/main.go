@@ -40,7 +40,7 @@ func importRegistry(process uint32, op uint32, name unsafe.Pointer, nameLen uint
 func importSource(process uint32, id unsafe.Pointer, idLen uint32, out unsafe.Pointer, outCap uint32) uint64
 
 //go:wasmimport moonbox tick
-func importTick(process uint32) uint32
+func importTick(process, ticks uint32) uint32
 
 //go:wasmimport moonbox log
 func importLog(process uint32, line unsafe.Pointer, lineLen uint32)
@@ -146,7 +146,9 @@ func (h *wasmHost) Source(process uint32, id string) (string, *vm.Error) {
 	}
 }
 
-func (h *wasmHost) Tick(process uint32) abi.Status { return abi.Status(importTick(process)) }
+func (h *wasmHost) Tick(process, ticks uint32) abi.Status {
+	return abi.Status(importTick(process, ticks))
+}
 
 func (h *wasmHost) Log(process uint32, line string) {
 	lp, ll := strPtr(line)

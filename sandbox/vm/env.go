@@ -55,6 +55,7 @@ func (in *Instance) openLibraries() {
 	L.SetGlobal("collectgarbage", L.NewFunction(collectGarbage))
 	in.patchCoroutine(L.GetGlobal("coroutine").(*lua.LTable))
 	in.capBuiltins()
+	in.chargeBuiltins()
 
 	L.SetGlobal("errors", openErrors(L))
 	L.SetGlobal("channel", in.openChannel())

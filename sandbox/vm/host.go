@@ -19,9 +19,12 @@ type Host interface {
 	Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *Error)
 	// Source returns the text of a source in the process's bundle.
 	Source(process uint32, id string) (string, *Error)
-	// Tick is called every few thousand instructions; a status other than OK
-	// stops the process now (abi.Timeout: its CPU budget is spent).
-	Tick(process uint32) abi.Status
+	// Tick is called every abi.TickInstructions units of work; ticks is how
+	// many such periods the process ran since its last tick (more than one
+	// when a builtin charged past a period). A status other than OK stops
+	// the process now (abi.Timeout: its CPU budget is spent); abi.Yield ends
+	// the turn.
+	Tick(process uint32, ticks uint32) abi.Status
 	// Log writes one line of print output.
 	Log(process uint32, line string)
 	// Timer asks for a RecordTimer for the process after ms milliseconds.

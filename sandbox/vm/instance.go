@@ -63,14 +63,14 @@ func New(host Host, o Options) *Instance {
 		RegistryGrowStep:    256,
 	})
 	in := &Instance{
-		host: host,
-		L:    L,
+		L: L,
 
 		procs:     map[uint32]*process{},
 		protos:    map[uint64]*lua.FunctionProto{},
 		tickEvery: o.TickEvery,
 		memory:    memoryGuard{meter: o.Memory, limit: o.MemorySoftLimit},
 	}
+	in.host = chargingHost{Host: host, in: in}
 	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
 	return in
@@ -219,6 +219,7 @@ func (in *Instance) load(id string, source []byte, env *lua.LTable) (*lua.LFunct
 	key := xxhash.Sum64(source) ^ xxhash.Sum64String(id)
 	proto := in.protos[key]
 	if proto == nil {
+		in.debit(int64(len(source)) * compileCost)
 		chunk, err := parse.Parse(strings.NewReader(string(source)), id)
 		if err != nil {
 			return nil, Errorf(abi.Invalid, "%s: %v", id, err)

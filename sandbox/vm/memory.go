@@ -61,14 +61,16 @@ func (g *memoryGuard) ran(p *process, elapsed time.Duration) {
 	}
 }
 
-// tick runs at every tick of a task of p. It returns the process to end for
-// memory, or nil.
-func (g *memoryGuard) tick(in *Instance, p *process) *process {
+// tick runs at every tick of a task of p, which ran ticks periods. It
+// returns the process to end for memory, or nil.
+func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 	if !g.on() {
 		return nil
 	}
-	// Reading the heap costs microseconds in wasm: every 10,000 instructions.
-	if g.ticks++; g.ticks%5 != 0 {
+	// Reading the heap costs microseconds in wasm: every 10,000 units of
+	// work (a builtin that charged that much at once is checked at once).
+	before := g.ticks
+	if g.ticks += uint64(ticks); before/5 == g.ticks/5 {
 		return nil
 	}
 	g.charge(p)

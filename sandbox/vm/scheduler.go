@@ -58,7 +58,7 @@ func (s *scheduler) run(budget int64) bool {
 		// ask the host whether others wait for the shard (handle 0: no process).
 		if s.used-s.asked >= s.tick {
 			s.asked = s.used
-			if s.host.Tick(0) == abi.Yield {
+			if s.host.Tick(0, 0) == abi.Yield {
 				return true
 			}
 		}

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"math"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"time"
@@ -98,10 +99,15 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	p := b.t.proc
 	in := p.in
-	b.ticked += in.tickEvery
-	b.left = in.tickEvery
+	// A tick period has run out; work charged past it (one big builtin)
+	// counts as further whole periods, and the rest is carried into the
+	// next, so count() and the host's CPU total see all of it.
+	over := -b.left
+	ticks := 1 + over/in.tickEvery
+	b.ticked += ticks * in.tickEvery
+	b.left = in.tickEvery - over%in.tickEvery
 	s := b.t.sched
-	switch st := in.host.Tick(p.handle); st {
+	switch st := in.host.Tick(p.handle, uint32(min(ticks, math.MaxUint32))); st {
 	case abi.OK:
 	case abi.Yield:
 		s.endTurn = true // the host has others waiting for the shard
@@ -109,7 +115,7 @@ func (b *budget) Done() <-chan struct{} {
 		p.kill(stopError(st))
 		return closedDone
 	}
-	if victim := in.memory.tick(in, p); victim != nil {
+	if victim := in.memory.tick(in, p, ticks); victim != nil {
 		victim.kill(errMemory)
 		if victim == p {
 			return closedDone

@@ -745,6 +745,7 @@ func (ls *LState) closeAllUpvalues() { // +inline-start
 } // +inline-end
 
 func (ls *LState) raiseError(level int, format string, args ...interface{}) {
+	ls.debit(ErrorCost)
 	if !ls.hasErrorFunc {
 		ls.closeAllUpvalues()
 	}
@@ -2285,6 +2286,58 @@ func (ls *LState) SetCountdown(c *int64) { ls.countdown = c }
 
 // Countdown returns the counter set with SetCountdown.
 func (ls *LState) Countdown() *int64 { return ls.countdown }
+
+// Charge counts n units of work done in Go against the countdown, as n
+// instructions would count, and when the countdown runs out consults the
+// context as the VM does before an instruction: a done context raises its
+// error. Go functions call it at points where an error may be raised
+// (moonbox patch: work that is not instructions is metered too).
+func (ls *LState) Charge(n int64) {
+	c := ls.countdown
+	if c == nil || n <= 0 {
+		return
+	}
+	*c -= n
+	if *c > 0 {
+		return
+	}
+	if done := ls.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			ls.RaiseError(ls.ctx.Err().Error())
+		default:
+		}
+	}
+}
+
+// debit counts n units of work against the countdown without consulting
+// the context: the next instruction does. For places that must not raise.
+func (ls *LState) debit(n int64) {
+	if c := ls.countdown; c != nil {
+		*c -= n
+	}
+}
+
+// ErrorCost is what raising an error counts against the countdown: building
+// the message and its position costs about as much as this many
+// instructions.
+var ErrorCost int64 = 100
+
+// ConcatByteCost is how many bytes of a concatenation's result count as one
+// instruction.
+var ConcatByteCost = 16
+
+// MaxConcatBytes, when positive, caps the length of a string `..` builds:
+// a longer result raises an error before anything is allocated.
+var MaxConcatBytes = 0
+
+// patternMeter charges pattern matching steps; nil without a countdown.
+func (ls *LState) patternMeter() func(steps int) {
+	if ls.countdown == nil {
+		return nil
+	}
+	return func(steps int) { ls.Charge(int64(steps / 4)) }
+}
 
 // Context returns the LState's context. To change the context, use WithContext.
 func (ls *LState) Context() context.Context {

@@ -2375,16 +2375,22 @@ func stringConcat(L *LState, total, last int) LValue {
 		} else {
 			buf := make([]string, total+1)
 			buf[total] = LVAsString(rhs)
+			size := len(buf[total])
 			for total > 0 {
 				lhs = L.reg.Get(i)
 				if !LVCanConvToString(lhs) {
 					break
 				}
 				buf[total-1] = LVAsString(lhs)
+				size += len(buf[total-1])
 				i--
 				total--
 			}
+			if MaxConcatBytes > 0 && size > MaxConcatBytes {
+				L.RaiseError("string concatenation: result of %d bytes exceeds the limit of %d", size, MaxConcatBytes)
+			}
 			rhs = LString(strings.Join(buf, ""))
+			L.debit(int64(len(rhs.(LString)) / ConcatByteCost))
 		}
 	}
 	return rhs

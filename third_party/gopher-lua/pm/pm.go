@@ -527,7 +527,7 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 
 // Simple recursive virtual machine based on the
 // "Regular Expression Matching: the Virtual Machine Approach" (https://swtch.com/~rsc/regexp/regexp2.html)
-func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
+func recursiveVM(mt *meter, src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
 	recLevel++
 	if recLevel > maxRecursionLevel {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
@@ -539,6 +539,7 @@ func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchDat
 		m = ms[0]
 	}
 redo:
+	mt.step()
 	inst := insts[pc]
 	switch inst.OpCode {
 	case opChar:
@@ -556,14 +557,14 @@ redo:
 		pc = inst.Operand1
 		goto redo
 	case opSplit:
-		if ok, nsp, _ := recursiveVM(src, insts, inst.Operand1, sp, recLevel, m); ok {
+		if ok, nsp, _ := recursiveVM(mt, src, insts, inst.Operand1, sp, recLevel, m); ok {
 			return true, nsp, m
 		}
 		pc = inst.Operand2
 		goto redo
 	case opSave:
 		s := m.setCapture(inst.Operand1, sp)
-		if ok, nsp, _ := recursiveVM(src, insts, pc+1, sp, recLevel, m); ok {
+		if ok, nsp, _ := recursiveVM(mt, src, insts, pc+1, sp, recLevel, m); ok {
 			return true, nsp, m
 		}
 		m.restoreCapture(inst.Operand1, s)
@@ -613,7 +614,37 @@ redo:
 
 /* API {{{ */
 
+// meter counts matching steps and reports them to fn in batches (moonbox
+// patch: a backtracking match can run for seconds; fn may raise to end it).
+type meter struct {
+	steps int
+	fn    func(steps int)
+}
+
+const meterBatch = 1024
+
+func (mt *meter) step() {
+	if mt == nil {
+		return
+	}
+	if mt.steps++; mt.steps >= meterBatch {
+		mt.steps = 0
+		mt.fn(meterBatch)
+	}
+}
+
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
+	return FindMetered(p, src, offset, limit, nil)
+}
+
+// FindMetered is Find calling charge with the number of matching steps
+// taken, every 1,024 steps. charge may panic to abandon the match (the
+// panic passes through); nil charges nothing.
+func FindMetered(p string, src []byte, offset, limit int, charge func(steps int)) (matches []*MatchData, err error) {
+	var mt *meter
+	if charge != nil {
+		mt = &meter{fn: charge}
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if perr, ok := v.(*Error); ok {
@@ -627,7 +658,7 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 	insts := compilePattern(pat)
 	matches = []*MatchData{}
 	for sp := offset; sp <= len(src); {
-		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
+		ok, nsp, ms := recursiveVM(mt, src, insts, 0, sp, 0)
 		sp++
 		if ok {
 			if sp < nsp {
