@@ -116,20 +116,25 @@ func (w *RecordWriter) Drop(n int) {
 }
 
 // Prefix returns the length of the longest run of whole records at the start
-// of batch that fits in max bytes, and at least the first record, so a
-// batch can be handed over in slices of bounded size.
-func Prefix(batch []byte, max int) int {
-	n := 0
+// of batch that fits in maxBytes bytes and maxCost, where each record costs
+// cost(kind) (1 when cost is nil), and at least the first record, so a
+// batch can be handed over in slices of bounded size and work.
+func Prefix(batch []byte, maxBytes, maxCost int, cost func(RecordKind) int) int {
+	n, spent := 0, 0
 	for n < len(batch) {
-		_, _, _, rest, err := NextRecord(batch[n:])
+		kind, _, _, rest, err := NextRecord(batch[n:])
 		if err != nil {
 			return len(batch) // malformed: hand it over whole, the reader reports it
 		}
 		next := len(batch) - len(rest)
-		if next > max && n > 0 {
+		c := 1
+		if cost != nil {
+			c = cost(kind)
+		}
+		if n > 0 && (next > maxBytes || spent+c > maxCost) {
 			break
 		}
-		n = next
+		n, spent = next, spent+c
 	}
 	return n
 }

@@ -356,14 +356,24 @@ func TestPrefixAndDrop(t *testing.T) {
 	}
 	batch := append([]byte(nil), w.Batch()...)
 	one := len(batch) / 10
-	if n := abi.Prefix(batch, 3*one+5); n != 3*one {
+	if n := abi.Prefix(batch, 3*one+5, math.MaxInt, nil); n != 3*one {
 		t.Fatalf("Prefix = %d, want %d", n, 3*one)
 	}
-	if n := abi.Prefix(batch, 1); n != one {
+	if n := abi.Prefix(batch, 1, math.MaxInt, nil); n != one {
 		t.Fatalf("Prefix with a tiny max = %d, want the first record (%d)", n, one)
 	}
-	if n := abi.Prefix(batch, 1<<20); n != len(batch) {
+	if n := abi.Prefix(batch, 1<<20, math.MaxInt, nil); n != len(batch) {
 		t.Fatalf("Prefix of a small batch = %d, want all %d", n, len(batch))
+	}
+	if n := abi.Prefix(batch, 1<<20, 4, nil); n != 4*one {
+		t.Fatalf("Prefix of at most 4 records = %d, want %d", n, 4*one)
+	}
+	costly := func(k abi.RecordKind) int { return 3 }
+	if n := abi.Prefix(batch, 1<<20, 7, costly); n != 2*one {
+		t.Fatalf("Prefix of cost 7 at 3 a record = %d, want %d", n, 2*one)
+	}
+	if n := abi.Prefix(batch, 1<<20, 1, costly); n != one {
+		t.Fatalf("Prefix whose first record costs more than the max = %d, want the first record (%d)", n, one)
 	}
 	w.Drop(3 * one)
 	_, h, _, _, err := abi.NextRecord(w.Batch())

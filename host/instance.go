@@ -87,8 +87,24 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	}
 }
 
-// maxBatch bounds the records one turn hands to a guest.
-const maxBatch = 64 << 10
+// maxBatch bounds the bytes of records one turn hands to a guest, and
+// maxBatchWork their work, in recordWork units: applying records is guest
+// work the instruction budget does not see (in the sandbox ~10 µs a message,
+// ~100 µs a start: a new task, its thread and environment), and a flood
+// queued for one instance must not make one turn of it long while its
+// shard's other instances wait.
+const (
+	maxBatch     = 64 << 10
+	maxBatchWork = 64
+)
+
+// recordWork is what applying one record costs the guest, in messages.
+func recordWork(kind abi.RecordKind) int {
+	if kind == abi.RecordStart {
+		return 8
+	}
+	return 1
+}
 
 // turn runs one step of the instance on its shard's goroutine.
 // Its budget is the tenant's cpu_turn.
@@ -98,14 +114,11 @@ func (in *instance) turn() {
 		in.mu.Unlock()
 		return
 	}
-	// A turn hands over at most maxBatch bytes of records: applying records
-	// is guest work too, and a flood queued for one instance must not make
-	// one turn of it last long while its shard's other instances wait.
 	rest := false
-	if all := in.queue.Batch(); len(all) <= maxBatch {
+	all := in.queue.Batch()
+	if n := abi.Prefix(all, maxBatch, maxBatchWork, recordWork); n == len(all) {
 		in.queue, in.spare = in.spare, in.queue
 	} else {
-		n := abi.Prefix(all, maxBatch)
 		in.spare.Append(all[:n])
 		in.queue.Drop(n)
 		rest = in.queue.Len() > 0

@@ -26,8 +26,12 @@ const (
 	bytesPerCharge = 8
 	// compileCost is charged per byte of source compiled (~2 µs a byte).
 	compileCost = 16
-	// hostCallCost is one call of the host (message, registry, timer...).
-	hostCallCost = 20
+	// hostCallCost is one call of the host (message, registry, timer...):
+	// encoding, the boundary, the host's routing (~5 µs in the sandbox).
+	hostCallCost = 50
+	// messageCost is a message taken from the mailbox: decoding its record,
+	// queueing it, waking the receiver (~10 µs in the sandbox).
+	messageCost = 100
 	// spawnCost is one spawn: the host's bookkeeping and the new task.
 	spawnCost = 2000
 )

@@ -92,8 +92,9 @@ func (in *Instance) rawPayload(v lua.LValue) lua.LValue {
 
 // subscribeInbox creates the inbox and moves waiting messages into it.
 // consumed counts a message taken from the mailbox, reported to the host at
-// the end of the step.
+// the end of the step, and charges its delivery to the running task.
 func (p *process) consumed() {
+	p.in.debit(messageCost)
 	if p.taken == 0 {
 		p.in.consumers = append(p.in.consumers, p)
 	}
