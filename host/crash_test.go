@@ -7,10 +7,10 @@ import (
 	"github.com/moonbox-runtime/moonbox/sandbox"
 )
 
-// TestSandboxCrashIsContained: a process that traps its instance (one
-// string.rep within the builtin cap but past what the instance's memory cap
-// leaves: a single call, so no tick sees the heap grow) takes down exactly
-// that instance: every process in
+// TestSandboxCrashIsContained: a process that traps its instance (the
+// parser recursing through 200,000 nested parentheses inside one loadstring
+// call, so no tick sees the Go stack grow) takes down exactly that
+// instance: every process in
 // it exits abnormally with "sandbox crashed" (through the same exit path
 // that notifies monitors and links), and the tenant's next spawn gets a
 // fresh instance.
@@ -24,11 +24,9 @@ func TestSandboxCrashIsContained(t *testing.T) {
 	defer rt.Close()
 	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
 		"victim.lua": `return function() process.inbox():receive() end`,
-		// One allocation of 63 MiB next to the runtime's own heap: past the
-		// 64 MiB cap inside one builtin call.
 		"bomb.lua": `return function()
-			local s = string.rep("x", 63 * 1024 * 1024)
-			return #s
+			local n = 200000
+			return loadstring("return " .. string.rep("(", n) .. "1" .. string.rep(")", n))
 		end`,
 		"ok.lua": `return function() return "fresh" end`,
 	})})

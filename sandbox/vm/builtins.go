@@ -13,8 +13,20 @@ import (
 // (Growth through `..` is an opcode, not a builtin; the memory soft limit
 // catches it at the next tick.)
 
-// maxStringBytes caps a string a builtin may build.
+// maxStringBytes caps a string a builtin or `..` may build.
 const maxStringBytes = 64 << 20
+
+// stringCap is the cap on strings for an instance whose heap has a soft
+// limit: no single string may be larger than half the room the linear
+// memory cap leaves above the soft limit (a quarter of the cap, a third of
+// the soft limit), so the allocation that crosses the soft limit still fits
+// and the soft limit, not a trap, ends the process that made it.
+func stringCap(softLimit uint64) int {
+	if softLimit == 0 {
+		return maxStringBytes
+	}
+	return int(min(maxStringBytes, softLimit/3/2))
+}
 
 // maxCoroutineDepth caps coroutines resumed inside coroutines: each level is
 // a Go call frame chain and a Lua state of its own.
@@ -34,8 +46,8 @@ func (in *Instance) capBuiltins() {
 	wrap(str, "rep", func(L *lua.LState) {
 		s, n := L.CheckString(1), L.CheckInt(2)
 		sep := L.OptString(3, "")
-		if n > 0 && int64(len(s)+len(sep))*int64(n) > maxStringBytes {
-			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s)+len(sep))*int64(n), maxStringBytes)
+		if n > 0 && int64(len(s)+len(sep))*int64(n) > int64(in.maxString) {
+			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s)+len(sep))*int64(n), in.maxString)
 		}
 	})
 	wrap(tbl, "concat", func(L *lua.LState) {
@@ -45,8 +57,8 @@ func (in *Instance) capBuiltins() {
 		total := int64(0)
 		for k := i; k <= j; k++ {
 			total += int64(len(lua.LVAsString(t.RawGetInt(k)))) + int64(len(sep))
-			if total > maxStringBytes {
-				L.RaiseError("table.concat: result exceeds the limit of %d bytes", maxStringBytes)
+			if total > int64(in.maxString) {
+				L.RaiseError("table.concat: result exceeds the limit of %d bytes", in.maxString)
 			}
 		}
 	})

@@ -39,7 +39,6 @@ const (
 func init() {
 	lua.ErrorCost = errorCost
 	lua.ConcatByteCost = bytesPerCharge
-	lua.MaxConcatBytes = maxStringBytes
 }
 
 // debit charges n instructions to the running task, if any. The countdown

@@ -40,6 +40,7 @@ type Instance struct {
 	tickEvery  int64
 	turnBudget int64
 	memory     memoryGuard
+	maxString  int // the longest string a builtin or `..` may build
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -61,6 +62,7 @@ func New(host Host, o Options) *Instance {
 		RegistrySize:        128,
 		RegistryMaxSize:     1 << 18,
 		RegistryGrowStep:    256,
+		MaxConcatBytes:      stringCap(o.MemorySoftLimit),
 	})
 	in := &Instance{
 		L: L,
@@ -68,6 +70,7 @@ func New(host Host, o Options) *Instance {
 		procs:     map[uint32]*process{},
 		protos:    map[uint64]*lua.FunctionProto{},
 		tickEvery: o.TickEvery,
+		maxString: stringCap(o.MemorySoftLimit),
 		memory:    memoryGuard{meter: o.Memory, limit: o.MemorySoftLimit},
 	}
 	in.host = chargingHost{Host: host, in: in}

@@ -109,6 +109,9 @@ type Options struct {
 	// If `MinimizeStackMemory` is set, the call stack will be automatically grown or shrank up to a limit of
 	// `CallStackSize` in order to minimize memory usage. This does incur a slight performance penalty.
 	MinimizeStackMemory bool
+	// MaxConcatBytes, when positive, caps the length of a string `..` builds: a longer result raises an
+	// error before anything is allocated (moonbox patch).
+	MaxConcatBytes int
 }
 
 /* }}} */
@@ -2326,10 +2329,6 @@ var ErrorCost int64 = 100
 // ConcatByteCost is how many bytes of a concatenation's result count as one
 // instruction.
 var ConcatByteCost = 16
-
-// MaxConcatBytes, when positive, caps the length of a string `..` builds:
-// a longer result raises an error before anything is allocated.
-var MaxConcatBytes = 0
 
 // patternMeter charges pattern matching steps; nil without a countdown.
 func (ls *LState) patternMeter() func(steps int) {

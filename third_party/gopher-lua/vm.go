@@ -2386,8 +2386,8 @@ func stringConcat(L *LState, total, last int) LValue {
 				i--
 				total--
 			}
-			if MaxConcatBytes > 0 && size > MaxConcatBytes {
-				L.RaiseError("string concatenation: result of %d bytes exceeds the limit of %d", size, MaxConcatBytes)
+			if max := L.Options.MaxConcatBytes; max > 0 && size > max {
+				L.RaiseError("string concatenation: result of %d bytes exceeds the limit of %d", size, max)
 			}
 			rhs = LString(strings.Join(buf, ""))
 			L.debit(int64(len(rhs.(LString)) / ConcatByteCost))
