@@ -3,6 +3,7 @@ package host
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 )
@@ -27,13 +28,18 @@ type instance struct {
 	shard  *shard
 	g      guest
 
-	mu      sync.Mutex
-	queue   abi.RecordWriter
-	spare   abi.RecordWriter
-	queued  bool // in its shard's run queue (or about to be stepped again)
-	crashed bool
-	procs   map[uint32]*process
-	next    uint32
+	mu     sync.Mutex
+	queue  abi.RecordWriter
+	spare  abi.RecordWriter
+	queued bool // in its shard's run queue (or about to be stepped again)
+
+	// Its shard's run queue's, under the shard's lock.
+	vruntime time.Duration // shard time used (see runQueue)
+	arrival  uint64
+	runIndex int // position in the run queue, -1 when not in it
+	crashed  bool
+	procs    map[uint32]*process
+	next     uint32
 }
 
 func (in *instance) add(p *process) {
@@ -106,13 +112,14 @@ func recordWork(kind abi.RecordKind) int {
 	return 1
 }
 
-// turn runs one step of the instance on its shard's goroutine.
-// Its budget is the tenant's cpu_turn.
-func (in *instance) turn() {
+// turn runs one step of the instance on its shard's goroutine. Its budget
+// is the tenant's cpu_turn. It reports whether the instance has more work
+// and must be queued again (by the shard, once the turn is accounted).
+func (in *instance) turn() (again bool) {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
-		return
+		return false
 	}
 	rest := false
 	all := in.queue.Batch()
@@ -123,11 +130,9 @@ func (in *instance) turn() {
 		in.queue.Drop(n)
 		rest = in.queue.Len() > 0
 	}
+	// While queued is set, posters leave the queueing to this turn.
 	in.queued = rest
 	in.mu.Unlock()
-	if rest {
-		in.shard.push(in)
-	}
 	batch := in.spare.Batch()
 	more, err := in.g.Step(batch, in.tenant.limits.CPUTurn)
 	in.spare.Reset()
@@ -136,17 +141,15 @@ func (in *instance) turn() {
 	}
 	if err != nil {
 		in.crash(err)
-		return
+		return false
 	}
-	if more {
+	if more && !rest {
 		in.mu.Lock()
-		schedule := !in.queued
+		again = !in.queued // a record posted during the step queued it already
 		in.queued = true
 		in.mu.Unlock()
-		if schedule {
-			in.shard.push(in)
-		}
 	}
+	return again || rest
 }
 
 // crash discards an instance whose guest failed (a trap: out of memory, a

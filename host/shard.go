@@ -3,26 +3,28 @@ package host
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // shard is one scheduler goroutine and the instances it owns. Instances with
 // work wait in its run queue; each gets one turn (one Step with its tenant's
-// cpu_turn budget) at a time, round robin, and a busy instance ends its turn
-// early when others wait (see instance.Tick), so no tenant starves the others.
+// cpu_turn budget) at a time, the one that has used the shard least first
+// (see runQueue), and a busy instance ends its turn early when others wait
+// (see instance.Tick), so no tenant starves the others.
 type shard struct {
 	id      int
 	rt      *Runtime
 	mu      sync.Mutex
-	runq    []*instance
-	waiting atomic.Int32 // len(runq), readable without the lock
+	runq    runQueue
+	waiting atomic.Int32 // runq.Len(), readable without the lock
 	calls   []func()     // run between turns (see call)
 	wake    chan struct{}
 }
 
 func (s *shard) push(in *instance) {
 	s.mu.Lock()
-	s.runq = append(s.runq, in)
-	s.waiting.Store(int32(len(s.runq)))
+	s.runq.push(in)
+	s.waiting.Store(int32(s.runq.Len()))
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
@@ -50,13 +52,8 @@ func (s *shard) call(fn func()) {
 func (s *shard) pop() *instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.runq) == 0 {
-		return nil
-	}
-	in := s.runq[0]
-	s.runq[0] = nil
-	s.runq = s.runq[1:]
-	s.waiting.Store(int32(len(s.runq)))
+	in := s.runq.pop()
+	s.waiting.Store(int32(s.runq.Len()))
 	return in
 }
 
@@ -84,6 +81,13 @@ func (s *shard) loop() {
 				return
 			}
 		}
-		in.turn()
+		start := time.Now()
+		again := in.turn()
+		s.mu.Lock()
+		s.runq.charge(in, time.Since(start))
+		s.mu.Unlock()
+		if again {
+			s.push(in)
+		}
 	}
 }

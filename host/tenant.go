@@ -87,7 +87,7 @@ func (t *Tenant) instanceFor(i int) (*instance, error) {
 	if in := t.instances[i]; in != nil {
 		return in, nil
 	}
-	in := &instance{tenant: t, shard: t.rt.shards[i], procs: map[uint32]*process{}}
+	in := &instance{tenant: t, shard: t.rt.shards[i], procs: map[uint32]*process{}, runIndex: -1}
 	if t.native {
 		in.g = nativeGuest{vm.New(in, vm.Options{})}
 	} else {
