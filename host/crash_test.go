@@ -15,24 +15,14 @@ import (
 // that notifies monitors and links), and the tenant's next spawn gets a
 // fresh instance.
 func TestSandboxCrashIsContained(t *testing.T) {
-	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: 1024}) // 64 MiB
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	rt := New(Config{Shards: 1, Engine: e})
-	defer rt.Close()
-	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
+	ten := tenantWithMemory(t, 1024, map[string]string{ // 64 MiB
 		"victim.lua": `return function() process.inbox():receive() end`,
 		"bomb.lua": `return function()
 			local n = 200000
 			return loadstring("return " .. string.rep("(", n) .. "1" .. string.rep(")", n))
 		end`,
 		"ok.lua": `return function() return "fresh" end`,
-	})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	_, victimExit, err := ten.Spawn("victim", DefaultHost, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -65,14 +55,7 @@ func TestSandboxCrashIsContained(t *testing.T) {
 func TestConcatBombEndsOnlyItself(t *testing.T) {
 	// 512 MiB: the soft limit (three quarters) leaves 128 MiB, more than one
 	// 64 MiB string, for the allocation that crosses it.
-	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: 8192})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	rt := New(Config{Shards: 1, Engine: e})
-	defer rt.Close()
-	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, map[string]string{
+	ten := tenantWithMemory(t, 8192, map[string]string{
 		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
 		"bomb.lua": `return function()
 			local s = string.rep("x", 1024 * 1024)
@@ -85,10 +68,7 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 				if ok then s = bigger else keep[#keep + 1] = s .. "" end
 			end
 		end`,
-	})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -108,4 +88,22 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
 		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
 	}
+}
+
+// tenantWithMemory adds a sandboxed tenant running files to a one-shard
+// runtime whose instances have a linear memory cap of pages (64 KiB each).
+func tenantWithMemory(t *testing.T, pages uint32, files map[string]string) *Tenant {
+	t.Helper()
+	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: pages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	rt := New(Config{Shards: 1, Engine: e})
+	t.Cleanup(rt.Close) // runs before the engine's Close
+	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, files)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ten
 }

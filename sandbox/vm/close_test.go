@@ -35,36 +35,6 @@ func startRecord(w *abi.RecordWriter, h uint32, src string) {
 	w.End()
 }
 
-// BenchmarkDeliver is one Step delivering one message to a process that
-// answers it: the runtime's per-message cost without any host or sandbox.
-func BenchmarkDeliver(b *testing.B) {
-	in := New(nullHost{}, Options{})
-	var w abi.RecordWriter
-	startRecord(&w, 1, `return function()
-		local inbox = process.inbox()
-		while true do
-			local m = inbox:receive()
-			process.send(m:from(), "pong", m:payload())
-		end
-	end`)
-	if _, err := in.Step(w.Batch(), 1e6); err != nil {
-		b.Fatal(err)
-	}
-	w.Reset()
-	w.Begin(abi.RecordMessage, 1)
-	w.String("{from}")
-	w.String("ping")
-	w.Bytes(abi.AppendInt(abi.AppendArray(nil, 1), 5))
-	w.End()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := in.Step(w.Batch(), 1e6); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // TestCloseEndsTasks: Close unwinds every process's goroutines (blocked in a
 // receive, busy in a loop, or not started yet) without reporting exits.
 func TestCloseEndsTasks(t *testing.T) {
