@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/moonbox-runtime/moonbox/sandbox"
+	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
 // TestSandboxCrashIsContained: a process that traps its instance (the
@@ -106,4 +107,42 @@ func tenantWithMemory(t *testing.T, pages uint32, files map[string]string) *Tena
 		t.Fatal(err)
 	}
 	return ten
+}
+
+// TestBacklogIsBounded: messages sent faster than their instance takes them
+// wait in the host only up to maxBacklog bytes; past it a send fails with
+// UNAVAILABLE, as to a full mailbox, instead of growing host memory. Here the
+// sender fills its own instance's queue within one turn (cpu_turn at its
+// maximum) with 1 MiB messages to a process that never reads.
+func TestBacklogIsBounded(t *testing.T) {
+	limits := tenants.DefaultLimits()
+	limits.CPUTurn = 10_000_000
+	rt := New(Config{Shards: 1, Engine: testEngine(t)})
+	t.Cleanup(rt.Close)
+	ten, err := rt.AddTenant(TenantConfig{Name: "flood", Limits: &limits, Bundle: writeBundle(t, map[string]string{
+		"deaf.lua": `return function() channel.new():receive() end`,
+		"main.lua": `return function()
+			local sink = assert(process.spawn("deaf", "app:processes"))
+			local pad = string.rep("x", 1024 * 1024 - 64)
+			for i = 1, 100 do
+				local ok, err = process.send(sink, "big", pad)
+				if not ok then return (i - 1) .. " sent, then " .. err:kind() end
+			end
+			return "100 sent"
+		end`,
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, exit, err := ten.Spawn("main", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := wait(t, exit)
+	if e.Abnormal {
+		t.Fatalf("sender: %s %s", e.Kind, e.Error)
+	}
+	if !strings.Contains(string(e.Value), "64 sent, then UNAVAILABLE") {
+		t.Fatalf("sender's result %q: want 64 sends of 1 MiB accepted, then UNAVAILABLE", e.Value)
+	}
 }

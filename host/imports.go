@@ -90,6 +90,9 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	if limit := int64(in.tenant.limits.Mailbox); to.queued.Load() >= limit {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
+	if backlog := to.inst.backlog(); backlog+len(payload) > maxBacklog {
+		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
+	}
 	in.tenant.rt.deliver(to, from.pid, topic, payload)
 	return nil
 }
@@ -370,7 +373,7 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	}
 	// A busy instance gives way as soon as another has work on its shard:
 	// a neighbour waits at most one tick, not a whole turn.
-	if in.shard.waiting.Load() > 0 {
+	if in.othersWaiting() {
 		return abi.Yield
 	}
 	return abi.OK

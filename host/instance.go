@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
@@ -37,7 +38,8 @@ type instance struct {
 	// Its shard's run queue's, under the shard's lock.
 	vruntime time.Duration // shard time used (see runQueue)
 	arrival  uint64
-	runIndex int // position in the run queue, -1 when not in it
+	runIndex int         // position in the run queue, -1 when not in it
+	waiting  atomic.Bool // in the run queue: readable without the lock
 	crashed  bool
 	procs    map[uint32]*process
 	next     uint32
@@ -94,6 +96,31 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	}
 }
 
+// maxBacklog bounds the bytes of records waiting in the host for one
+// instance's next turn: mailboxes are bounded in messages, and messages of up
+// to a megabyte each, sent faster than their instance takes them, would
+// otherwise pile up in host memory that no tenant limit counts. A send that
+// would pass it fails with UNAVAILABLE, as one to a full mailbox does.
+const maxBacklog = 64 << 20
+
+// othersWaiting reports whether another instance waits for the shard. The
+// instance itself is queued while it runs when its processes message each
+// other: that is not contention.
+func (in *instance) othersWaiting() bool {
+	n := in.shard.waiting.Load()
+	if in.waiting.Load() {
+		n--
+	}
+	return n > 0
+}
+
+// backlog is the bytes of records waiting for the instance's next turn.
+func (in *instance) backlog() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.queue.Len()
+}
+
 // maxBatch bounds the bytes of records one turn hands to a guest, and, when
 // other instances wait for the shard, maxBatchWork bounds their work, in
 // recordWork units: applying records is guest work the instruction budget
@@ -126,7 +153,7 @@ func (in *instance) turn() (again bool) {
 	rest := false
 	all := in.queue.Batch()
 	work := maxBatchWork
-	if in.shard.waiting.Load() == 0 {
+	if !in.othersWaiting() {
 		work = math.MaxInt // nobody waits for the shard: only bytes bound the turn
 	}
 	if n := abi.Prefix(all, maxBatch, work, recordWork); n == len(all) {

@@ -25,6 +25,7 @@ func (q *runQueue) push(in *instance) {
 	}
 	q.seq++
 	in.arrival = q.seq
+	in.waiting.Store(true)
 	heap.Push(&q.heap, in)
 }
 
@@ -33,6 +34,7 @@ func (q *runQueue) pop() *instance {
 		return nil
 	}
 	in := heap.Pop(&q.heap).(*instance)
+	in.waiting.Store(false)
 	q.floor = max(q.floor, in.vruntime)
 	return in
 }
