@@ -90,7 +90,6 @@ func (in *Instance) rawPayload(v lua.LValue) lua.LValue {
 	return t
 }
 
-// subscribeInbox creates the inbox and moves waiting messages into it.
 // consumed counts a message taken from the mailbox, reported to the host at
 // the end of the step, and charges its delivery to the running task.
 func (p *process) consumed() {
@@ -101,6 +100,7 @@ func (p *process) consumed() {
 	p.taken++
 }
 
+// subscribeInbox creates the inbox and moves waiting messages into it.
 func (p *process) subscribeInbox() *channel {
 	if p.inbox == nil {
 		p.inbox = newChannel(-1)

@@ -70,10 +70,11 @@ func (t *task) interrupt(reason *Error) {
 // budget is the task's context.Context. Our gopher-lua (third_party, see
 // MOONBOX.md there) decrements left before every VM instruction and calls
 // Done only when it runs out, so Lua execution is metered for one decrement
-// an instruction: every tickEvery instructions the host is asked whether the
-// process may go on and the task lets its neighbours run. A killed process's Done is closed for
-// good, so every further instruction raises and the task unwinds even
-// through pcall.
+// an instruction; work done in Go is charged to left too (charge.go). Every
+// tickEvery units the host is asked whether the process may go on and the
+// task lets its neighbours run. A killed process's Done is closed for good,
+// so every further instruction raises and the task unwinds even through
+// pcall.
 type budget struct {
 	t      *task
 	left   int64 // instructions until the next tick
