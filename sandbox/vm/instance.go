@@ -63,6 +63,8 @@ func New(host Host, o Options) *Instance {
 		RegistryMaxSize:     1 << 18,
 		RegistryGrowStep:    256,
 		MaxConcatBytes:      stringCap(o.MemorySoftLimit),
+		SkipStackTrace:      true, // nothing reads it: errors keep their position
+
 	})
 	in := &Instance{
 		L: L,

@@ -112,6 +112,9 @@ type Options struct {
 	// MaxConcatBytes, when positive, caps the length of a string `..` builds: a longer result raises an
 	// error before anything is allocated (moonbox patch).
 	MaxConcatBytes int
+	// SkipStackTrace leaves ApiError.StackTrace empty when PCall catches an error: building it walks
+	// and formats the whole call stack on every failed pcall (moonbox patch).
+	SkipStackTrace bool
 }
 
 /* }}} */
@@ -2086,7 +2089,9 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 							}
 						} else {
 							err = rcv.(*ApiError)
-							err.(*ApiError).StackTrace = ls.stackTrace(0)
+							if !ls.Options.SkipStackTrace {
+								err.(*ApiError).StackTrace = ls.stackTrace(0)
+							}
 						}
 						ls.stack.SetSp(sp)
 						ls.currentFrame = ls.stack.Last()
@@ -2095,7 +2100,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				}()
 				ls.Call(1, 1)
 				err = newApiError(ApiErrorError, ls.Get(-1))
-			} else if len(err.(*ApiError).StackTrace) == 0 {
+			} else if len(err.(*ApiError).StackTrace) == 0 && !ls.Options.SkipStackTrace {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
 			ls.stack.SetSp(sp)
