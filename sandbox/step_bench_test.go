@@ -86,3 +86,27 @@ func benchStep(b *testing.B, in stepper, src string) {
 		}
 	}
 }
+
+// BenchmarkNewInstance is the cost of a tenant's first instance on a shard
+// before any process runs: instantiating the guest and building its Lua
+// state (the standard library, the frozen library proxies) in the sandbox,
+// building the Lua state natively.
+func BenchmarkNewInstance(b *testing.B) {
+	b.Run("sandbox", func(b *testing.B) {
+		e := sharedEngine(b)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			in, err := e.NewInstance(&acceptingHost{}, InstanceConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			in.Close()
+		}
+	})
+	b.Run("native", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			vm.New(&acceptingHost{}, vm.Options{}).Close()
+		}
+	})
+}
