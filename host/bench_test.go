@@ -183,3 +183,28 @@ func BenchmarkSendPolicy(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGuestCollect is one full garbage collection of a sandbox guest
+// holding n idle processes (Tenant.Stats(true) runs it on the shard): the
+// pause a busy instance's collector puts on its shard grows with the
+// processes it holds.
+func BenchmarkGuestCollect(b *testing.B) {
+	for _, n := range []int{100, 1000, 4000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			_, ten, _ := newTestRuntime(b, false, 1, writeBundle(b, idle))
+			_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(n)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if e := wait(b, exit); e.Abnormal {
+				b.Fatal(e.Error)
+			}
+			st := ten.Stats(true)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				st = ten.Stats(true)
+			}
+			b.ReportMetric(float64(st[0].Heap)/float64(n), "heapB/proc")
+		})
+	}
+}
