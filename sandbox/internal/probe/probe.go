@@ -27,6 +27,8 @@ var Primitives = []Primitive{
 	{"map-string", "a map lookup by a short string key", mapLookups},
 	{"clock", "time.Now (a host call for each of wall and monotonic clock in wasm)", clocks},
 	{"hand-off", "a goroutine hand-off and back through two unbuffered channels (the guest scheduler's baton)", handOffs},
+	{"gc-goroutine", "what one goroutine parked 12 calls deep adds to a full collection (a blocked process)", parkedGoroutineCollect},
+	{"gc-object", "what one live 48-byte object adds to a full collection", liveObjectCollect},
 }
 
 func per(start time.Time, n int) float64 {
@@ -126,4 +128,52 @@ func handOffs(n int) float64 {
 	d := per(t, n)
 	close(wake)
 	return d
+}
+
+//go:noinline
+func parkAt(depth int, c chan struct{}) int {
+	if depth == 0 {
+		<-c
+		return 0
+	}
+	return parkAt(depth-1, c) + 1
+}
+
+// collect returns the nanoseconds of one full collection.
+func collect() float64 {
+	runtime.GC()
+	t := time.Now()
+	runtime.GC()
+	return float64(time.Since(t).Nanoseconds())
+}
+
+// parkedGoroutineCollect parks n goroutines (at most 2,000) and returns
+// what each adds to a full collection.
+func parkedGoroutineCollect(n int) float64 {
+	n = min(n, 2000)
+	base := collect()
+	release := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go parkAt(12, release)
+	}
+	runtime.Gosched()
+	d := collect() - base
+	close(release)
+	return d / float64(n)
+}
+
+var live [][]byte
+
+// liveObjectCollect keeps n objects (at most 200,000) alive and returns
+// what each adds to a full collection.
+func liveObjectCollect(n int) float64 {
+	n = min(n, 200000)
+	base := collect()
+	live = make([][]byte, n)
+	for i := range live {
+		live[i] = make([]byte, 48)
+	}
+	d := collect() - base
+	live = nil
+	return d / float64(n)
 }
