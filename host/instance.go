@@ -30,19 +30,19 @@ type instance struct {
 	shard  *shard
 	g      guest
 
-	mu     sync.Mutex
-	queue  abi.RecordWriter
-	spare  abi.RecordWriter
-	queued bool // in its shard's run queue (or about to be stepped again)
+	mu      sync.Mutex
+	queue   abi.RecordWriter
+	spare   abi.RecordWriter
+	queued  bool // in its shard's run queue (or about to be stepped again)
+	crashed bool
+	procs   map[uint32]*process
+	next    uint32
 
-	// Its shard's run queue's, under the shard's lock.
+	// The shard's run queue keeps these, under the shard's lock.
 	vruntime time.Duration // shard time used (see runQueue)
 	arrival  uint64
 	runIndex int         // position in the run queue, -1 when not in it
 	waiting  atomic.Bool // in the run queue: readable without the lock
-	crashed  bool
-	procs    map[uint32]*process
-	next     uint32
 }
 
 func (in *instance) add(p *process) {
@@ -124,9 +124,9 @@ func (in *instance) backlog() int {
 // maxBatch bounds the bytes of records one turn hands to a guest, and, when
 // other instances wait for the shard, maxBatchWork bounds their work, in
 // recordWork units: applying records is guest work the instruction budget
-// does not see (in the sandbox ~10 µs a message, ~100 µs a start: a new
-// task, its thread and environment), and a flood queued for one instance
-// must not make one turn of it long while its shard's other instances wait.
+// does not see (in the sandbox ~10 µs a message, more for a start or a kill:
+// see recordWork), and a flood queued for one instance must not make one
+// turn of it long while its shard's other instances wait.
 // (Bounding it always halved native send16 throughput: more, smaller turns.)
 const (
 	maxBatch     = 64 << 10
