@@ -146,3 +146,37 @@ func TestBacklogIsBounded(t *testing.T) {
 		t.Fatalf("sender's result %q: want 64 sends of 1 MiB accepted, then UNAVAILABLE", e.Value)
 	}
 }
+
+// TestDeepPatternIsAnError: the pattern matcher recurses once per character
+// of `a*`; in a 64 MiB instance a match over 60,000 characters used to grow
+// the guest's Go stack until the instance trapped, ending every process in
+// it. Its depth is now bounded by the instance's memory: the match fails
+// with an error of its caller, and its sibling lives on.
+func TestDeepPatternIsAnError(t *testing.T) {
+	ten := tenantWithMemory(t, 1024, map[string]string{ // 64 MiB
+		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
+		"deep.lua": `return function()
+			local ok, err = pcall(string.find, string.rep("a", 60000), "^a*$")
+			local shallow = string.find(string.rep("a", 20000), "^a*$")
+			return tostring(ok) .. " " .. tostring(err) .. " " .. tostring(shallow)
+		end`,
+	})
+	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, exit, err := ten.Spawn("deep", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := wait(t, exit)
+	if e.Abnormal || !strings.Contains(string(e.Value), "false") || !strings.Contains(string(e.Value), "too complex") || !strings.HasSuffix(string(e.Value), " 1") {
+		t.Fatalf("deep match: %+v (%q), want pcall false with \"too complex\", then a match over 20,000 characters", e, e.Value)
+	}
+	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
+		t.Fatal(err)
+	}
+	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
+		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
+	}
+}

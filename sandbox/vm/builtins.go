@@ -28,6 +28,20 @@ func stringCap(softLimit uint64) int {
 	return int(min(maxStringBytes, softLimit/3/2))
 }
 
+// patternDepth bounds the pattern matcher's recursion for an instance whose
+// heap has a soft limit: each level is a Go stack frame, and the stack grows
+// by copying, so a deep match (`^a*$` over 60,000 characters in a 64 MiB
+// instance) traps the instance. A third of the soft limit (the room above
+// it) at 512 bytes a level keeps the match to an error of its caller: 32,768
+// levels in a 64 MiB instance, 524,288 in a 1 GiB one. Without a limit
+// (native mode) gopher-lua's own 1,000,000 applies.
+func patternDepth(softLimit uint64) int {
+	if softLimit == 0 {
+		return 0
+	}
+	return int(softLimit / 3 / 512)
+}
+
 // maxCoroutineDepth caps coroutines resumed inside coroutines: each level is
 // a Go call frame chain and a Lua state of its own.
 const maxCoroutineDepth = 200

@@ -20,3 +20,14 @@ func TestStringCap(t *testing.T) {
 		}
 	}
 }
+
+func TestPatternDepth(t *testing.T) {
+	for _, c := range []struct {
+		soft uint64
+		want int
+	}{{0, 0}, {48 << 20, 32768}, {768 << 20, 524288}} {
+		if got := patternDepth(c.soft); got != c.want {
+			t.Errorf("patternDepth(%d) = %d, want %d", c.soft, got, c.want)
+		}
+	}
+}

@@ -63,6 +63,7 @@ func New(host Host, o Options) *Instance {
 		RegistryMaxSize:     1 << 18,
 		RegistryGrowStep:    256,
 		MaxConcatBytes:      stringCap(o.MemorySoftLimit),
+		MaxPatternDepth:     patternDepth(o.MemorySoftLimit),
 		SkipStackTrace:      true, // nothing reads it: errors keep their position
 
 	})

@@ -112,6 +112,9 @@ type Options struct {
 	// MaxConcatBytes, when positive, caps the length of a string `..` builds: a longer result raises an
 	// error before anything is allocated (moonbox patch).
 	MaxConcatBytes int
+	// MaxPatternDepth, when positive, bounds the pattern matcher's recursion (one Go stack frame a level;
+	// upstream allows 1,000,000): deeper matches fail with "pattern/input too complex" (moonbox patch).
+	MaxPatternDepth int
 	// SkipStackTrace leaves ApiError.StackTrace empty when PCall catches an error: building it walks
 	// and formats the whole call stack on every failed pcall (moonbox patch).
 	SkipStackTrace bool

@@ -112,7 +112,7 @@ func strFind(L *LState) int {
 		return 2
 	}
 
-	mds, err := pm.FindMetered(pattern, unsafeFastStringToReadOnlyBytes(str), init, 1, L.patternMeter())
+	mds, err := pm.FindMetered(pattern, unsafeFastStringToReadOnlyBytes(str), init, 1, L.patternMeter(), L.Options.MaxPatternDepth)
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -152,7 +152,7 @@ func strGsub(L *LState) int {
 	repl := L.CheckAny(3)
 	limit := L.OptInt(4, -1)
 
-	mds, err := pm.FindMetered(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, L.patternMeter())
+	mds, err := pm.FindMetered(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, L.patternMeter(), L.Options.MaxPatternDepth)
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -327,7 +327,7 @@ func strGmatchIter(L *LState) int {
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	mds, err := pm.FindMetered(pattern, []byte(str), 0, -1, L.patternMeter())
+	mds, err := pm.FindMetered(pattern, []byte(str), 0, -1, L.patternMeter(), L.Options.MaxPatternDepth)
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -363,7 +363,7 @@ func strMatch(L *LState) int {
 		offset = 0
 	}
 
-	mds, err := pm.FindMetered(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1, L.patternMeter())
+	mds, err := pm.FindMetered(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1, L.patternMeter(), L.Options.MaxPatternDepth)
 	if err != nil {
 		L.RaiseError(err.Error())
 	}

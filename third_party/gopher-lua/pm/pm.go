@@ -529,7 +529,7 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 // "Regular Expression Matching: the Virtual Machine Approach" (https://swtch.com/~rsc/regexp/regexp2.html)
 func recursiveVM(mt *meter, src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
 	recLevel++
-	if recLevel > maxRecursionLevel {
+	if recLevel > mt.maxDepth {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
 	}
 	var m *MatchData
@@ -614,17 +614,20 @@ redo:
 
 /* API {{{ */
 
-// meter counts matching steps and reports them to fn in batches (moonbox
-// patch: a backtracking match can run for seconds; fn may raise to end it).
+// meter counts matching steps and reports them to fn in batches, and bounds
+// the matcher's recursion (moonbox patch: a backtracking match can run for
+// seconds, and each level of recursion is a Go stack frame; fn may raise to
+// end the match).
 type meter struct {
-	steps int
-	fn    func(steps int)
+	steps    int
+	fn       func(steps int)
+	maxDepth int
 }
 
 const meterBatch = 1024
 
 func (mt *meter) step() {
-	if mt == nil {
+	if mt.fn == nil {
 		return
 	}
 	if mt.steps++; mt.steps >= meterBatch {
@@ -634,17 +637,19 @@ func (mt *meter) step() {
 }
 
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
-	return FindMetered(p, src, offset, limit, nil)
+	return FindMetered(p, src, offset, limit, nil, 0)
 }
 
 // FindMetered is Find calling charge with the number of matching steps
-// taken, every 1,024 steps. charge may panic to abandon the match (the
-// panic passes through); nil charges nothing.
-func FindMetered(p string, src []byte, offset, limit int, charge func(steps int)) (matches []*MatchData, err error) {
-	var mt *meter
-	if charge != nil {
-		mt = &meter{fn: charge}
+// taken, every 1,024 steps, and failing with "pattern/input too complex"
+// past maxDepth levels of recursion (0: the default, 1,000,000). charge may
+// panic to abandon the match (the panic passes through); nil charges
+// nothing.
+func FindMetered(p string, src []byte, offset, limit int, charge func(steps int), maxDepth int) (matches []*MatchData, err error) {
+	if maxDepth <= 0 {
+		maxDepth = maxRecursionLevel
 	}
+	mt := &meter{fn: charge, maxDepth: maxDepth}
 	defer func() {
 		if v := recover(); v != nil {
 			if perr, ok := v.(*Error); ok {
