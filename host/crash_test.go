@@ -180,3 +180,41 @@ func TestDeepPatternIsAnError(t *testing.T) {
 		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
 	}
 }
+
+// TestArrayBombIsAnError: a table's array part grows by reallocation, old
+// and new at once, so an array of a third of a 64 MiB instance trapped it
+// before the soft limit could see the heap over it. The guest caps the
+// array part by its soft limit: filling one table without end is an error
+// of the process, and a 100,000-element array still works.
+func TestArrayBombIsAnError(t *testing.T) {
+	ten := tenantWithMemory(t, 1024, map[string]string{ // 64 MiB
+		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
+		"bomb.lua": `return function()
+			local small = {}
+			for i = 1, 100000 do small[i] = i end
+			local ok, err = pcall(function()
+				local t = {}
+				for i = 1, 1e8 do t[i] = i end
+			end)
+			return #small .. " " .. tostring(ok) .. " " .. tostring(err)
+		end`,
+	})
+	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, exit, err := ten.Spawn("bomb", DefaultHost, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := wait(t, exit)
+	if e.Abnormal || !strings.Contains(string(e.Value), "100000 false") || !strings.Contains(string(e.Value), "table too large") {
+		t.Fatalf("array bomb: %+v (%q), want pcall false with \"table too large\"", e, e.Value)
+	}
+	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
+		t.Fatal(err)
+	}
+	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
+		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
+	}
+}

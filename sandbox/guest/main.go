@@ -19,6 +19,7 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+	lua "github.com/yuin/gopher-lua"
 )
 
 //go:wasmimport moonbox spawn
@@ -200,6 +201,11 @@ func initialize(softLimit uint64) {
 		// Collect harder as the heap nears the limit, so garbage never
 		// counts against a process.
 		debug.SetMemoryLimit(int64(softLimit))
+		// A table's array part grows by reallocation, old and new at once:
+		// capped so that one growth (1.25x of 16-byte values) stays within
+		// half the room the memory cap leaves above the soft limit, the
+		// soft limit and not a trap ends a process that fills it.
+		lua.MaxArrayLen = int(softLimit / 120)
 	}
 	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter, MemorySoftLimit: softLimit})
 }

@@ -1,5 +1,7 @@
 package lua
 
+import "errors"
+
 const defaultArrayCap = 32
 const defaultHashCap = 32
 
@@ -71,6 +73,7 @@ func (tb *LTable) Append(value LValue) {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
 	if len(tb.array) == 0 || tb.array[len(tb.array)-1] != LNil {
+		growArray(len(tb.array) + 1)
 		tb.array = append(tb.array, value)
 	} else {
 		i := len(tb.array) - 2
@@ -80,6 +83,23 @@ func (tb *LTable) Append(value LValue) {
 			}
 		}
 		tb.array[i+1] = value
+	}
+}
+
+// MaxArrayLen, when positive, caps a table's array part: growing it past
+// that many elements panics with ErrArrayTooLong (which PCall turns into a
+// Lua error) before anything is allocated. The array grows by reallocation,
+// old and new at once; a process-wide cap lets an embedder keep that inside
+// its memory (moonbox patch).
+var MaxArrayLen = 0
+
+// ErrArrayTooLong is the panic value of an array growing past MaxArrayLen.
+var ErrArrayTooLong = errors.New("table too large: its array part would exceed the limit on elements")
+
+// growArray checks that the array part may reach n elements.
+func growArray(n int) {
+	if MaxArrayLen > 0 && n > MaxArrayLen {
+		panic(ErrArrayTooLong)
 	}
 }
 
@@ -97,6 +117,7 @@ func (tb *LTable) Insert(i int, value LValue) {
 		return
 	}
 	i -= 1
+	growArray(len(tb.array) + 1)
 	tb.array = append(tb.array, LNil)
 	copy(tb.array[i+1:], tb.array[i:])
 	tb.array[i] = value
@@ -153,6 +174,9 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			}
 			index := int(v) - 1
 			alen := len(tb.array)
+			if index >= alen {
+				growArray(index + 1)
+			}
 			switch {
 			case index == alen:
 				tb.array = append(tb.array, value)
@@ -185,6 +209,9 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 	}
 	index := key - 1
 	alen := len(tb.array)
+	if index >= alen {
+		growArray(index + 1)
+	}
 	switch {
 	case index == alen:
 		tb.array = append(tb.array, value)
