@@ -64,6 +64,19 @@ var idle = map[string]string{
 	"idle.lua": `return function() process.inbox():receive() end`,
 }
 
+// spawnIdle runs the idle bundle's main, which spawns n idle children, and
+// waits for it to return.
+func spawnIdle(b *testing.B, ten *Tenant, n int) {
+	b.Helper()
+	_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if e := wait(b, exit); e.Abnormal {
+		b.Fatal(e.Error)
+	}
+}
+
 // BenchmarkSpawn reports the cost of one process.spawn of an idle process,
 // sandboxed and native side by side, and the memory each idle process holds:
 // guest heap and linear memory per process (sandbox), Go heap per process
@@ -73,18 +86,11 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			_, ten, _ := newTestRuntime(b, m.native, 2, writeBundle(b, idle))
 			// Warm up: instantiate the tenant's instances, compile the sources.
-			_, exit, _ := ten.Spawn("main", DefaultHost, Args("2"))
-			wait(b, exit)
+			spawnIdle(b, ten, 2)
 			before := ten.Stats(true)
 			goBefore := goHeap()
 			b.ResetTimer()
-			_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(b.N)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if e := wait(b, exit); e.Abnormal {
-				b.Fatal(e.Error)
-			}
+			spawnIdle(b, ten, b.N)
 			// The children start asynchronously; stats wait for each shard.
 			after := ten.Stats(true)
 			b.StopTimer()
@@ -192,13 +198,7 @@ func BenchmarkGuestCollect(b *testing.B) {
 	for _, n := range []int{100, 1000, 4000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			_, ten, _ := newTestRuntime(b, false, 1, writeBundle(b, idle))
-			_, exit, err := ten.Spawn("main", DefaultHost, Args(strconv.Itoa(n)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if e := wait(b, exit); e.Abnormal {
-				b.Fatal(e.Error)
-			}
+			spawnIdle(b, ten, n)
 			st := ten.Stats(true)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -57,7 +57,6 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 	// 512 MiB: the soft limit (three quarters) leaves 128 MiB, more than one
 	// 64 MiB string, for the allocation that crosses it.
 	ten := tenantWithMemory(t, 8192, map[string]string{
-		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
 		"bomb.lua": `return function()
 			local s = string.rep("x", 1024 * 1024)
 			while true do s = s .. s end
@@ -70,10 +69,7 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 			end
 		end`,
 	})
-	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	siblingAlive := spawnSibling(t, ten)
 	for bomb, want := range map[string]string{"bomb": "exceeds the limit of 67108864", "hoarder": "memory limit exceeded"} {
 		_, exit, err := ten.Spawn(bomb, DefaultHost, nil)
 		if err != nil {
@@ -83,16 +79,12 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 			t.Fatalf("%s exit: %+v, want abnormal with %q", bomb, e, want)
 		}
 	}
-	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
-		t.Fatal(err)
-	}
-	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
-		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
-	}
+	siblingAlive()
 }
 
-// tenantWithMemory adds a sandboxed tenant running files to a one-shard
-// runtime whose instances have a linear memory cap of pages (64 KiB each).
+// tenantWithMemory adds a sandboxed tenant running files (and sibling.lua,
+// see spawnSibling) to a one-shard runtime whose instances have a linear
+// memory cap of pages (64 KiB each).
 func tenantWithMemory(t *testing.T, pages uint32, files map[string]string) *Tenant {
 	t.Helper()
 	e, err := sandbox.NewEngine(sandbox.EngineConfig{MemoryLimitPages: pages})
@@ -102,6 +94,7 @@ func tenantWithMemory(t *testing.T, pages uint32, files map[string]string) *Tena
 	t.Cleanup(e.Close)
 	rt := New(Config{Shards: 1, Engine: e})
 	t.Cleanup(rt.Close) // runs before the engine's Close
+	files["sibling.lua"] = `return function() return process.inbox():receive():payload() end`
 	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, files)})
 	if err != nil {
 		t.Fatal(err)
@@ -154,17 +147,13 @@ func TestBacklogIsBounded(t *testing.T) {
 // with an error of its caller, and its sibling lives on.
 func TestDeepPatternIsAnError(t *testing.T) {
 	ten := tenantWithMemory(t, 1024, map[string]string{ // 64 MiB
-		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
 		"deep.lua": `return function()
 			local ok, err = pcall(string.find, string.rep("a", 60000), "^a*$")
 			local shallow = string.find(string.rep("a", 20000), "^a*$")
 			return tostring(ok) .. " " .. tostring(err) .. " " .. tostring(shallow)
 		end`,
 	})
-	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	siblingAlive := spawnSibling(t, ten)
 	_, exit, err := ten.Spawn("deep", DefaultHost, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -173,12 +162,7 @@ func TestDeepPatternIsAnError(t *testing.T) {
 	if e.Abnormal || !strings.Contains(string(e.Value), "false") || !strings.Contains(string(e.Value), "too complex") || !strings.HasSuffix(string(e.Value), " 1") {
 		t.Fatalf("deep match: %+v (%q), want pcall false with \"too complex\", then a match over 20,000 characters", e, e.Value)
 	}
-	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
-		t.Fatal(err)
-	}
-	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
-		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
-	}
+	siblingAlive()
 }
 
 // TestArrayBombIsAnError: a table's array part grows by reallocation, old
@@ -188,7 +172,6 @@ func TestDeepPatternIsAnError(t *testing.T) {
 // of the process, and a 100,000-element array still works.
 func TestArrayBombIsAnError(t *testing.T) {
 	ten := tenantWithMemory(t, 1024, map[string]string{ // 64 MiB
-		"sibling.lua": `return function() return process.inbox():receive():payload() end`,
 		"bomb.lua": `return function()
 			local small = {}
 			for i = 1, 100000 do small[i] = i end
@@ -199,10 +182,7 @@ func TestArrayBombIsAnError(t *testing.T) {
 			return #small .. " " .. tostring(ok) .. " " .. tostring(err)
 		end`,
 	})
-	sibling, siblingExit, err := ten.Spawn("sibling", DefaultHost, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	siblingAlive := spawnSibling(t, ten)
 	_, exit, err := ten.Spawn("bomb", DefaultHost, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -211,10 +191,25 @@ func TestArrayBombIsAnError(t *testing.T) {
 	if e.Abnormal || !strings.Contains(string(e.Value), "100000 false") || !strings.Contains(string(e.Value), "table too large") {
 		t.Fatalf("array bomb: %+v (%q), want pcall false with \"table too large\"", e, e.Value)
 	}
-	if err := ten.Send(sibling, "still", Args("alive")); err != nil {
+	siblingAlive()
+}
+
+// spawnSibling starts sibling.lua, a process of the tenant that waits for
+// one message and returns it. The function it returns fails the test unless
+// the sibling is still alive: it sends it a message and expects it back.
+func spawnSibling(t *testing.T, ten *Tenant) (stillAlive func()) {
+	t.Helper()
+	sibling, exit, err := ten.Spawn("sibling", DefaultHost, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if e := wait(t, siblingExit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
-		t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
+	return func() {
+		t.Helper()
+		if err := ten.Send(sibling, "still", Args("alive")); err != nil {
+			t.Fatal(err)
+		}
+		if e := wait(t, exit); e.Abnormal || !strings.Contains(string(e.Value), "alive") {
+			t.Fatalf("sibling exit: %+v, want a normal exit with its message", e)
+		}
 	}
 }
