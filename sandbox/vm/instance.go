@@ -252,7 +252,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 		if u := p.upgrade; u != nil && p.killed == nil {
 			p.upgrade = nil
 			t.stop = nil
-			t.budget.left = p.in.tickEvery
+			t.budget.reset(p.in.tickEvery)
 			chunk, args, p.id = u.fn, u.args, u.id
 			t.L.Env = p.env
 			p.dropListeners()

@@ -70,7 +70,7 @@ func (s *scheduler) run(budget int64) bool {
 			continue
 		}
 		s.current = t
-		t.budget.mark = t.budget.count()
+		t.budget.resume()
 		var began time.Time
 		if s.memory.on() {
 			began = time.Now()

@@ -3,10 +3,9 @@ package vm
 import (
 	"context"
 	"math"
-
-	"github.com/moonbox-runtime/moonbox/abi"
 	"time"
 
+	"github.com/moonbox-runtime/moonbox/abi"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -30,7 +29,8 @@ func (p *process) newTask() *task {
 	L, _ := in.L.NewThread()
 	L.Env = p.env
 	t := &task{proc: p, L: L, sched: in.sched, wake: make(chan struct{}), stop: p.killed}
-	t.budget = budget{t: t, left: in.tickEvery}
+	t.budget = budget{t: t}
+	t.budget.reset(in.tickEvery)
 	if t.stop != nil {
 		t.budget.left = 0
 	}
@@ -70,20 +70,48 @@ func (t *task) interrupt(reason *Error) {
 // budget is the task's context.Context. Our gopher-lua (third_party, see
 // MOONBOX.md there) decrements left before every VM instruction and calls
 // Done only when it runs out, so Lua execution is metered for one decrement
-// an instruction; work done in Go is charged to left too (charge.go). Every
-// tickEvery units the host is asked whether the process may go on and the
-// task lets its neighbours run. A killed process's Done is closed for good,
-// so every further instruction raises and the task unwinds even through
-// pcall.
+// an instruction; work done in Go is charged to left too (charge.go). At the
+// end of every period the host is told the work done, in whole ticks of
+// tickEvery units, and asked whether the process may go on, and the task
+// lets its neighbours run. A killed process's Done is closed for good, so
+// every further instruction raises and the task unwinds even through pcall.
+//
+// A period is tickEvery units unless they turn slow: work the count cannot
+// see (the guest collector's assists, which grow with the live heap, so a
+// table bomb's 2,000 instructions took 10 ms) shortens the next period in
+// proportion, so the host hears from a busy task about every tickWall of
+// wall time and a waiting neighbour is not held up for a whole slow tick.
 type budget struct {
-	t      *task
-	left   int64 // instructions until the next tick
-	ticked int64 // instructions run before the current tick period
-	mark   int64 // count() when the task last got the baton
+	t       *task
+	left    int64     // units until the end of the period
+	period  int64     // units in the current period
+	ticked  int64     // units run before the current period
+	pending int64     // units run but not yet reported as a whole tick
+	began   time.Time // when the current period began, or the task last got the baton
+	mark    int64     // count() when the task last got the baton
 }
 
-// count is the number of instructions the task has run.
-func (b *budget) count() int64 { return b.ticked + b.t.proc.in.tickEvery - b.left }
+// tickWall is the wall time a period should take at most. A period of
+// tickEvery Lua instructions takes about 200 µs in wasm.
+const tickWall = 500 * time.Microsecond
+
+// minPeriod bounds how short a slow period gets: a tick (a host call and a
+// clock reading) costs about a microsecond in wasm.
+const minPeriod = 50
+
+func (b *budget) reset(units int64) {
+	b.left, b.period = units, units
+}
+
+// count is the number of units the task has run.
+func (b *budget) count() int64 { return b.ticked + b.period - b.left }
+
+// resume starts the wall clock of the period when the task gets the baton:
+// time spent parked is not the task's.
+func (b *budget) resume() {
+	b.mark = b.count()
+	b.began = time.Now()
+}
 
 var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
@@ -100,13 +128,18 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	p := b.t.proc
 	in := p.in
-	// A tick period has run out; work charged past it (one big builtin)
-	// counts as further whole periods, and the rest is carried into the
-	// next, so count() and the host's CPU total see all of it.
-	over := -b.left
-	ticks := 1 + over/in.tickEvery
-	b.ticked += ticks * in.tickEvery
-	b.left = in.tickEvery - over%in.tickEvery
+	// The period has run out. Work charged past it (one big builtin) is
+	// counted in full: the host's CPU total sees all of it, in whole ticks,
+	// the remainder carried to the next report.
+	ran := b.period - b.left
+	b.ticked += ran
+	b.pending += ran
+	ticks := b.pending / in.tickEvery
+	b.pending %= in.tickEvery
+	now := time.Now()
+	elapsed := now.Sub(b.began)
+	b.began = now
+	b.reset(nextPeriod(b.period, ran, elapsed, in.tickEvery))
 	s := b.t.sched
 	switch st := in.host.Tick(p.handle, uint32(min(ticks, math.MaxUint32))); st {
 	case abi.OK:
@@ -124,12 +157,23 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	if len(s.runq) > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.t.yield()
+		b.began = time.Now()
 		if b.t.stop != nil {
 			b.left = 0
 			return closedDone
 		}
 	}
 	return nil
+}
+
+// nextPeriod sizes the next period: units in proportion to how fast the last
+// ran units went, when they took longer than tickWall; back up towards
+// tickEvery, doubling, when they were quick.
+func nextPeriod(period, ran int64, elapsed time.Duration, tickEvery int64) int64 {
+	if elapsed > tickWall {
+		return max(minPeriod, min(period, int64(float64(ran)*float64(tickWall)/float64(elapsed))))
+	}
+	return min(tickEvery, 2*period)
 }
 
 func (b *budget) Err() error {
