@@ -43,6 +43,8 @@ type instance struct {
 	arrival  uint64
 	runIndex int         // position in the run queue, -1 when not in it
 	waiting  atomic.Bool // in the run queue: readable without the lock
+	running  bool        // a server is taking a turn of it (shard.mu)
+	requeue  bool        // popped while running: its server queues it again (shard.mu)
 }
 
 func (in *instance) add(p *process) {

@@ -38,7 +38,7 @@ type Runtime struct {
 	cfg    Config
 	shards []*shard
 	done   chan struct{}
-	loops  sync.WaitGroup // shard goroutines
+	loops  sync.WaitGroup // shard goroutines, their relief and the watchdog
 	seq    atomic.Uint64
 
 	engine *sandbox.Engine // Config.Engine, or nil for the shared default
@@ -62,11 +62,14 @@ func New(cfg Config) *Runtime {
 	}
 	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine}
 	for i := 0; i < cfg.Shards; i++ {
-		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1)}
+		sv := &server{}
+		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{sv}}
 		rt.shards = append(rt.shards, s)
 		rt.loops.Add(1)
-		go s.loop()
+		go s.loop(sv)
 	}
+	rt.loops.Add(1)
+	go rt.watch()
 	return rt
 }
 

@@ -11,6 +11,13 @@ import (
 // cpu_turn budget) at a time, the one that has used the shard least first
 // (see runQueue), and a busy instance ends its turn early when others wait
 // (see instance.Tick), so no tenant starves the others.
+//
+// A turn can still outlast its budget: the guest's garbage collector runs
+// inside whatever step allocates, unmetered and unpreemptible (a tenant
+// holding 48 MiB of small tables made steps of 10-100 ms). While every
+// goroutine serving a shard is stuck in such a turn and instances wait, the
+// runtime's watchdog (relief.go) starts another to serve them: an instance is
+// only ever stepped by one goroutine at a time, never the shard.
 type shard struct {
 	id      int
 	rt      *Runtime
@@ -19,45 +26,94 @@ type shard struct {
 	waiting atomic.Int32 // runq.Len(), readable without the lock
 	calls   []func()     // run between turns (see call)
 	wake    chan struct{}
+	servers []*server // guarded by mu; servers[0] is the shard's own goroutine
+}
+
+// server is one goroutine taking turns from a shard's run queue.
+type server struct {
+	since atomic.Int64 // when its current turn began (UnixNano), 0 between turns
 }
 
 func (s *shard) push(in *instance) {
+	now := time.Now().UnixNano()
 	s.mu.Lock()
 	s.runq.push(in)
 	s.waiting.Store(int32(s.runq.Len()))
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	if s.stuckLocked(now, nil) {
+		s.startReliefLocked() // the watchdog would see it only at its next check
 	}
+	s.mu.Unlock()
+	s.signal()
 }
 
-// call runs fn on the shard's goroutine between two turns and waits for it:
-// the only safe moment to call into an instance from outside.
+// call runs fn on the shard's goroutine between two turns, when no relief
+// server is in one either, and waits for it: the only safe moment to call
+// into an instance from outside.
 func (s *shard) call(fn func()) {
 	done := make(chan struct{})
 	s.mu.Lock()
 	s.calls = append(s.calls, func() { fn(); close(done) })
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.signal()
 	select {
 	case <-done:
 	case <-s.rt.done:
 	}
 }
 
+// pop takes the next instance to step. An instance can be queued while a
+// turn of it runs on another server (its processes posted to each other):
+// it is left to that server, which queues it again when its turn ends.
 func (s *shard) pop() *instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := s.runq.pop()
-	s.waiting.Store(int32(s.runq.Len()))
-	return in
+	for {
+		in := s.runq.pop()
+		if in == nil || !in.running {
+			if in != nil {
+				in.running = true
+			}
+			s.waiting.Store(int32(s.runq.Len()))
+			return in
+		}
+		in.requeue = true
+	}
 }
 
-func (s *shard) loop() {
+// turn gives in one turn on server sv and queues it again if it has more.
+func (s *shard) turn(sv *server, in *instance) {
+	start := time.Now()
+	sv.since.Store(start.UnixNano())
+	again := in.turn()
+	sv.since.Store(0)
+	s.mu.Lock()
+	s.runq.charge(in, time.Since(start))
+	in.running = false
+	requeue := again || in.requeue
+	if requeue {
+		in.requeue = false
+		s.runq.push(in)
+		s.waiting.Store(int32(s.runq.Len()))
+	}
+	s.mu.Unlock()
+	if requeue {
+		// The shard's own goroutine may be asleep: this may be a relief
+		// server about to end.
+		s.signal()
+	}
+}
+
+// signal wakes the shard's own goroutine if it sleeps.
+func (s *shard) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop is the shard's own goroutine: it runs calls between turns and sleeps
+// when the run queue is empty.
+func (s *shard) loop(sv *server) {
 	defer s.rt.loops.Done()
 	for {
 		select {
@@ -66,8 +122,12 @@ func (s *shard) loop() {
 		default:
 		}
 		s.mu.Lock()
-		calls := s.calls
-		s.calls = nil
+		var calls []func()
+		if len(s.servers) == 1 {
+			// No relief server is in a turn (one starts only while this
+			// goroutine is in one): every instance is between turns.
+			calls, s.calls = s.calls, nil
+		}
 		s.mu.Unlock()
 		for _, fn := range calls {
 			fn()
@@ -81,13 +141,6 @@ func (s *shard) loop() {
 				return
 			}
 		}
-		start := time.Now()
-		again := in.turn()
-		s.mu.Lock()
-		s.runq.charge(in, time.Since(start))
-		s.mu.Unlock()
-		if again {
-			s.push(in)
-		}
+		s.turn(sv, in)
 	}
 }
