@@ -30,8 +30,8 @@ func (g *stepGuest) Step([]byte, int64) (bool, error) {
 }
 
 func (g *stepGuest) Memory(bool) (uint64, uint64) { return 0, 0 }
-func (g *stepGuest) Diagnostics() string           { return "" }
-func (g *stepGuest) Close()                        {}
+func (g *stepGuest) Diagnostics() string          { return "" }
+func (g *stepGuest) Close()                       {}
 
 // schedule gives in a record and queues it, as a send to it would.
 func schedule(in *instance) {
@@ -106,8 +106,8 @@ func TestReliefRequeueWakesShard(t *testing.T) {
 	schedule(a)
 	<-first.stepped // the shard's goroutine is stuck in a
 	schedule(b)
-	<-second.stepped // a relief server is stuck in b
-	schedule(b)      // more work for b during its turn
+	<-second.stepped     // a relief server is stuck in b
+	schedule(b)          // more work for b during its turn
 	close(first.release) // the shard's goroutine ends a's turn, finds b running, sleeps
 	for first.inside.Load() != 0 {
 		time.Sleep(time.Millisecond)
