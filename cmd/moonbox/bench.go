@@ -87,19 +87,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	}
 	b := &bench{quick: *quick, shards: *shards, json: *asJSON, stdout: stdout, stderr: stderr}
 	defer b.close()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(stderr, "moonbox: bench: %v\n", err)
-			return exitUsage
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "moonbox: bench: %v\n", err)
-			return exitUsage
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: bench: %v\n", err)
+		return exitUsage
 	}
+	defer stopProfile()
 	code := b.runAll(names)
 	if *memProfile != "" {
 		f, err := os.Create(*memProfile)

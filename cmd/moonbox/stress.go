@@ -51,7 +51,7 @@ import (
 //go:embed stress
 var stressFS embed.FS
 
-const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [ATTACK[:ARG]...]
+const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [--cpuprofile F] [ATTACK[:ARG]...]
 
 Runs the well-behaved tenant "good" (ping-pong, every round trip timed in Go)
 alone and then next to each ATTACK, each attack in a runtime of its own, and
@@ -108,6 +108,7 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 3*time.Second, "length of the solo window and of the attack window")
 	shards := fs.Int("shards", 2, "scheduler shards")
 	dir := fs.String("bundles", "", "directory of attacker bundles (default: examples/hostile)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, stressUsage)
 		fs.PrintDefaults()
@@ -143,6 +144,12 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox: stress: %v\n", err)
 		return exitUsage
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "moonbox: stress: %v\n", err)
+		return exitUsage
+	}
+	defer stopProfile()
 	tmp, err := os.MkdirTemp("", "moonbox-stress-")
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: stress: %v\n", err)
