@@ -175,7 +175,7 @@ var (
 
 // meter reads the guest's heap through runtime/metrics: cheap enough for
 // every tick.
-type meter struct{ inUse, allocated, live []metrics.Sample }
+type meter struct{ inUse, allocated []metrics.Sample }
 
 func (m *meter) InUse() uint64 {
 	metrics.Read(m.inUse)
@@ -187,15 +187,9 @@ func (m *meter) Allocated() uint64 {
 	return m.allocated[0].Value.Uint64()
 }
 
-func (m *meter) Live() uint64 {
-	metrics.Read(m.live)
-	return m.live[0].Value.Uint64()
-}
-
 var heapMeter = &meter{
 	inUse:     []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}},
 	allocated: []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}},
-	live:      []metrics.Sample{{Name: "/gc/heap/live:bytes"}},
 }
 
 // moonbox_init configures the runtime before the first step: softLimit is

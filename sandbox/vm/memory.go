@@ -15,8 +15,6 @@ type MemoryMeter interface {
 	InUse() uint64
 	// Allocated is the bytes allocated since the runtime started (monotonic).
 	Allocated() uint64
-	// Live is the bytes the last completed collection found reachable.
-	Live() uint64
 }
 
 // longRun is how long a task must have held the baton before its
@@ -31,15 +29,17 @@ const longRun = 200 * time.Microsecond
 // are charged to the process whose task is running (and to a task that
 // parks after a long run, which catches a burst of allocation followed by a
 // block). Charges are forgotten whenever the heap falls below half the
-// limit. When the heap is over the limit and still is after a collection,
-// the process charged the most is ended with "memory limit exceeded" —
-// usually the bomb, not whoever happened to be running. While that victim
-// unwinds, no second victim is chosen.
+// limit. When the heap is over the limit after a collection, the process
+// charged the most is ended with "memory limit exceeded" — usually the
+// bomb, not whoever happened to be running. While that victim unwinds, no
+// second victim is chosen.
 //
-// The runtime's memory limit is the soft limit, so its collector runs
-// whenever the heap is over it; when the last collection already found the
-// heap live past the limit, the guard takes its word instead of forcing
-// another.
+// The collection is forced, and over a heap near the limit it is long: 370-
+// 520 ms for 48 MiB of small tables in wasm, one step nothing can preempt
+// (the host relieves the shard meanwhile, see host/relief.go). Trusting the
+// runtime's last collection instead (/gc/heap/live:bytes) was tried: it is
+// stale after a process exits or drops a big table, so it blamed the next
+// process to allocate for memory already garbage.
 type memoryGuard struct {
 	meter  MemoryMeter
 	limit  uint64
@@ -89,15 +89,9 @@ func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 	if inUse <= g.limit || (g.victim != nil && !g.victim.exited) {
 		return nil
 	}
-	if g.meter.Live() <= g.limit {
-		// The last collection found less: collect now to know. It stalls the
-		// step for as long as marking the heap takes (hundreds of ms for a
-		// 48 MiB heap of small tables in wasm), but waiting for the runtime's
-		// own collection lets a hoarder reach the cap first, a trap.
-		runtime.GC()
-		if g.meter.InUse() <= g.limit {
-			return nil
-		}
+	runtime.GC()
+	if g.meter.InUse() <= g.limit {
+		return nil
 	}
 	victim := p
 	for _, q := range in.procs {
