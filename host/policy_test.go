@@ -101,8 +101,15 @@ func TestWatchPolicy(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "policy.csv")
 	write := func(text string) {
-		// A distinct size makes the change visible even within one mtime tick.
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		// A distinct size makes the change visible even within one mtime
+		// tick. Written aside and renamed into place: the watcher must not
+		// read the file truncated but not yet written (it would rightly
+		// warn "no rules", not about the line the test means).
+		tmp := path + ".new"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
