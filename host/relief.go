@@ -4,16 +4,19 @@ import (
 	"time"
 )
 
-// The watchdog relieves shards whose every server is stuck in a long turn
-// while instances wait, the way Go's own runtime hands a processor on when
-// a thread blocks in a system call. A guest cannot be preempted mid-step —
-// wazero's compiled code is not preemptible and the guest's collector runs
-// inside the step — so the neighbours of a tenant whose steps turn slow are
-// served by another goroutine instead of waiting the step out.
+// Relief: a shard whose every server is stuck in a long turn while
+// instances wait gets another server, the way Go's own runtime hands a
+// processor on when a thread blocks in a system call. A guest cannot be
+// preempted mid-step — wazero's compiled code is not preemptible and the
+// guest's collector runs inside the step — so the neighbours of a tenant
+// whose steps turn slow are served by another goroutine instead of waiting
+// the step out. A push that finds its shard stuck starts one at once; the
+// watchdog catches instances that were queued before the turn got long.
 const (
 	// reliefAfter is how long a turn runs before its shard counts as stuck:
-	// a few times a normal turn (a turn ends at the first tick, ~0.5 ms,
-	// when others wait).
+	// one tick period (the guest's tickWall): a turn ends at its first tick
+	// once others wait, so one still running after that is in work no tick
+	// can interrupt.
 	reliefAfter = 500 * time.Microsecond
 	// reliefCheck is how often the watchdog looks while shards are busy.
 	reliefCheck = 250 * time.Microsecond
@@ -99,6 +102,8 @@ func (s *shard) startReliefLocked() {
 	}
 	sv := &server{}
 	s.servers = append(s.servers, sv)
+	// Not racing Close's Wait: every server of s was seen in a turn under
+	// s.mu, and a server passes s.mu after its turn before it can end.
 	s.rt.loops.Add(1)
 	go s.relief(sv)
 }

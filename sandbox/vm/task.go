@@ -156,8 +156,7 @@ func (b *budget) Done() <-chan struct{} {
 		}
 	}
 	if len(s.runq) > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
-		b.t.yield()
-		b.began = time.Now()
+		b.t.yield() // the scheduler's resume restarts the clock
 		if b.t.stop != nil {
 			b.left = 0
 			return closedDone
