@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // The instruction budget cannot see inside a Go builtin: one call of
@@ -12,6 +13,16 @@ import (
 // ordinary Lua error of the caller instead of a sandbox-wide out-of-memory.
 // (Growth through `..` is an opcode, not a builtin; the memory soft limit
 // catches it at the next tick.)
+
+// maxParseStack bounds the parser's stack (a gopher-lua patch), about two
+// entries a level of nesting: 4,096 allow ~2,000 nested parentheses or
+// table constructors (Lua 5.1 allows 200), and past that a chunk is the
+// syntax error "chunk has too many syntax levels". Unbounded, 100,000
+// nested parentheses grew it to a 32 MiB allocation and trapped the
+// instance, and the compiler recurses as deep as the parser accepted.
+const maxParseStack = 4096
+
+func init() { parse.MaxStackDepth = maxParseStack }
 
 // maxStringBytes caps a string a builtin or `..` may build.
 const maxStringBytes = 64 << 20

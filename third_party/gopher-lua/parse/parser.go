@@ -552,6 +552,7 @@ yystack:
 
 	yyp++
 	if yyp >= len(yyS) {
+		tooDeep(yylex, len(yyS))
 		nyys := make([]yySymType, len(yyS)*2)
 		copy(nyys, yyS)
 		yyS = nyys
@@ -670,6 +671,7 @@ yydefault:
 	// yyp is now the index of $0. Perform the default action. Iff the
 	// reduced production is ε, $1 is possibly out of range.
 	if yyp+1 >= len(yyS) {
+		tooDeep(yylex, len(yyS))
 		nyys := make([]yySymType, len(yyS)*2)
 		copy(nyys, yyS)
 		yyS = nyys
