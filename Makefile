@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzRecords -fuzztime $(FUZZTIME) ./abi/
 	$(GO) test -run NONE -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzImports -fuzztime $(FUZZTIME) ./sandbox/
+	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
 
 clean:
 	rm -rf bin
