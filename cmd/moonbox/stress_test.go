@@ -143,7 +143,7 @@ func TestStressUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "infinite-loop table-bomb:array table-bomb:tables string-bomb:concat"; strings.Join(got, " ") != want {
+	if want := "infinite-loop table-bomb:array table-bomb:hash table-bomb:tables string-bomb:concat"; strings.Join(got, " ") != want {
 		t.Errorf("selectAttacks = %v, want %s", got, want)
 	}
 }

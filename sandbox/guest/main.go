@@ -206,6 +206,12 @@ func initialize(softLimit uint64) {
 		// half the room the memory cap leaves above the soft limit, the
 		// soft limit and not a trap ends a process that fills it.
 		lua.MaxArrayLen = int(softLimit / 120)
+		// A hash part keeps its keys in a slice that also grows by
+		// reallocation, besides two maps, ~100 bytes a key: a table of
+		// float keys trapped a 64 MiB instance under its soft limit (the
+		// freed slices it left behind). Half the array cap: 209,715 keys at
+		// 64 MiB, 3.3 million in a 1 GiB instance.
+		lua.MaxHashLen = int(softLimit / 240)
 	}
 	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter, MemorySoftLimit: softLimit})
 }

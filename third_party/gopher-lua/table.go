@@ -96,6 +96,60 @@ var MaxArrayLen = 0
 // ErrArrayTooLong is the panic value of an array growing past MaxArrayLen.
 var ErrArrayTooLong = errors.New("table too large: its array part would exceed the limit on elements")
 
+// MaxHashLen, when positive, caps the keys of a table's hash part: adding a
+// key past it panics with ErrHashTooLong (moonbox patch, see addKey). The hash part
+// keeps its keys in insertion order in a slice that grows by reallocation,
+// besides two maps, so a table of a few hundred thousand keys left enough
+// freed slices behind to push a small wasm instance past its memory cap.
+var MaxHashLen = 0
+
+// ErrHashTooLong is the panic value of a hash part growing past MaxHashLen.
+var ErrHashTooLong = errors.New("table too large: its hash part would exceed the limit on keys")
+
+// addKey records a new key of the hash part in insertion order, for Next.
+// Upstream never forgot a deleted key (its "TODO tb.keys and tb.k2i should
+// also be removed"), so a table used as a map with churn — an actor's
+// sessions by ID — grew without end while holding few entries. Deleted keys
+// are counted (dead) and dropped here, when a new key arrives and they are
+// over half: adding a key during a traversal is undefined in Lua, while
+// clearing fields during one, which must keep working, never compacts.
+// It panics with ErrHashTooLong, before anything is stored, when the live
+// keys would pass MaxHashLen (moonbox patch).
+func (tb *LTable) addKey(key LValue) {
+	if (tb.dead > 32 && 2*tb.dead > len(tb.keys)) || (MaxHashLen > 0 && len(tb.keys) >= MaxHashLen && tb.dead > 0) {
+		tb.compactKeys()
+	}
+	if MaxHashLen > 0 && len(tb.keys) >= MaxHashLen {
+		panic(ErrHashTooLong)
+	}
+	tb.k2i[key] = len(tb.keys)
+	tb.keys = append(tb.keys, key)
+}
+
+// compactKeys drops the deleted keys from keys and k2i, into new ones: a
+// map does not shrink when cleared.
+func (tb *LTable) compactKeys() {
+	live := make([]LValue, 0, len(tb.keys)-tb.dead)
+	k2i := make(map[LValue]int, cap(live))
+	for _, k := range tb.keys {
+		if tb.hasKey(k) {
+			k2i[k] = len(live)
+			live = append(live, k)
+		}
+	}
+	tb.keys, tb.k2i, tb.dead = live, k2i, 0
+}
+
+// hasKey reports whether the hash part holds key.
+func (tb *LTable) hasKey(key LValue) bool {
+	if s, ok := key.(LString); ok {
+		_, ok := tb.strdict[string(s)]
+		return ok
+	}
+	_, ok := tb.dict[key]
+	return ok
+}
+
 // growArray checks that the array part may reach n elements.
 func growArray(n int) {
 	if MaxArrayLen > 0 && n > MaxArrayLen {
@@ -235,16 +289,22 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		tb.k2i = map[LValue]int{}
 	}
 
+	_, present := tb.strdict[key]
 	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.strdict, key)
-	} else {
-		tb.strdict[key] = value
-		lkey := LString(key)
-		if _, ok := tb.k2i[lkey]; !ok {
-			tb.k2i[lkey] = len(tb.keys)
-			tb.keys = append(tb.keys, lkey)
+		if present {
+			delete(tb.strdict, key)
+			tb.dead++ // its key stays in keys until compactKeys
 		}
+	} else {
+		if !present {
+			lkey := LString(key)
+			if _, known := tb.k2i[lkey]; known {
+				tb.dead-- // deleted, now set again: its key is live
+			} else {
+				tb.addKey(lkey)
+			}
+		}
+		tb.strdict[key] = value
 	}
 }
 
@@ -262,15 +322,21 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		tb.k2i = map[LValue]int{}
 	}
 
+	_, present := tb.dict[key]
 	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.dict, key)
-	} else {
-		tb.dict[key] = value
-		if _, ok := tb.k2i[key]; !ok {
-			tb.k2i[key] = len(tb.keys)
-			tb.keys = append(tb.keys, key)
+		if present {
+			delete(tb.dict, key)
+			tb.dead++ // its key stays in keys until compactKeys
 		}
+	} else {
+		if !present {
+			if _, known := tb.k2i[key]; known {
+				tb.dead-- // deleted, now set again: its key is live
+			} else {
+				tb.addKey(key)
+			}
+		}
+		tb.dict[key] = value
 	}
 }
 

@@ -148,6 +148,7 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+	dead    int // keys whose entry was deleted since (moonbox patch, see compactKeys)
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
