@@ -39,11 +39,7 @@ func TestSandboxCrashIsContained(t *testing.T) {
 			t.Errorf("victim %d exit: %+v, want abnormal INTERNAL \"sandbox crashed: ...unknown record kind 200\"", i, e)
 		}
 	}
-	_, exit, err := ten.Spawn("ok", DefaultHost, nil)
-	if err != nil {
-		t.Fatalf("spawn after a crash: %v", err)
-	}
-	if e := wait(t, exit); e.Abnormal {
+	if e := run(t, ten, "ok"); e.Abnormal {
 		t.Fatalf("a fresh instance after the crash: %+v", e)
 	}
 }
@@ -78,11 +74,7 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 		{"hoarder", "memory limit exceeded"},
 		{"bomb", "exceeds the limit of 67108864"},
 	} {
-		_, exit, err := ten.Spawn(c.bomb, DefaultHost, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e := wait(t, exit); !e.Abnormal || !strings.Contains(e.Error, c.want) {
+		if e := run(t, ten, c.bomb); !e.Abnormal || !strings.Contains(e.Error, c.want) {
 			t.Fatalf("%s exit: %+v, want abnormal with %q", c.bomb, e, c.want)
 		}
 	}
@@ -134,11 +126,7 @@ func TestBacklogIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, exit, err := ten.Spawn("main", DefaultHost, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := wait(t, exit)
+	e := run(t, ten, "main")
 	if e.Abnormal {
 		t.Fatalf("sender: %s %s", e.Kind, e.Error)
 	}
@@ -161,11 +149,7 @@ func TestDeepPatternIsAnError(t *testing.T) {
 		end`,
 	})
 	siblingAlive := spawnSibling(t, ten)
-	_, exit, err := ten.Spawn("deep", DefaultHost, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := wait(t, exit)
+	e := run(t, ten, "deep")
 	if e.Abnormal || !strings.Contains(string(e.Value), "false") || !strings.Contains(string(e.Value), "too complex") || !strings.HasSuffix(string(e.Value), " 1") {
 		t.Fatalf("deep match: %+v (%q), want pcall false with \"too complex\", then a match over 20,000 characters", e, e.Value)
 	}
@@ -195,11 +179,7 @@ func TestTableBombIsAnError(t *testing.T) {
 				end`,
 			})
 			siblingAlive := spawnSibling(t, ten)
-			_, exit, err := ten.Spawn("bomb", DefaultHost, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := wait(t, exit)
+			e := run(t, ten, "bomb")
 			want := "table too large: its " + part + " part"
 			if e.Abnormal || !strings.Contains(string(e.Value), "100000 false") || !strings.Contains(string(e.Value), want) {
 				t.Fatalf("%s bomb: %+v (%q), want pcall false with %q", part, e, e.Value, want)

@@ -86,6 +86,16 @@ func newTestRuntime(t testing.TB, native bool, shards int, bundle *tenants.Bundl
 	return rt, ten, logs
 }
 
+// run spawns process id of ten on the default host and waits for its exit.
+func run(t testing.TB, ten *Tenant, id string) Exit {
+	t.Helper()
+	_, exit, err := ten.Spawn(id, DefaultHost, nil)
+	if err != nil {
+		t.Fatalf("spawn %s: %v", id, err)
+	}
+	return wait(t, exit)
+}
+
 // wait returns a process's exit or fails the test after a generous timeout
 // (a hang is a failure; no wall-clock performance is asserted).
 func wait(t testing.TB, exit <-chan Exit) Exit {

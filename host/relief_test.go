@@ -35,15 +35,7 @@ func (g *stepGuest) Close()                       {}
 
 // schedule gives in a record and queues it, as a send to it would.
 func schedule(in *instance) {
-	in.mu.Lock()
-	in.queue.Begin(abi.RecordTimer, 1)
-	in.queue.End()
-	schedule := !in.queued
-	in.queued = true
-	in.mu.Unlock()
-	if schedule {
-		in.shard.push(in)
-	}
+	in.post(abi.RecordTimer, &process{handle: 1}, func(*abi.RecordWriter) {})
 }
 
 // TestStuckTurnIsRelieved: while a turn cannot end (a guest stuck in its
