@@ -112,3 +112,67 @@ func TestReliefRequeueWakesShard(t *testing.T) {
 	}
 	close(second.release)
 }
+
+// TestReliefNeedsAFreeProcessor: the decision to start (or keep) a relief
+// server. A shard whose servers are all in a turn gets one if a processor
+// is free; without one, only once the turns are stuck.
+func TestReliefNeedsAFreeProcessor(t *testing.T) {
+	rt := &Runtime{procs: 2}
+	own := &server{}
+	s := &shard{rt: rt, servers: []*server{own}}
+	start := time.Now().UnixNano()
+	soon := start + int64(time.Microsecond)
+	late := start + 2*int64(reliefAfter)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	check := func(what string, now int64, except *server, awake int32, want bool) {
+		t.Helper()
+		rt.awake.Store(awake)
+		if got := s.needsReliefLocked(now, except); got != want {
+			t.Errorf("%s: needs relief = %v, want %v", what, got, want)
+		}
+	}
+	check("own server between turns, processor free", soon, nil, 1, false)
+	own.since.Store(start)
+	check("own server in a turn, processor free", soon, nil, 1, true)
+	check("own server in a turn, no processor free", soon, nil, 2, false)
+	check("own server stuck, no processor free", late, nil, 2, true)
+	relief := &server{}
+	s.servers = append(s.servers, relief)
+	check("relief asking, its own processor the free one", soon, relief, 2, true)
+	check("relief asking, another goroutine woke", soon, relief, 3, false)
+	check("relief asking, the shard stuck", late, relief, 3, true)
+	own.since.Store(0)
+	check("relief asking, own server between turns", late, relief, 1, false)
+}
+
+// TestSleepingShardLendsItsProcessor: a shard's goroutine that goes to sleep
+// starts a relief server for another shard whose instance waits behind a
+// turn, since its processor is now free.
+func TestSleepingShardLendsItsProcessor(t *testing.T) {
+	rt := &Runtime{procs: 2, done: make(chan struct{})}
+	busy := &shard{rt: rt, servers: []*server{{}}, wake: make(chan struct{}, 1)}
+	idle := &shard{rt: rt, servers: []*server{{}}, wake: make(chan struct{}, 1), sleeping: true}
+	rt.shards = []*shard{idle, busy}
+	busy.servers[0].since.Store(time.Now().UnixNano()) // in a turn
+	waiting := &stepGuest{stepped: make(chan struct{}, 8)}
+	in := &instance{tenant: &Tenant{rt: rt}, shard: busy, g: waiting, runIndex: -1}
+
+	rt.awake.Store(2) // both shards' goroutines awake: no processor free
+	schedule(in)
+	rt.lend(time.Now().UnixNano())
+	if busy.mu.Lock(); len(busy.servers) != 1 {
+		t.Fatalf("%d servers with no processor free, want 1", len(busy.servers))
+	}
+	busy.mu.Unlock()
+
+	rt.awake.Store(1) // the idle shard's goroutine went to sleep
+	rt.lend(time.Now().UnixNano())
+	select {
+	case <-waiting.stepped:
+	case <-time.After(time.Minute):
+		t.Fatal("the waiting instance was not served with a processor free")
+	}
+	close(rt.done)
+	rt.loops.Wait()
+}

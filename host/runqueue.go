@@ -19,6 +19,17 @@ type runQueue struct {
 
 func (q *runQueue) Len() int { return len(q.heap) }
 
+// ready reports whether an instance waits that no server is stepping (one
+// can be queued while its turn runs: its processes posted to each other).
+func (q *runQueue) ready() bool {
+	for _, in := range q.heap {
+		if !in.running {
+			return true
+		}
+	}
+	return false
+}
+
 func (q *runQueue) push(in *instance) {
 	if in.vruntime < q.floor {
 		in.vruntime = q.floor

@@ -41,6 +41,12 @@ type Runtime struct {
 	loops  sync.WaitGroup // shard goroutines, their relief and the watchdog
 	seq    atomic.Uint64
 
+	// awake counts the goroutines serving shards that are not asleep (the
+	// shards' own and their relief servers); below procs, a processor is
+	// free for a relief server (relief.go).
+	awake atomic.Int32
+	procs int32
+
 	engine *sandbox.Engine // Config.Engine, or nil for the shared default
 
 	mu      sync.RWMutex
@@ -60,13 +66,16 @@ func New(cfg Config) *Runtime {
 	if cfg.Warn == nil {
 		cfg.Warn = func(tenant, message string) { log.Printf("moonbox: tenant %s: %s", tenant, message) }
 	}
-	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine}
+	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine,
+		procs: int32(runtime.GOMAXPROCS(0))}
+	rt.awake.Store(int32(cfg.Shards))
 	for i := 0; i < cfg.Shards; i++ {
-		sv := &server{}
-		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{sv}}
-		rt.shards = append(rt.shards, s)
+		rt.shards = append(rt.shards, &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{{}}})
+	}
+	// Every shard exists before any runs: a sleeping shard looks at the others (lend).
+	for _, s := range rt.shards {
 		rt.loops.Add(1)
-		go s.loop(sv)
+		go s.loop(s.servers[0])
 	}
 	rt.loops.Add(1)
 	go rt.watch()

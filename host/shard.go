@@ -27,6 +27,12 @@ type shard struct {
 	calls   []func()     // run between turns (see call)
 	wake    chan struct{}
 	servers []*server // guarded by mu; servers[0] is the shard's own goroutine
+
+	// sleeping: the shard's own goroutine waits on wake with nothing to do
+	// and is not counted in Runtime.awake (guarded by mu). Whoever gives it
+	// work counts it awake again before waking it, so the count includes a
+	// goroutine woken but not yet running, which wants a processor too.
+	sleeping bool
 }
 
 // server is one goroutine taking turns from a shard's run queue.
@@ -39,11 +45,10 @@ func (s *shard) push(in *instance) {
 	s.mu.Lock()
 	s.runq.push(in)
 	s.waiting.Store(int32(s.runq.Len()))
-	if s.stuckLocked(now, nil) {
-		s.startReliefLocked() // the watchdog would see it only at its next check
+	if !s.wakeLocked() && !in.running && s.needsReliefLocked(now, nil) {
+		s.startReliefLocked() // the watchdog would see a stuck shard only at its next check
 	}
 	s.mu.Unlock()
-	s.signal()
 }
 
 // call runs fn on the shard's goroutine between two turns, when no relief
@@ -53,8 +58,8 @@ func (s *shard) call(fn func()) {
 	done := make(chan struct{})
 	s.mu.Lock()
 	s.calls = append(s.calls, func() { fn(); close(done) })
+	s.wakeLocked()
 	s.mu.Unlock()
-	s.signal()
 	select {
 	case <-done:
 	case <-s.rt.done:
@@ -89,26 +94,40 @@ func (s *shard) turn(sv *server, in *instance) {
 	s.mu.Lock()
 	s.runq.charge(in, time.Since(start))
 	in.running = false
-	requeue := again || in.requeue
-	if requeue {
+	if again || in.requeue {
 		in.requeue = false
 		s.runq.push(in)
 		s.waiting.Store(int32(s.runq.Len()))
-	}
-	s.mu.Unlock()
-	if requeue {
 		// The shard's own goroutine may be asleep: this may be a relief
 		// server about to end.
-		s.signal()
+		s.wakeLocked()
 	}
+	s.mu.Unlock()
 }
 
-// signal wakes the shard's own goroutine if it sleeps.
-func (s *shard) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// wakeLocked wakes the shard's own goroutine if it sleeps, and reports
+// whether it did. The caller holds s.mu.
+func (s *shard) wakeLocked() bool {
+	if !s.sleeping {
+		return false
 	}
+	s.sleeping = false
+	s.rt.awake.Add(1)
+	s.wake <- struct{}{} // cannot block: one token per sleep, the buffer holds one
+	return true
+}
+
+// sleep counts the shard's own goroutine asleep unless work or calls came
+// in since it last looked; the goroutine then waits on s.wake.
+func (s *shard) sleep() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runq.Len() > 0 || (len(s.calls) > 0 && len(s.servers) == 1) {
+		return false
+	}
+	s.sleeping = true
+	s.rt.awake.Add(-1)
+	return true
 }
 
 // loop is the shard's own goroutine: it runs calls between turns and sleeps
@@ -134,6 +153,10 @@ func (s *shard) loop(sv *server) {
 		}
 		in := s.pop()
 		if in == nil {
+			if !s.sleep() {
+				continue
+			}
+			s.rt.lend(time.Now().UnixNano())
 			select {
 			case <-s.wake:
 				continue
