@@ -12,12 +12,13 @@ import (
 // (see runQueue), and a busy instance ends its turn early when others wait
 // (see instance.Tick), so no tenant starves the others.
 //
-// A turn can still outlast its budget: the guest's garbage collector runs
-// inside whatever step allocates, unmetered and unpreemptible (a tenant
-// holding 48 MiB of small tables made steps of 10-100 ms). While every
-// goroutine serving a shard is stuck in such a turn and instances wait, the
-// runtime's watchdog (relief.go) starts another to serve them: an instance is
-// only ever stepped by one goroutine at a time, never the shard.
+// While every goroutine serving a shard is in a turn and instances wait,
+// another starts to serve them (relief.go) if a processor is free, or if
+// the turns are stuck: a turn can outlast its budget, since the guest's
+// garbage collector runs inside whatever step allocates, unmetered and
+// unpreemptible (a tenant holding 48 MiB of small tables made steps of
+// 10-100 ms). An instance is only ever stepped by one goroutine at a time,
+// never the shard.
 type shard struct {
 	id      int
 	rt      *Runtime
