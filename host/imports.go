@@ -371,6 +371,15 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 			return abi.Timeout
 		}
 	}
+	// A tenant past its cpu_rate ends its turn; its instances wait for the
+	// bucket to refill (shard.pop).
+	if ticks > 0 {
+		if in.tenant.cpu.spend(int64(ticks) * abi.TickInstructions) {
+			return abi.Yield
+		}
+	} else if in.tenant.cpu.wait() > 0 {
+		return abi.Yield
+	}
 	// A busy instance gives way as soon as another has work on its shard:
 	// a neighbour waits at most one tick, not a whole turn.
 	if in.othersWaiting() {

@@ -205,6 +205,7 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		limits:    limits,
 		guard:     policies.NewGuard(policy, policies.DefaultCacheSize),
 		spawns:    newRateLimiter(limits.SpawnsPerSecond),
+		cpu:       newCPURate(limits.CPURate),
 		instances: make([]*instance, len(rt.shards)),
 		names:     map[string]*process{},
 	}

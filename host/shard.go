@@ -75,6 +75,12 @@ func (s *shard) pop() *instance {
 	defer s.mu.Unlock()
 	for {
 		in := s.runq.pop()
+		if in != nil && !in.running {
+			if d := in.tenant.cpu.wait(); d > 0 {
+				s.parkLocked(in, d)
+				continue
+			}
+		}
 		if in == nil || !in.running {
 			if in != nil {
 				in.running = true
@@ -84,6 +90,14 @@ func (s *shard) pop() *instance {
 		}
 		in.requeue = true
 	}
+}
+
+// parkLocked keeps in out of the run queue for d, while its tenant is past
+// its cpu_rate, then queues it again. Meanwhile it counts as queued for
+// whoever posts to it (instance.queued stays set), so nothing else queues
+// it. The caller holds s.mu.
+func (s *shard) parkLocked(in *instance, d time.Duration) {
+	time.AfterFunc(d, func() { s.push(in) })
 }
 
 // turn gives in one turn on server sv and queues it again if it has more.

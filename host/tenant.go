@@ -58,6 +58,7 @@ type Tenant struct {
 	limits   tenants.Limits
 	guard    *policies.Guard
 	spawns   *rateLimiter
+	cpu      *cpuRate     // nil: no cpu_rate
 	live     atomic.Int64 // live processes
 	nameSize int          // registered names, under mu
 

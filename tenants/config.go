@@ -62,6 +62,7 @@ type Limits struct {
 	MemorySoft      int64 // guest heap past which the running process is ended, bytes
 	CPUTurn         int64 // Lua instructions per turn before yielding
 	CPUTotal        int64 // Lua instructions per process, 0 = unlimited
+	CPURate         int64 // Lua instructions per second over the tenant's processes, 0 = unlimited
 }
 
 // DefaultLimits returns the limits of a tenant whose config sets none.
@@ -78,6 +79,7 @@ func DefaultLimits() Limits {
 		MemorySoft:      768 << 20, // 75% of Memory
 		CPUTurn:         20_000,
 		CPUTotal:        0,
+		CPURate:         0,
 	}
 }
 
@@ -124,10 +126,11 @@ func (l Limits) Check() error {
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
 //	  cpu_turn: 200000      # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
+//	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
 //
 // Sizes are whole bytes or a number with a unit: B, KiB, MiB, GiB, TiB, KB,
 // MB, GB, TB (case-sensitive). Counts are YAML integers. 0 is "unlimited"
-// only for cpu_total. Unknown keys, duplicate keys, keys without a value and
+// only for cpu_total and cpu_rate. Unknown keys, duplicate keys, keys without a value and
 // more than one YAML document are errors.
 //
 // # Notes
@@ -320,6 +323,8 @@ var limitSpecs = []limitSpec{
 		get: func(l *Limits) int64 { return l.CPUTurn }, set: func(l *Limits, v int64) { l.CPUTurn = v }},
 	{key: "cpu_total", kind: countLimit, min: 10_000, max: 1_000_000_000_000_000, zeroOK: true,
 		get: func(l *Limits) int64 { return l.CPUTotal }, set: func(l *Limits, v int64) { l.CPUTotal = v }},
+	{key: "cpu_rate", kind: countLimit, min: 100_000, max: 1_000_000_000_000, zeroOK: true,
+		get: func(l *Limits) int64 { return l.CPURate }, set: func(l *Limits, v int64) { l.CPURate = v }},
 }
 
 func (s *limitSpec) format(v int64) string {

@@ -73,9 +73,10 @@ limits:
   memory_soft: 4194304
   cpu_turn: 10000
   cpu_total: 1000000000000000
+  cpu_rate: 100000
 `, Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: Limits{
 			Processes: 1, SpawnsPerSecond: 100_000, Mailbox: 16, Payload: 1 << 10, Names: 1_000_000, Links: 100_000,
-			CallDepth: 1024, Memory: 4 << 30, MemorySoft: 4 << 20, CPUTurn: 10_000, CPUTotal: 1e15}}},
+			CallDepth: 1024, Memory: 4 << 30, MemorySoft: 4 << 20, CPUTurn: 10_000, CPUTotal: 1e15, CPURate: 100_000}}},
 		{"memory alone: soft is 75% of it", "name: a\nlimits:\n  memory: 64MiB\n",
 			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.Memory, l.MemorySoft = 64<<20, 48<<20 })}},
 		{"memory_soft before memory in the file", "name: a\nlimits:\n  memory_soft: 50%\n  memory: 64MiB\n",
@@ -289,6 +290,7 @@ func TestParseConfigErrors(t *testing.T) {
 			{8, 0, "limits.call_depth", "between 1 and 1024, got 1025"}, {9, 0, "limits.cpu_turn", "and 10000000,"},
 			{10, 0, "limits.cpu_total", "got 1000000000000001"}}},
 		{"cpu_total below one tick", "name: a\nlimits:\n  cpu_total: 9999\n", []want{{3, 14, "limits.cpu_total", "got 9999"}}},
+		{"cpu_rate out of bounds", "name: a\nlimits:\n  cpu_rate: 99999\n", []want{{3, 13, "limits.cpu_rate", "must be 0 (unlimited) or between 100000 and 1000000000000, got 99999"}}},
 
 		// limits: sizes.
 		{"size in parsecs", "name: a\nlimits:\n  memory: 12 parsecs\n", []want{{3, 11, "limits.memory", `size "12 parsecs": unknown unit "parsecs" (use B, KiB, MiB`}}},
@@ -574,6 +576,7 @@ func TestLimits(t *testing.T) {
 		{func(l *Limits) { l.Memory = 8 << 20 }, "limits.memory: must be between 16MiB and 4GiB, got 8MiB"},
 		{func(l *Limits) { l.MemorySoft = l.Memory }, "limits.memory_soft: must be below memory"},
 		{func(l *Limits) { l.CPUTotal = -1 }, "limits.cpu_total: must be 0 (unlimited) or"},
+		{func(l *Limits) { l.CPURate = 1e12 + 1 }, "limits.cpu_rate: must be 0 (unlimited) or"},
 		{func(l *Limits) { l.Payload = abi.MaxPayload + 1 }, "limits.payload"},
 	} {
 		l := DefaultLimits()
@@ -705,7 +708,8 @@ func FuzzParseConfig(f *testing.F) {
 		// The same bounds, written out independently of limitSpecs.
 		if l.Memory < 16<<20 || l.Memory > 4<<30 || l.MemorySoft < 4<<20 || l.MemorySoft >= l.Memory ||
 			l.Payload < 1<<10 || l.Payload > abi.MaxPayload || l.Processes < 1 || l.SpawnsPerSecond < 1 ||
-			l.Mailbox < 1 || l.Names < 1 || l.Links < 1 || l.CallDepth < 1 || l.CPUTurn < 10_000 || l.CPUTotal < 0 {
+			l.Mailbox < 1 || l.Names < 1 || l.Links < 1 || l.CallDepth < 1 || l.CPUTurn < 10_000 || l.CPUTotal < 0 ||
+			l.CPURate < 0 || l.CPURate > 0 && l.CPURate < 100_000 {
 			t.Fatalf("accepted limits out of bounds: %+v", l)
 		}
 	})

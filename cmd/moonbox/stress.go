@@ -883,6 +883,7 @@ func stressLimits(l tenants.Limits) string {
 	}
 	add("cpu_turn", l.CPUTurn, d.CPUTurn, false)
 	add("cpu_total", l.CPUTotal, d.CPUTotal, false)
+	add("cpu_rate", l.CPURate, d.CPURate, false)
 	if len(parts) == 0 {
 		return "defaults"
 	}
