@@ -1,6 +1,7 @@
 package host
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
@@ -379,6 +380,12 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 		}
 	} else if in.tenant.cpu.wait() > 0 {
 		return abi.Yield
+	}
+	// More goroutines serving shards than processors: a relief server or a
+	// woken shard goroutine waits for one, and Go cannot preempt this guest
+	// until its 10 ms timeslice is over. Hand the processor on now.
+	if rt := in.tenant.rt; rt.awake.Load() > rt.procs {
+		runtime.Gosched()
 	}
 	// A busy instance gives way as soon as another has work on its shard:
 	// a neighbour waits at most one tick, not a whole turn.
