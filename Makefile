@@ -48,6 +48,8 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzImports -fuzztime $(FUZZTIME) ./sandbox/
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
+	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
+	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
 
 clean:
 	rm -rf bin
