@@ -69,7 +69,8 @@ func (s *shard) call(fn func()) {
 
 // pop takes the next instance to step. An instance can be queued while a
 // turn of it runs on another server (its processes posted to each other):
-// it is left to that server, which queues it again when its turn ends.
+// it is left to that server, which queues it again when its turn ends. An
+// instance of a tenant past its cpu_rate is parked until its bucket refills.
 func (s *shard) pop() *instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -95,7 +96,7 @@ func (s *shard) pop() *instance {
 // parkLocked keeps in out of the run queue for d, while its tenant is past
 // its cpu_rate, then queues it again. Meanwhile it counts as queued for
 // whoever posts to it (instance.queued stays set), so nothing else queues
-// it. The caller holds s.mu.
+// it. The caller holds s.mu (the timer's push takes it again).
 func (s *shard) parkLocked(in *instance, d time.Duration) {
 	time.AfterFunc(d, func() { s.push(in) })
 }
