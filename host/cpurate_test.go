@@ -50,15 +50,7 @@ func TestCPURateSpreadsATenantsWork(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			var exits []<-chan Exit
-			for range 2 {
-				_, exit, err := ten.Spawn("busy", DefaultHost, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				exits = append(exits, exit)
-			}
-			for _, exit := range exits {
+			for _, exit := range spawnN(t, ten, "busy", 2) {
 				if e := wait(t, exit); e.Kind != "TIMEOUT" {
 					t.Fatalf("exit %s %q, want TIMEOUT from cpu_total", e.Kind, e.Error)
 				}

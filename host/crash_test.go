@@ -21,14 +21,7 @@ func TestSandboxCrashIsContained(t *testing.T) {
 		"victim.lua": `return function() process.inbox():receive() end`,
 		"ok.lua":     `return function() return "fresh" end`,
 	})
-	var exits []<-chan Exit
-	for range 2 {
-		_, exit, err := ten.Spawn("victim", DefaultHost, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exits = append(exits, exit)
-	}
+	exits := spawnN(t, ten, "victim", 2)
 	ten.mu.Lock()
 	in := ten.instances[0]
 	ten.mu.Unlock()

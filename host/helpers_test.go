@@ -96,6 +96,21 @@ func run(t testing.TB, ten *Tenant, id string) Exit {
 	return wait(t, exit)
 }
 
+// spawnN spawns n processes id of ten on the default host and returns
+// their exit channels.
+func spawnN(t testing.TB, ten *Tenant, id string, n int) []<-chan Exit {
+	t.Helper()
+	exits := make([]<-chan Exit, 0, n)
+	for range n {
+		_, exit, err := ten.Spawn(id, DefaultHost, nil)
+		if err != nil {
+			t.Fatalf("spawn %s: %v", id, err)
+		}
+		exits = append(exits, exit)
+	}
+	return exits
+}
+
 // wait returns a process's exit or fails the test after a generous timeout
 // (a hang is a failure; no wall-clock performance is asserted).
 func wait(t testing.TB, exit <-chan Exit) Exit {
