@@ -108,32 +108,26 @@ func (s *shard) relieve(now int64) (busy bool) {
 // turn and either a processor is free or they are stuck. The caller holds
 // s.mu.
 func (s *shard) needsReliefLocked(now int64, except *server) bool {
-	if s.stuckLocked(now, except) {
-		return true
+	if s.inTurnLocked(now, except, reliefAfter) {
+		return true // stuck
 	}
 	awake := s.rt.awake.Load()
 	if except != nil {
 		awake-- // the relief server asking is counted awake: its processor is the free one
 	}
-	if awake >= s.rt.procs {
-		return false
-	}
-	for _, sv := range s.servers {
-		if sv != except && sv.since.Load() == 0 {
-			return false
-		}
-	}
-	return true
+	return awake < s.rt.procs && s.inTurnLocked(now, except, 0)
 }
 
-// stuckLocked reports whether every server of s but except has been in one
-// turn for longer than reliefAfter. The caller holds s.mu.
-func (s *shard) stuckLocked(now int64, except *server) bool {
+// inTurnLocked reports whether every server of s but except has been in
+// its current turn for longer than over (for any time, if over is 0). The
+// caller holds s.mu.
+func (s *shard) inTurnLocked(now int64, except *server, over time.Duration) bool {
 	for _, sv := range s.servers {
 		if sv == except {
 			continue
 		}
-		if since := sv.since.Load(); since == 0 || time.Duration(now-since) <= reliefAfter {
+		since := sv.since.Load()
+		if since == 0 || over > 0 && time.Duration(now-since) <= over {
 			return false
 		}
 	}

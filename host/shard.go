@@ -42,11 +42,12 @@ type server struct {
 }
 
 func (s *shard) push(in *instance) {
-	now := time.Now().UnixNano()
 	s.mu.Lock()
 	s.runq.push(in)
 	s.waiting.Store(int32(s.runq.Len()))
-	if !s.wakeLocked() && !in.running && s.needsReliefLocked(now, nil) {
+	// The clock is read only when the shard's goroutine is awake: a push
+	// per message.
+	if !s.wakeLocked() && !in.running && s.needsReliefLocked(time.Now().UnixNano(), nil) {
 		s.startReliefLocked() // the watchdog would see a stuck shard only at its next check
 	}
 	s.mu.Unlock()
@@ -76,29 +77,25 @@ func (s *shard) pop() *instance {
 	defer s.mu.Unlock()
 	for {
 		in := s.runq.pop()
-		if in != nil && !in.running {
+		switch {
+		case in == nil:
+			s.waiting.Store(0)
+			return nil
+		case in.running:
+			in.requeue = true
+		default:
 			if d := in.tenant.cpu.wait(); d > 0 {
-				s.parkLocked(in, d)
+				// Out of the queue until its tenant's bucket refills. It still
+				// counts as queued for whoever posts to it (instance.queued
+				// stays set), so nothing else queues it meanwhile.
+				time.AfterFunc(d, func() { s.push(in) })
 				continue
 			}
-		}
-		if in == nil || !in.running {
-			if in != nil {
-				in.running = true
-			}
+			in.running = true
 			s.waiting.Store(int32(s.runq.Len()))
 			return in
 		}
-		in.requeue = true
 	}
-}
-
-// parkLocked keeps in out of the run queue for d, while its tenant is past
-// its cpu_rate, then queues it again. Meanwhile it counts as queued for
-// whoever posts to it (instance.queued stays set), so nothing else queues
-// it. The caller holds s.mu (the timer's push takes it again).
-func (s *shard) parkLocked(in *instance, d time.Duration) {
-	time.AfterFunc(d, func() { s.push(in) })
 }
 
 // turn gives in one turn on server sv and queues it again if it has more.
