@@ -2,7 +2,7 @@ package abi
 
 // Version is the ABI version a guest reports through [ExportVersion]. The host
 // refuses a guest with another version rather than guess at its layout.
-const Version = 2
+const Version = 3
 
 // Module is the import module name every host function lives under.
 const Module = "moonbox"
@@ -58,9 +58,12 @@ const (
 const (
 	// moonbox_version() -> i32: the guest's [Version].
 	ExportVersion = "moonbox_version"
-	// moonbox_init(soft_limit i64): called once before the first step; a
-	// process running while the guest heap exceeds soft_limit bytes is ended
-	// with "memory limit exceeded" (0: no limit).
+	// moonbox_init(soft_limit i64, seed i64): called before the first step;
+	// a process running while the guest heap exceeds soft_limit bytes is
+	// ended with "memory limit exceeded" (0: no limit); seed seeds
+	// math.random. The first call builds the guest's runtime; a host may call
+	// it once with a zero limit, snapshot the instance, and call it again on
+	// each instance started from the snapshot.
 	ExportInit = "moonbox_init"
 	// moonbox_buffer(size) -> ptr: a guest buffer of at least size bytes for
 	// the host to write a batch of records into. Valid until the next call.

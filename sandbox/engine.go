@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,10 @@ type EngineConfig struct {
 	// PlainMemory instantiates the module as it is, without the copy-on-write
 	// memory image (slower; for measurements and platforms without mmap).
 	PlainMemory bool
+	// NoSnapshot initialises every instance from scratch instead of starting
+	// it from a snapshot of an initialised one (snapshot.go; for measurements
+	// and tests). PlainMemory implies it.
+	NoSnapshot bool
 }
 
 // Engine compiles the guest once and instantiates it many times.
@@ -37,6 +42,8 @@ type Engine struct {
 	compiled wazero.CompiledModule
 	image    *memimage.Image
 	cache    wazero.CompilationCache
+	globals  int       // globals the module exports for snapshots, or 0
+	snapshot *snapshot // what instances start from, or nil: they initialise
 	// softLimit is the guest heap size past which the running process is
 	// ended: three quarters of the linear memory cap, leaving the rest for
 	// the runtime's own overhead and for the garbage of the offender.
@@ -65,6 +72,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if !cfg.PlainMemory {
 		// On failure Prepare returns the module unchanged: slower, still correct.
 		module, image, _ = memimage.Prepare(wasm)
+		if image != nil && !cfg.NoSnapshot {
+			// Likewise: without exported globals there is no snapshot.
+			if exposed, n, err := memimage.Expose(module, snapshotPages); err == nil {
+				module, e.globals = exposed, n
+			}
+		}
 	}
 	if image != nil {
 		e.image = image
@@ -87,6 +100,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		if _, ok := e.compiled.ExportedFunctions()[name]; !ok {
 			e.Close()
 			return nil, fmt.Errorf("sandbox: guest lacks export %s", name)
+		}
+	}
+	if e.globals > 0 {
+		if e.snapshot, err = e.takeSnapshot(); err != nil {
+			e.Close()
+			return nil, err
 		}
 	}
 	return e, nil
@@ -117,6 +136,9 @@ func (e *Engine) Close() {
 	if e.image != nil {
 		e.image.Close()
 	}
+	if e.snapshot != nil {
+		e.snapshot.image.Close()
+	}
 }
 
 // InstanceConfig configures one instance.
@@ -129,39 +151,60 @@ type InstanceConfig struct {
 	SoftLimit uint64
 }
 
-// NewInstance instantiates the guest; its imports call h.
+// NewInstance instantiates the guest; its imports call h. It starts from the
+// engine's snapshot when there is one, else initialises the guest.
 func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
-	in := &Instance{host: h, name: cfg.Name, stack: make([]uint64, 4)}
-	in.ctx = context.WithValue(e.ctx, instanceKey{}, in)
+	in, err := e.instantiate(h, cfg.Name, e.snapshot)
+	if err != nil {
+		return nil, err
+	}
+	softLimit := e.softLimit
+	if cfg.SoftLimit > 0 && cfg.SoftLimit < e.softLimit {
+		softLimit = cfg.SoftLimit
+	}
+	var seed [8]byte
+	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
+	in.stack[0], in.stack[1] = softLimit, binary.LittleEndian.Uint64(seed[:])
+	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
+		in.Close()
+		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())
+	}
+	return in, nil
+}
+
+// instantiate makes an instance, from snap or, if nil, by running the guest's
+// initialisation, and checks the guest's ABI version.
+func (e *Engine) instantiate(h vm.Host, name string, snap *snapshot) (*Instance, error) {
+	in := &Instance{host: h, name: name, stack: make([]uint64, 4)}
+	ctx, starts := e.ctx, []string{"_initialize"}
+	if snap != nil {
+		ctx, starts = experimental.WithMemoryAllocator(ctx, snap.image.Allocator()), nil
+	}
+	in.ctx = context.WithValue(ctx, instanceKey{}, in)
 	mc := wazero.NewModuleConfig().
 		WithName("").
-		WithStartFunctions("_initialize").
 		WithSysNanotime().
 		WithSysWalltime().
 		WithSysNanosleep().
 		WithRandSource(rand.Reader).
 		WithStderr(&in.stderr).
-		WithStdout(&in.stderr)
+		WithStdout(&in.stderr).
+		WithStartFunctions(starts...)
 	mod, err := e.runtime.InstantiateModule(in.ctx, e.compiled, mc)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: instantiate: %w%s", err, in.stderr.cause())
 	}
 	in.mod = mod
+	if snap != nil {
+		snap.restore(mod)
+	}
 	in.fBuffer = mod.ExportedFunction(abi.ExportBuffer)
 	in.fStep = mod.ExportedFunction(abi.ExportStep)
 	in.fMemory = mod.ExportedFunction(abi.ExportMemory)
 	v := mod.ExportedFunction(abi.ExportVersion)
 	if err := v.CallWithStack(in.ctx, in.stack); err != nil || in.stack[0] != abi.Version {
-		mod.Close(in.ctx)
+		in.Close()
 		return nil, fmt.Errorf("sandbox: guest ABI version %d, host speaks %d", in.stack[0], abi.Version)
-	}
-	in.stack[0] = e.softLimit
-	if cfg.SoftLimit > 0 && cfg.SoftLimit < e.softLimit {
-		in.stack[0] = cfg.SoftLimit
-	}
-	if err := mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
-		mod.Close(in.ctx)
-		return nil, fmt.Errorf("sandbox: guest init: %w", err)
 	}
 	return in, nil
 }

@@ -103,6 +103,21 @@ func BenchmarkNewInstance(b *testing.B) {
 			in.Close()
 		}
 	})
+	b.Run("sandbox-initialised", func(b *testing.B) {
+		e, err := NewEngine(EngineConfig{NoSnapshot: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			in, err := e.NewInstance(&acceptingHost{}, InstanceConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			in.Close()
+		}
+	})
 	b.Run("native", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

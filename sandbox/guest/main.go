@@ -1,5 +1,9 @@
 //go:build wasip1
 
+// math.random is math/rand's global source; moonbox_init seeds it per
+// instance, which Go 1.24+ ignores unless told otherwise.
+//go:debug randseednop=0
+
 // Command guest is the Moonbox guest: the vm package (gopher-lua and the
 // process runtime) built as a wasip1 reactor. Its only ways out are the
 // imports of the "moonbox" module, declared below with the signatures of
@@ -12,6 +16,7 @@ package main
 
 import (
 	"encoding/binary"
+	"math/rand"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -193,27 +198,36 @@ var heapMeter = &meter{
 }
 
 // moonbox_init configures the runtime before the first step: softLimit is
-// the heap size past which the running process is ended (0: none).
+// the heap size past which the running process is ended (0: none), seed
+// seeds math.random. The first call builds the Lua runtime. The host may
+// call it on a fresh instance, or build the runtime once with a zero limit,
+// snapshot the instance and call it again on each copy: copies share the
+// snapshot's random state, which the seed makes their own again.
 //
 //go:wasmexport moonbox_init
-func initialize(softLimit uint64) {
-	if softLimit > 0 {
-		// Collect harder as the heap nears the limit, so garbage never
-		// counts against a process.
-		debug.SetMemoryLimit(int64(softLimit))
-		// A table's array part grows by reallocation, old and new at once:
-		// capped so that one growth (1.25x of 16-byte values) stays within
-		// half the room the memory cap leaves above the soft limit, the
-		// soft limit and not a trap ends a process that fills it.
-		lua.MaxArrayLen = int(softLimit / 120)
-		// A hash part keeps its keys in a slice that also grows by
-		// reallocation, besides two maps, ~100 bytes a key: a table of
-		// float keys trapped a 64 MiB instance under its soft limit (the
-		// freed slices it left behind). Half the array cap: 209,715 keys at
-		// 64 MiB, 3.3 million in a 1 GiB instance.
-		lua.MaxHashLen = int(softLimit / 240)
+func initialize(softLimit uint64, seed int64) {
+	if instance == nil {
+		instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter})
 	}
-	instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter, MemorySoftLimit: softLimit})
+	rand.Seed(seed)
+	if softLimit == 0 {
+		return
+	}
+	// Collect harder as the heap nears the limit, so garbage never counts
+	// against a process.
+	debug.SetMemoryLimit(int64(softLimit))
+	// A table's array part grows by reallocation, old and new at once:
+	// capped so that one growth (1.25x of 16-byte values) stays within half
+	// the room the memory cap leaves above the soft limit, the soft limit and
+	// not a trap ends a process that fills it.
+	lua.MaxArrayLen = int(softLimit / 120)
+	// A hash part keeps its keys in a slice that also grows by reallocation,
+	// besides two maps, ~100 bytes a key: a table of float keys trapped a
+	// 64 MiB instance under its soft limit (the freed slices it left behind).
+	// Half the array cap: 209,715 keys at 64 MiB, 3.3 million in a 1 GiB
+	// instance.
+	lua.MaxHashLen = int(softLimit / 240)
+	instance.SetMemorySoftLimit(softLimit)
 }
 
 //go:wasmexport moonbox_version

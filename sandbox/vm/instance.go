@@ -62,24 +62,31 @@ func New(host Host, o Options) *Instance {
 		RegistrySize:        128,
 		RegistryMaxSize:     1 << 18,
 		RegistryGrowStep:    256,
-		MaxConcatBytes:      stringCap(o.MemorySoftLimit),
-		MaxPatternDepth:     patternDepth(o.MemorySoftLimit),
 		SkipStackTrace:      true, // nothing reads it: errors keep their position
-
 	})
 	in := &Instance{
-		L: L,
-
+		L:         L,
 		procs:     map[uint32]*process{},
 		protos:    map[uint64]*lua.FunctionProto{},
 		tickEvery: o.TickEvery,
-		maxString: stringCap(o.MemorySoftLimit),
-		memory:    memoryGuard{meter: o.Memory, limit: o.MemorySoftLimit},
+		memory:    memoryGuard{meter: o.Memory},
 	}
+	in.SetMemorySoftLimit(o.MemorySoftLimit)
 	in.host = chargingHost{Host: host, in: in}
 	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
 	return in
+}
+
+// SetMemorySoftLimit sets Options.MemorySoftLimit and the bounds derived from
+// it (the longest string a builtin may build, the pattern matcher's depth).
+// The sandbox calls it on an instance restored from a snapshot taken before
+// the tenant's limit was known; it takes effect for processes started after.
+func (in *Instance) SetMemorySoftLimit(limit uint64) {
+	in.L.Options.MaxConcatBytes = stringCap(limit)
+	in.L.Options.MaxPatternDepth = patternDepth(limit)
+	in.maxString = stringCap(limit)
+	in.memory.limit = limit
 }
 
 // Step applies a batch of records, then runs processes until all are blocked

@@ -97,7 +97,7 @@ func split(wasm []byte, maxImage int) (stripped, image []byte, err error) {
 	}
 
 	if imports != nil {
-		if err := checkImports(wasm[imports.body:imports.end]); err != nil {
+		if _, err := checkImports(wasm[imports.body:imports.end]); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -199,26 +199,27 @@ func scanSections(wasm []byte) ([]span, error) {
 // checkImports fails if the module imports a memory. A module with an
 // imported memory has no memory section and is rejected anyway; parsing the
 // imports also catches a module that imports one memory and defines another,
-// whose data could target the imported one.
-func checkImports(body []byte) error {
+// whose data could target the imported one. It returns the number of
+// imported globals.
+func checkImports(body []byte) (globals int, err error) {
 	r := reader{b: body}
 	n, err := r.u32()
 	if err != nil {
-		return fmt.Errorf("import section: %w", err)
+		return 0, fmt.Errorf("import section: %w", err)
 	}
 	for i := uint32(0); i < n; i++ {
 		for range 2 { // module name, field name
 			l, err := r.u32()
 			if err != nil {
-				return fmt.Errorf("import %d: name: %w", i, err)
+				return 0, fmt.Errorf("import %d: name: %w", i, err)
 			}
 			if _, err := r.bytes(l); err != nil {
-				return fmt.Errorf("import %d: name: %w", i, err)
+				return 0, fmt.Errorf("import %d: name: %w", i, err)
 			}
 		}
 		kind, err := r.byte()
 		if err != nil {
-			return fmt.Errorf("import %d: %w", i, err)
+			return 0, fmt.Errorf("import %d: %w", i, err)
 		}
 		switch kind {
 		case 0x00: // function: type index
@@ -228,8 +229,9 @@ func checkImports(body []byte) error {
 				_, err = r.limits()
 			}
 		case 0x02:
-			return fmt.Errorf("%w: memory is imported", ErrNotSplittable)
+			return 0, fmt.Errorf("%w: memory is imported", ErrNotSplittable)
 		case 0x03: // global: value type, mutability
+			globals++
 			if _, err = r.byte(); err == nil {
 				_, err = r.byte()
 			}
@@ -238,16 +240,16 @@ func checkImports(body []byte) error {
 				_, err = r.u32()
 			}
 		default:
-			return fmt.Errorf("%w: import %d has unknown kind 0x%02x", ErrMalformed, i, kind)
+			return 0, fmt.Errorf("%w: import %d has unknown kind 0x%02x", ErrMalformed, i, kind)
 		}
 		if err != nil {
-			return fmt.Errorf("import %d: %w", i, err)
+			return 0, fmt.Errorf("import %d: %w", i, err)
 		}
 	}
 	if !r.done() {
-		return fmt.Errorf("%w: import section has trailing bytes", ErrMalformed)
+		return 0, fmt.Errorf("%w: import section has trailing bytes", ErrMalformed)
 	}
-	return nil
+	return globals, nil
 }
 
 // initialMemoryBytes returns the initial size in bytes of the single memory

@@ -78,6 +78,7 @@ type moduleSpec struct {
 	dataCount bool   // emit a data count section
 	initCode  bool   // add a function using memory.init (needs dataCount)
 	data      []byte // the whole data section; nil: none
+	globals   int    // mutable i32 globals, global i starting at 7*(i+1)
 }
 
 func (m moduleSpec) build() []byte {
@@ -111,7 +112,15 @@ func (m moduleSpec) build() []byte {
 		cat(name("store"), []byte{0x00, 0x01}),
 		cat(name("grow"), []byte{0x00, 0x02}),
 	))
-	out := cat(wasmHeader, typeSec, section(3, vector(funcs...)), section(sectionMemory, vector(limits)), exports)
+	out := cat(wasmHeader, typeSec, section(3, vector(funcs...)), section(sectionMemory, vector(limits)))
+	if m.globals > 0 {
+		items := make([][]byte, m.globals)
+		for i := range items {
+			items[i] = cat([]byte{0x7f, 0x01, 0x41}, sleb(int64(7*(i+1))), []byte{0x0b})
+		}
+		out = cat(out, section(sectionGlobal, vector(items...)))
+	}
+	out = cat(out, exports)
 	if m.dataCount {
 		n, _ := segmentCount(m.data)
 		out = cat(out, section(sectionDataCount, uleb(uint64(n))))

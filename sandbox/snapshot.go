@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/moonbox-runtime/moonbox/abi"
+
+	"github.com/moonbox-runtime/moonbox/sandbox/internal/memimage"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// A snapshot is an initialised guest (Go runtime started, Lua runtime built)
+// kept as a copy-on-write memory image plus the values of its globals, the
+// whole state of a wasm instance between calls. Instances start from it
+// instead of initialising: 70% of an instance's cold start was that
+// initialisation, run in wasm (BENCHMARKS.md, finding 6), and the pages it
+// wrote are now shared by every instance until one writes to them.
+//
+// The module is compiled once, rewritten by memimage.Expose: its globals
+// exported, so they can be read here and set in each copy, and its memory's
+// minimum raised to snapshotPages, so the initialised guest has not grown its
+// memory and a copy of it fits an instance of the same compiled module.
+//
+// What copies share: everything the guest computed while initialising,
+// including the Go runtime's random state (map hash seeds among it). A copy
+// belongs to one tenant, so a seed shared with other tenants' instances is
+// never exposed to a guest that could use it against them; math.random is
+// seeded per instance by moonbox_init.
+type snapshot struct {
+	image   *memimage.Image
+	globals []snapshotGlobal
+}
+
+type snapshotGlobal struct {
+	name  string
+	value uint64
+}
+
+// snapshotPages is the memory an instance starts with, in 64 KiB pages: room
+// for the initialised guest (80 pages in Go 1.26) with a margin, since the
+// snapshot cannot be taken if initialisation grows the memory past it.
+// Pages never written cost nothing.
+const snapshotPages = 128
+
+// takeSnapshot initialises an instance, collects its garbage and keeps its
+// memory and globals.
+func (e *Engine) takeSnapshot() (*snapshot, error) {
+	in, err := e.instantiate(nil, "snapshot", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	in.stack[0], in.stack[1] = 0, 0 // no limit, no seed: each copy gets its own
+	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
+		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())
+	}
+	in.Memory(true)
+	mem := in.mod.Memory()
+	if mem.Size() != snapshotPages*65536 {
+		return nil, fmt.Errorf("sandbox: the initialised guest has %d pages of memory, more than the %d a snapshot holds (raise snapshotPages)", mem.Size()/65536, snapshotPages)
+	}
+	view, _ := mem.Read(0, mem.Size())
+	end := len(view)
+	for end > 0 && view[end-1] == 0 {
+		end--
+	}
+	snap := &snapshot{}
+	for i := range e.globals {
+		name := memimage.GlobalExport + strconv.Itoa(i)
+		g := in.mod.ExportedGlobal(name)
+		if _, mutable := g.(api.MutableGlobal); mutable {
+			snap.globals = append(snap.globals, snapshotGlobal{name, g.Get()})
+		}
+	}
+	if snap.image, err = memimage.NewImage(view[:end]); err != nil {
+		return nil, fmt.Errorf("sandbox: snapshot: %w", err)
+	}
+	return snap, nil
+}
+
+// restore sets a new instance's globals to the snapshot's; its memory came
+// from the snapshot's image.
+func (s *snapshot) restore(mod api.Module) {
+	for _, g := range s.globals {
+		mod.ExportedGlobal(g.name).(api.MutableGlobal).Set(g.value)
+	}
+}
