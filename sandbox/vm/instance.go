@@ -59,9 +59,9 @@ func New(host Host, o Options) *Instance {
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
-		RegistrySize:        128,
+		RegistrySize:        32,
 		RegistryMaxSize:     1 << 18,
-		RegistryGrowStep:    256,
+		RegistryGrowStep:    32,
 		SkipStackTrace:      true, // nothing reads it: errors keep their position
 	})
 	in := &Instance{

@@ -403,7 +403,9 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 } // +inline-end
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
-	newSize := requiredSize + rg.growBy // give some padding
+	// moonbox patch: grow geometrically (upstream adds growBy), so a
+	// registry can start small without deep recursion copying it quadratically.
+	newSize := max(requiredSize+rg.growBy, 2*len(rg.array))
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -1437,7 +1439,9 @@ func NewState(opts ...Options) *LState {
 		if opts[0].CallStackSize < 1 {
 			opts[0].CallStackSize = CallStackSize
 		}
-		if opts[0].RegistrySize < 128 {
+		// moonbox patch: upstream replaced any size under 128 with the
+		// default of 5,120 slots (80 KiB); a growing registry may start small.
+		if opts[0].RegistrySize < 1 {
 			opts[0].RegistrySize = RegistrySize
 		}
 		if opts[0].RegistryMaxSize < opts[0].RegistrySize {
