@@ -1,24 +1,12 @@
 package sandbox
 
-import (
-	"testing"
-
-	"github.com/moonbox-runtime/moonbox/abi"
-)
+import "testing"
 
 // startProcess starts one process running src in the instance and runs it
 // until it blocks or exits.
 func startProcess(t *testing.T, in *Instance, src string) {
 	t.Helper()
-	var w abi.RecordWriter
-	w.Begin(abi.RecordStart, 1)
-	w.String("{pid}")
-	w.String("test")
-	w.String(src)
-	w.Bytes(abi.AppendArray(nil, 0))
-	w.Bytes(nil)
-	w.End()
-	if _, err := in.Step(w.Batch(), 1e6); err != nil {
+	if _, err := in.Step(startRecord(1, "test", src), 1e6); err != nil {
 		t.Fatal(err)
 	}
 }

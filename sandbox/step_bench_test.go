@@ -61,18 +61,10 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func benchStep(b *testing.B, in stepper, src string) {
-	var w abi.RecordWriter
-	w.Begin(abi.RecordStart, 1)
-	w.String("{pid}")
-	w.String("bench")
-	w.String(src)
-	w.Bytes(abi.AppendArray(nil, 0))
-	w.Bytes(nil)
-	w.End()
-	if _, err := in.Step(w.Batch(), 1e6); err != nil {
+	if _, err := in.Step(startRecord(1, "bench", src), 1e6); err != nil {
 		b.Fatal(err)
 	}
-	w.Reset()
+	var w abi.RecordWriter
 	w.Begin(abi.RecordMessage, 1)
 	w.String("{from}")
 	w.String("ping")
