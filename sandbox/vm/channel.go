@@ -12,8 +12,8 @@ type channel struct {
 	buf    []lua.LValue
 	size   int
 	closed bool
-	recvq  []*waitCase
-	sendq  []*waitCase
+	recvq  queue[*waitCase]
+	sendq  queue[*waitCase]
 	ud     *lua.LUserData // its Lua value, made on first use
 	owner  *process       // set for mailbox channels (inbox, listen): receiving consumes a message
 	raw    bool           // a listen channel without message = true: receivers get payloads
@@ -35,6 +35,7 @@ type waiter struct {
 	index int // which case fired
 	value lua.LValue
 	ok    bool
+	one   waitCase // the case of a wait on one channel: one allocation, not two
 }
 
 type waitCase struct {
@@ -55,31 +56,22 @@ func (w *waiter) fire(index int, v lua.LValue, ok bool) {
 }
 
 // enqueue appends wc to q, first dropping cases whose wait already fired
-// elsewhere, so a loop of selects cannot grow a quiet channel's queue.
-func enqueue(q *[]*waitCase, wc *waitCase) {
-	if len(*q) == cap(*q) && len(*q) > 0 {
-		live := (*q)[:0]
-		for _, c := range *q {
-			if !c.w.fired {
-				live = append(live, c)
-			}
-		}
-		clear((*q)[len(live):])
-		*q = live
+// elsewhere when q is full, so a loop of selects cannot grow a quiet
+// channel's queue.
+func enqueue(q *queue[*waitCase], wc *waitCase) {
+	if len(q.items) == cap(q.items) && q.len() > 0 {
+		q.compact(func(c *waitCase) bool { return !c.w.fired })
 	}
-	*q = append(*q, wc)
+	q.push(wc)
 }
 
-func popLive(q *[]*waitCase) *waitCase {
-	for len(*q) > 0 {
-		c := (*q)[0]
-		(*q)[0] = nil
-		*q = (*q)[1:]
-		if !c.w.fired {
+func popLive(q *queue[*waitCase]) *waitCase {
+	for {
+		c, ok := q.pop()
+		if !ok || !c.w.fired {
 			return c
 		}
 	}
-	return nil
 }
 
 // trySend sends v without blocking. It reports false when the send would
@@ -153,7 +145,8 @@ func (c *channel) receive(t *task) (lua.LValue, bool) {
 		return v, ok
 	}
 	w := &waiter{t: t}
-	enqueue(&c.recvq, &waitCase{w: w})
+	w.one.w = w
+	enqueue(&c.recvq, &w.one)
 	t.block(w)
 	return w.value, w.ok
 }
@@ -167,7 +160,8 @@ func (c *channel) send(t *task, v lua.LValue) {
 		return
 	}
 	w := &waiter{t: t}
-	enqueue(&c.sendq, &waitCase{w: w, value: v})
+	w.one = waitCase{w: w, value: v}
+	enqueue(&c.sendq, &w.one)
 	t.block(w)
 	if !w.ok {
 		t.L.RaiseError("send on a closed channel")

@@ -96,10 +96,10 @@ func (in *Instance) Step(batch []byte, budget int64) (more bool, err error) {
 	for len(batch) > 0 {
 		kind, h, body, rest, err := abi.NextRecord(batch)
 		if err != nil {
-			return len(in.sched.runq) > 0, err
+			return in.sched.runq.len() > 0, err
 		}
 		if err := in.apply(kind, h, &body); err != nil {
-			return len(in.sched.runq) > 0, err
+			return in.sched.runq.len() > 0, err
 		}
 		batch = rest
 	}
@@ -127,7 +127,7 @@ func (in *Instance) Close() {
 	for _, p := range in.procs {
 		p.kill(errClosed)
 	}
-	for len(in.sched.runq) > 0 {
+	for in.sched.runq.len() > 0 {
 		in.sched.run(1 << 62)
 	}
 }
@@ -144,10 +144,9 @@ func (in *Instance) apply(kind abi.RecordKind, h uint32, r *abi.RecordReader) er
 	p := in.procs[h]
 	switch kind {
 	case abi.RecordMessage:
-		m := &message{from: r.String(), topic: r.String(), payload: r.Bytes()}
+		from, topic, payload := r.Bytes(), r.Bytes(), r.Bytes()
 		if r.Err() == nil && p != nil {
-			m.payload = append([]byte(nil), m.payload...) // the batch buffer is reused
-			p.deliver(m)
+			p.deliver(newMessage(from, topic, payload))
 		}
 	case abi.RecordEvent:
 		ev, from, result, deadline := abi.EventKind(r.Uint()), r.String(), r.Bytes(), r.Uint()

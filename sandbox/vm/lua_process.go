@@ -95,7 +95,7 @@ func (in *Instance) openProcess() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			payload, err := encodeValues(rest(L, 3))
+			payload, err := encodeArgs(L, 3)
 			if err != nil {
 				return failure(L, err)
 			}

@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"unsafe"
+
 	"github.com/moonbox-runtime/moonbox/abi"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -44,6 +46,21 @@ type message struct {
 }
 
 const messageTypeName = "moonbox.message"
+
+// newMessage copies a message out of a batch (whose buffer is reused) into
+// one allocation for its three parts, besides the message itself.
+func newMessage(from, topic, payload []byte) *message {
+	buf := make([]byte, 0, len(from)+len(topic)+len(payload))
+	buf = append(append(append(buf, from...), topic...), payload...)
+	m := &message{payload: buf[len(from)+len(topic) : len(buf) : len(buf)]}
+	if len(from) > 0 {
+		m.from = unsafe.String(&buf[0], len(from))
+	}
+	if len(topic) > 0 {
+		m.topic = unsafe.String(&buf[len(from)], len(topic))
+	}
+	return m
+}
 
 // deliver routes a message to its listener, the inbox, or the pending queue.
 func (p *process) deliver(m *message) {

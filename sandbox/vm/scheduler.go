@@ -16,7 +16,7 @@ import (
 // returns, every task is parked on its wake channel, which is what the Go
 // wasm runtime needs (an export must not return into a deadlock).
 type scheduler struct {
-	runq    []*task
+	runq    queue[*task]
 	baton   chan struct{} // a task hands the baton back
 	current *task
 	used    int64 // instructions spent this turn, plus activationCost per activation
@@ -43,14 +43,14 @@ func (s *scheduler) ready(t *task) {
 		return
 	}
 	t.queued = true
-	s.runq = append(s.runq, t)
+	s.runq.push(t)
 }
 
 // run gives the baton to queued tasks until none is runnable or budget
 // instructions are spent. It reports whether tasks are still queued.
 func (s *scheduler) run(budget int64) bool {
 	s.used, s.asked, s.endTurn = 0, 0, false
-	for len(s.runq) > 0 {
+	for s.runq.len() > 0 {
 		if s.used >= budget || s.endTurn {
 			return true
 		}
@@ -62,9 +62,7 @@ func (s *scheduler) run(budget int64) bool {
 				return true
 			}
 		}
-		t := s.runq[0]
-		s.runq[0] = nil
-		s.runq = s.runq[1:]
+		t, _ := s.runq.pop()
 		t.queued = false
 		if t.done {
 			continue
@@ -83,7 +81,6 @@ func (s *scheduler) run(budget int64) bool {
 		s.used += t.budget.count() - t.budget.mark + activationCost
 		s.current = nil
 	}
-	s.runq = s.runq[:0:0]
 	return false
 }
 

@@ -103,7 +103,7 @@ func spawnArgs(L *lua.LState, n int, fn string) (id, host string, args []byte, e
 		err = Errorf(abi.Invalid, "%s: process ID and host ID must not be empty", fn)
 		return
 	}
-	args, err = encodeValues(rest(L, n+2))
+	args, err = encodeArgs(L, n+2)
 	return
 }
 
@@ -295,7 +295,7 @@ func (in *Instance) openSpawner() {
 			if err != nil {
 				return failure(L, err)
 			}
-			payload, err := encodeValues(rest(L, 3))
+			payload, err := encodeArgs(L, 3)
 			if err != nil {
 				return failure(L, err)
 			}

@@ -155,7 +155,7 @@ func (b *budget) Done() <-chan struct{} {
 			return closedDone
 		}
 	}
-	if len(s.runq) > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
+	if s.runq.len() > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.t.yield() // the scheduler's resume restarts the clock
 		if b.t.stop != nil {
 			b.left = 0

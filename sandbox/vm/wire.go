@@ -18,16 +18,6 @@ type encoder struct {
 	seen  map[*lua.LTable]bool
 }
 
-func (e *encoder) values(vs []lua.LValue) *Error {
-	e.buf = abi.AppendArray(e.buf, len(vs))
-	for _, v := range vs {
-		if err := e.value(v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (e *encoder) value(v lua.LValue) *Error {
 	switch v := v.(type) {
 	case *lua.LNilType:
@@ -137,11 +127,17 @@ func typeName(v lua.LValue) string {
 	return v.Type().String()
 }
 
-// encodeValues encodes vs as one CBOR array.
-func encodeValues(vs []lua.LValue) ([]byte, *Error) {
-	var e encoder
-	if err := e.values(vs); err != nil {
-		return nil, err
+// encodeArgs encodes the arguments from n to the top of L's stack as one
+// CBOR array, read in place: a message's payload on the send path.
+func encodeArgs(L *lua.LState, n int) ([]byte, *Error) {
+	top := L.GetTop()
+	// Room for a few scalars: one allocation for most payloads.
+	e := encoder{buf: make([]byte, 0, 32)}
+	e.buf = abi.AppendArray(e.buf, max(0, top-n+1))
+	for i := n; i <= top; i++ {
+		if err := e.value(L.Get(i)); err != nil {
+			return nil, err
+		}
 	}
 	return e.buf, nil
 }
@@ -159,7 +155,7 @@ func encodeValue(v lua.LValue) ([]byte, *Error) {
 // never shares memory with the sender.
 type decoder struct {
 	L *lua.LState
-	d *abi.Decoder
+	d abi.Decoder // by value: a decoder per message must not cost an allocation
 }
 
 func (d *decoder) value(depth int) (lua.LValue, error) {
@@ -236,7 +232,7 @@ func decodeValues(L *lua.LState, b []byte) ([]lua.LValue, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	d := decoder{L: L, d: abi.NewDecoder(b)}
+	d := decoder{L: L, d: *abi.NewDecoder(b)}
 	it, err := d.d.Next()
 	if err != nil {
 		return nil, err
@@ -258,6 +254,6 @@ func decodeValue(L *lua.LState, b []byte) (lua.LValue, error) {
 	if len(b) == 0 {
 		return lua.LNil, nil
 	}
-	d := decoder{L: L, d: abi.NewDecoder(b)}
+	d := decoder{L: L, d: *abi.NewDecoder(b)}
 	return d.value(0)
 }
