@@ -77,24 +77,14 @@ func (in *Instance) openChannel() *lua.LTable {
 
 	mmt := L.NewTypeMetatable(messageTypeName)
 	L.SetField(mmt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"topic": func(L *lua.LState) int { L.Push(lua.LString(checkMessage(L).topic)); return 1 },
-		"from": func(L *lua.LState) int {
-			if m := checkMessage(L); m.from != "" {
-				L.Push(lua.LString(m.from))
-			} else {
-				L.Push(lua.LNil)
-			}
-			return 1
-		},
+		"topic": func(L *lua.LState) int { L.Push(checkMessage(L).topicValue()); return 1 },
+		"from":  func(L *lua.LState) int { L.Push(checkMessage(L).fromValue()); return 1 },
 		"payload": func(L *lua.LState) int {
-			vs, err := decodeValues(L, checkMessage(L).payload)
+			n, err := decodePush(L, checkMessage(L).payload)
 			if err != nil {
 				L.RaiseError("malformed payload: %v", err)
 			}
-			for _, v := range vs {
-				L.Push(v)
-			}
-			return len(vs)
+			return n
 		},
 	}))
 	L.SetField(mmt, "__metatable", lua.LFalse)

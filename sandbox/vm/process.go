@@ -42,7 +42,27 @@ type listener struct {
 // message is a Message object: msg:topic(), msg:from(), msg:payload().
 type message struct {
 	topic, from string
-	payload     []byte // CBOR array, decoded on demand
+	payload     []byte        // CBOR array, decoded on demand
+	values      [2]lua.LValue // topic and from as Lua strings, made on first use
+}
+
+// topicValue and fromValue are msg:topic() and msg:from(): a string made into
+// a Lua value allocates, and a handler may ask for it once per reply.
+func (m *message) topicValue() lua.LValue {
+	if m.values[0] == nil {
+		m.values[0] = lua.LString(m.topic)
+	}
+	return m.values[0]
+}
+
+func (m *message) fromValue() lua.LValue {
+	if m.values[1] == nil {
+		m.values[1] = lua.LNil
+		if m.from != "" {
+			m.values[1] = lua.LString(m.from)
+		}
+	}
+	return m.values[1]
 }
 
 const messageTypeName = "moonbox.message"

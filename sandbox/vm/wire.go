@@ -229,24 +229,42 @@ func (d *decoder) errorObject(depth int) (lua.LValue, error) {
 
 // decodeValues decodes a CBOR array into a list of values.
 func decodeValues(L *lua.LState, b []byte) ([]lua.LValue, error) {
+	var vs []lua.LValue
+	err := decodeEach(L, b, func(n int) { vs = make([]lua.LValue, 0, n) }, func(v lua.LValue) { vs = append(vs, v) })
+	return vs, err
+}
+
+// decodePush decodes a CBOR array onto L's stack and returns how many values
+// it pushed: a message's payload, without a slice in between.
+func decodePush(L *lua.LState, b []byte) (int, error) {
+	n := 0
+	err := decodeEach(L, b, func(int) {}, func(v lua.LValue) { L.Push(v); n++ })
+	return n, err
+}
+
+// decodeEach decodes a CBOR array: start gets its length, then each gets its
+// elements in order.
+func decodeEach(L *lua.LState, b []byte, start func(int), each func(lua.LValue)) error {
 	if len(b) == 0 {
-		return nil, nil
+		return nil
 	}
 	d := decoder{L: L, d: *abi.NewDecoder(b)}
 	it, err := d.d.Next()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if it.Type != abi.TypeArray {
-		return nil, abi.ErrMalformed
+		return abi.ErrMalformed
 	}
-	vs := make([]lua.LValue, it.Len)
-	for i := range vs {
-		if vs[i], err = d.value(1); err != nil {
-			return nil, err
+	start(int(it.Len))
+	for range it.Len {
+		v, err := d.value(1)
+		if err != nil {
+			return err
 		}
+		each(v)
 	}
-	return vs, nil
+	return nil
 }
 
 // decodeValue decodes one CBOR value.
