@@ -1,3 +1,7 @@
+// math.randomseed seeds math/rand's global source, in native mode as in the
+// sandbox's guest; Go 1.24+ ignores rand.Seed unless told otherwise.
+//go:debug randseednop=0
+
 // Command moonbox runs tenants' Lua actors in wasm sandboxes.
 //
 //	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
