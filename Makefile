@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./abi/
 	$(GO) test -run NONE -fuzz FuzzRecords -fuzztime $(FUZZTIME) ./abi/
 	$(GO) test -run NONE -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
+	$(GO) test -run NONE -fuzz FuzzExpose -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzImports -fuzztime $(FUZZTIME) ./sandbox/
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
