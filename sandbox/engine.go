@@ -107,6 +107,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 			e.Close()
 			return nil, err
 		}
+		// Instances start from the snapshot's image now; the data image
+		// (a few MiB of page cache) served only the snapshot's instance.
+		e.image.Close()
+		e.image = nil
 	}
 	return e, nil
 }
