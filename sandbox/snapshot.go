@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-
 	"github.com/moonbox-runtime/moonbox/sandbox/internal/memimage"
 	"github.com/tetratelabs/wazero/api"
 )

@@ -4,7 +4,8 @@ package vm
 // queue popped empty starts over at the front of the same array, so a queue
 // that drains now and then (a run queue, a channel's waiters) stops
 // allocating. A slice popped by reslicing from the front would lose its
-// capacity and reallocate on the next push.
+// capacity and reallocate on the next push. An array grown past keepCap (a
+// spawn storm's run queue) is dropped when the queue empties.
 type queue[T any] struct {
 	items []T
 	head  int
@@ -29,9 +30,15 @@ func (q *queue[T]) pop() (v T, ok bool) {
 	q.head++
 	if q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
+		if cap(q.items) > keepCap {
+			q.items = nil
+		}
 	}
 	return v, true
 }
+
+// keepCap is the largest array an emptied queue keeps.
+const keepCap = 256
 
 // compact moves the items keep accepts to the front, in order, and drops
 // the rest.

@@ -65,3 +65,14 @@ func TestQueueCompactKeepsOrder(t *testing.T) {
 		t.Fatalf("after compact: %v", got)
 	}
 }
+
+func TestQueueDropsALargeArray(t *testing.T) {
+	var q queue[int]
+	for i := range keepCap + 1 {
+		q.push(i)
+	}
+	drain(&q)
+	if q.items != nil {
+		t.Fatalf("an emptied queue kept an array of %d", cap(q.items))
+	}
+}
