@@ -72,7 +72,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if !cfg.PlainMemory {
 		// On failure Prepare returns the module unchanged: slower, still correct.
 		module, image, _ = memimage.Prepare(wasm)
-		if image != nil && !cfg.NoSnapshot {
+		// A snapshot's instance starts with snapshotPages of memory: an
+		// engine capped below that initialises every instance instead.
+		if image != nil && !cfg.NoSnapshot && cfg.MemoryLimitPages >= snapshotPages {
 			// Likewise: without exported globals there is no snapshot.
 			if exposed, n, err := memimage.Expose(module, snapshotPages); err == nil {
 				module, e.globals = exposed, n

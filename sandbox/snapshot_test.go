@@ -71,3 +71,19 @@ func TestSnapshotMatchesInitialisation(t *testing.T) {
 		t.Fatalf("from the snapshot:\n%s\ninitialised:\n%s", a, b)
 	}
 }
+
+// TestSmallEngineInitialises: an engine whose memory cap is below the
+// snapshot's memory still works, initialising each instance.
+func TestSmallEngineInitialises(t *testing.T) {
+	e, err := NewEngine(EngineConfig{MemoryLimitPages: snapshotPages - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.snapshot != nil {
+		t.Fatal("a snapshot was taken for an engine capped below it")
+	}
+	if got := printed(t, e, `return function() print("small") end`); got != "small" {
+		t.Fatalf("printed %q", got)
+	}
+}
