@@ -29,13 +29,17 @@ func parsePID(s string) (pidParts, bool) {
 	if !found || host == "" {
 		return pidParts{}, false
 	}
-	f := strings.Split(rest, ".")
-	if len(f) != 3 || !strings.HasPrefix(f[0], "0x") || !strings.HasPrefix(f[1], "t") || !strings.HasPrefix(f[2], "n") {
+	// Three dot-separated fields, cut rather than split: every send parses
+	// its destination, and a split allocates.
+	seqF, rest, ok1 := strings.Cut(rest, ".")
+	tenantF, nodeF, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(nodeF, ".") ||
+		!strings.HasPrefix(seqF, "0x") || !strings.HasPrefix(tenantF, "t") || !strings.HasPrefix(nodeF, "n") {
 		return pidParts{}, false
 	}
-	seq, err1 := strconv.ParseUint(f[0][2:], 16, 64)
-	tenant, err2 := strconv.ParseUint(f[1][1:], 10, 32)
-	node, err3 := strconv.ParseUint(f[2][1:], 10, 32)
+	seq, err1 := strconv.ParseUint(seqF[2:], 16, 64)
+	tenant, err2 := strconv.ParseUint(tenantF[1:], 10, 32)
+	node, err3 := strconv.ParseUint(nodeF[1:], 10, 32)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return pidParts{}, false
 	}

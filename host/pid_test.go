@@ -14,7 +14,7 @@ func TestPIDRoundTrip(t *testing.T) {
 			t.Errorf("%s parsed as %+v, %v", pid, p, ok)
 		}
 	}
-	for _, bad := range []string{"", "{}", "{a|}", "{|0x1.t1.n0}", "{a|0x1.t1}", "{a|1.t1.n0}", "{a|0xZ.t1.n0}", "{a|0x1.tX.n0}", "{a|0x1.t1.n0", "a|0x1.t1.n0}"} {
+	for _, bad := range []string{"", "{}", "{a|}", "{|0x1.t1.n0}", "{a|0x1.t1}", "{a|1.t1.n0}", "{a|0xZ.t1.n0}", "{a|0x1.tX.n0}", "{a|0x1.t1.n0", "a|0x1.t1.n0}", "{a|0x1.t1.n0.n1}", "{a|0x1..t1.n0}"} {
 		if _, ok := parsePID(bad); ok {
 			t.Errorf("parsePID(%q) accepted", bad)
 		}
