@@ -29,6 +29,8 @@ var Primitives = []Primitive{
 	{"hand-off", "a goroutine hand-off and back through two unbuffered channels (the guest scheduler's baton)", handOffs},
 	{"gc-goroutine", "what one goroutine parked 12 calls deep adds to a full collection (a blocked process)", parkedGoroutineCollect},
 	{"gc-object", "what one live 48-byte object adds to a full collection", liveObjectCollect},
+	{"resume-yield", "a Lua coroutine resumed from Go that yields straight back (an activation without a goroutine switch)", resumeYields},
+	{"gc-lua-thread", "what one Lua thread suspended in coroutine.yield, 3 Lua calls deep, adds to a full collection (a process parked as a coroutine)", parkedThreadCollect},
 }
 
 func per(start time.Time, n int) float64 {
