@@ -22,7 +22,14 @@ import (
 // instance, and the compiler recurses as deep as the parser accepted.
 const maxParseStack = 4096
 
-func init() { parse.MaxStackDepth = maxParseStack }
+// Vararg functions get no implicit `arg` table: it is Lua 5.0's, deprecated
+// in 5.1 and gone in 5.2, and gopher-lua built one (a table with a string
+// key) on every call of a vararg function that does not use `...`, which
+// includes every chunk: 16% of a native spawn's CPU.
+func init() {
+	parse.MaxStackDepth = maxParseStack
+	lua.CompatVarArg = false
+}
 
 // maxStringBytes caps a string a builtin or `..` may build.
 const maxStringBytes = 64 << 20

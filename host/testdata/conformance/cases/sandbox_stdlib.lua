@@ -67,6 +67,15 @@ return function()
     check.eq(r.loadstring_global, "nil", "a loaded chunk's global in another process")
   end
 
+  -- Varargs are Lua 5.1's `...`; no Lua 5.0 `arg` table is made for a
+  -- vararg function (DECISIONS.md).
+  local function count(...) return select("#", ...) end
+  check.eq(count(1, nil, 3), 3, "select('#', ...) counts trailing nils")
+  local function implicit(...) return arg end
+  check.eq(implicit(1, 2), nil, "a vararg function's implicit arg table")
+  local function pack(...) return { n = select("#", ...), ... } end
+  check.eq(pack("a", "b").n, 2, "a table of the varargs")
+
   -- collectgarbage does not crash.
   check.eq(type(collectgarbage("count")), "number", "collectgarbage(\"count\")")
   collectgarbage()
