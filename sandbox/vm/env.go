@@ -7,6 +7,7 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // The sandboxed standard library (SPEC.md): string, table, math, coroutine,
@@ -239,6 +240,32 @@ func collectGarbage(L *lua.LState) int {
 	return 1
 }
 
+// coroutineWrap defines coroutine.wrap in Lua over the patched create and
+// resume, so wrapped coroutines are metered and bounded too. It is compiled
+// once per process (a prototype is read-only; any state can run it):
+// compiling it in every vm.New was a quarter of a native instance's start.
+var coroutineWrap = func() *lua.FunctionProto {
+	const src = `
+		local create, resume = coroutine.create, coroutine.resume
+		local function pass(ok, ...)
+			if ok then return ... end
+			error((...), 0)
+		end
+		coroutine.wrap = function(f)
+			local co = create(f)
+			return function(...) return pass(resume(co, ...)) end
+		end`
+	chunk, err := parse.Parse(strings.NewReader(src), "coroutine.wrap")
+	if err != nil {
+		panic(err)
+	}
+	proto, err := lua.Compile(chunk, "coroutine.wrap")
+	if err != nil {
+		panic(err)
+	}
+	return proto
+}()
+
 // patchCoroutine makes coroutines share their creator's budget (gopher-lua
 // would give them a context of their own that no instruction count reaches)
 // and adds coroutine.spawn.
@@ -265,20 +292,8 @@ func (in *Instance) patchCoroutine(co *lua.LTable) {
 		defer func() { t.coDepth-- }()
 		return resume(L)
 	}))
-	// wrap in Lua over the patched create and resume, so wrapped coroutines
-	// are metered and bounded too.
-	if err := L.DoString(`
-		local create, resume = coroutine.create, coroutine.resume
-		local function pass(ok, ...)
-			if ok then return ... end
-			error((...), 0)
-		end
-		coroutine.wrap = function(f)
-			local co = create(f)
-			return function(...) return pass(resume(co, ...)) end
-		end`); err != nil {
-		panic(err)
-	}
+	L.Push(L.NewFunctionFromProto(coroutineWrap))
+	L.Call(0, 0)
 	co.RawSetString("spawn", L.NewFunction(func(L *lua.LState) int {
 		fn, isFn := L.Get(1).(*lua.LFunction)
 		if !isFn {
