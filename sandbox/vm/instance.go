@@ -59,7 +59,7 @@ func New(host Host, o Options) *Instance {
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
-		RegistrySize:        32,
+		RegistrySize:        16,
 		RegistryMaxSize:     1 << 18,
 		RegistryGrowStep:    32,
 		SkipStackTrace:      true, // nothing reads it: errors keep their position

@@ -46,3 +46,28 @@ func TestGrowingCallStackSetSpAtBoundary(t *testing.T) {
 		t.Fatalf("after SetSp(3): Sp %d, last frame %d", cs.Sp(), cs.Last().Pc)
 	}
 }
+
+// TestGrowingCallStackGrowsItsSegmentList: the list of segments starts with
+// one and grows with the stack, up to the maximum, where the stack is full.
+func TestGrowingCallStackGrowsItsSegmentList(t *testing.T) {
+	cs := newAutoGrowingCallFrameStack(64).(*autoGrowingCallFrameStack)
+	if len(cs.segments) != 1 {
+		t.Fatalf("a new stack holds %d segment pointers, want 1", len(cs.segments))
+	}
+	for i := 0; i < 64; i++ {
+		if cs.IsFull() {
+			t.Fatalf("full after %d frames", i)
+		}
+		cs.Push(callFrame{Pc: i})
+	}
+	if !cs.IsFull() || len(cs.segments) != 64/FramesPerSegment {
+		t.Fatalf("after 64 frames: full %v, %d segments", cs.IsFull(), len(cs.segments))
+	}
+	cs.SetSp(3)
+	for i := 3; i < 64; i++ {
+		cs.Push(callFrame{Pc: i})
+	}
+	if cs.Last().Pc != 63 || cs.Sp() != 64 {
+		t.Fatalf("regrown: last pc %d, sp %d", cs.Last().Pc, cs.Sp())
+	}
+}

@@ -231,7 +231,11 @@ type callFrameStackSegment struct {
 }
 type segIdx uint16
 type autoGrowingCallFrameStack struct {
+	// moonbox patch: segments grows as the stack deepens, up to maxSegs;
+	// upstream allocated all maxSegs pointers up front (200 bytes for a
+	// 200-frame stack, on every thread).
 	segments []*callFrameStackSegment
+	maxSegs  int
 	segIdx   segIdx
 	// segSp is the number of frames in the current segment which are used. Full 'sp' value is segIdx * FramesPerSegment + segSp.
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
@@ -258,7 +262,8 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 // FramesPerSegment.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
+		segments: make([]*callFrameStackSegment, 1),
+		maxSegs:  (maxSize + (FramesPerSegment - 1)) / FramesPerSegment,
 		segIdx:   0,
 	}
 	cs.segments[0] = newCallFrameStackSegment()
@@ -273,7 +278,7 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
 	// moonbox patch: segIdx never reaches len(segments); upstream compared
 	// with it, so the stack never reported itself full and Push panicked.
-	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
+	return int(cs.segIdx) == cs.maxSegs-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -298,10 +303,14 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
-		if cs.segIdx < segIdx(len(cs.segments)-1) {
+		if int(cs.segIdx) < cs.maxSegs-1 {
 			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
-			cs.segments[cs.segIdx] = curSeg
+			if int(cs.segIdx) == len(cs.segments) {
+				cs.segments = append(cs.segments, curSeg)
+			} else {
+				cs.segments[cs.segIdx] = curSeg
+			}
 			cs.segSp = 0
 		} else {
 			panic("lua callstack overflow")
