@@ -323,7 +323,7 @@ func (b *bench) workload(name string) *benchWorkload {
 			n = 100_000
 		}
 		return &benchWorkload{name: name, bundle: "spawn",
-			how: "spawn10k/spawn100k: a Lua parent spawns n idle children (blocked in inbox:receive()) in a loop. 'spawn' is end to end per child, timed in Go from spawning the parent until every child has started and blocked (a probe process per shard, queued after the children, has exited); 'spawn call' is the parent's loop alone (os.clock). Memory per idle process: the delta of Tenant.Stats(true) (guest heap after a guest GC; linear memory) and of the host's Go heap and goroutine stacks after runtime.GC(), before and after the run, divided by n. One run, after a 200-process warm-up, with max(--shards, n/50,000) shards (full spawn100k: 2), because a sandbox instance holds only ~110,000 idle processes under its 1 GiB linear memory cap (~9.4 KiB each). The tenant's quotas are raised to the highest tenant.yaml accepts (1,000,000 processes, 100,000 spawns/s: no run here reaches either).",
+			how: "spawn10k/spawn100k: a Lua parent spawns n idle children (blocked in inbox:receive()) in a loop. 'spawn' is end to end per child, timed in Go from spawning the parent until every child has started and blocked (a probe process per shard, queued after the children, has exited); 'spawn call' is the parent's loop alone (os.clock). Memory per idle process: the delta of Tenant.Stats(true) (guest heap after a guest GC; linear memory) and of the host's Go heap and goroutine stacks after runtime.GC(), before and after the run, divided by n. One run, after a 200-process warm-up, with max(--shards, n/50,000) shards (full spawn100k: 2), because a sandbox instance holds only ~140,000 idle processes under its 1 GiB linear memory cap (~7.4 KiB of it each). The tenant's quotas are raised to the highest tenant.yaml accepts (1,000,000 processes, 100,000 spawns/s: no run here reaches either).",
 			run: func(native bool) (*benchResult, error) { return b.runSpawn(name, n, native) }}
 	}
 	if m := benchSendN.FindStringSubmatch(name); m != nil {
@@ -1308,8 +1308,8 @@ func (b *bench) runSpawn(name string, n int, native bool) (*benchResult, error) 
 	if b.quick {
 		n = map[string]int{"spawn10k": 1_000, "spawn100k": 5_000}[name]
 	}
-	// A sandbox instance holds at most ~110,000 idle processes under its
-	// 1 GiB linear memory cap (about 9.4 KiB each): spread the processes so no
+	// A sandbox instance holds at most ~140,000 idle processes under its
+	// 1 GiB linear memory cap (about 7.4 KiB each): spread the processes so no
 	// instance holds more than 50,000.
 	shards := max(b.shards, (n+spawnPerInstance-1)/spawnPerInstance)
 	e, err := b.start("spawn", native, shards)

@@ -122,22 +122,46 @@ func (tb *LTable) addKey(key LValue) {
 	if MaxHashLen > 0 && len(tb.keys) >= MaxHashLen {
 		panic(ErrHashTooLong)
 	}
-	tb.k2i[key] = len(tb.keys)
+	if tb.k2i != nil {
+		tb.k2i[key] = len(tb.keys)
+	}
 	tb.keys = append(tb.keys, key)
+}
+
+// keyIndexIfDead is keyIndex when the hash part has deleted keys, else nil:
+// then a key absent from the dict cannot be in keys.
+func (tb *LTable) keyIndexIfDead() map[LValue]int {
+	if tb.dead == 0 {
+		return nil
+	}
+	return tb.keyIndex()
+}
+
+// keyIndex returns k2i, each key's position in keys, building it on first
+// use (moonbox patch). Only next() past a key and setting a key again while
+// deleted keys linger need it; upstream kept it for every table with a hash
+// part, a second map that a record, never iterated, paid for: ~250 bytes
+// of a one-key table's ~700.
+func (tb *LTable) keyIndex() map[LValue]int {
+	if tb.k2i == nil {
+		tb.k2i = make(map[LValue]int, len(tb.keys))
+		for i, k := range tb.keys {
+			tb.k2i[k] = i
+		}
+	}
+	return tb.k2i
 }
 
 // compactKeys drops the deleted keys from keys and k2i, into new ones: a
 // map does not shrink when cleared.
 func (tb *LTable) compactKeys() {
 	live := make([]LValue, 0, len(tb.keys)-tb.dead)
-	k2i := make(map[LValue]int, cap(live))
 	for _, k := range tb.keys {
 		if tb.hasKey(k) {
-			k2i[k] = len(live)
 			live = append(live, k)
 		}
 	}
-	tb.keys, tb.k2i, tb.dead = live, k2i, 0
+	tb.keys, tb.k2i, tb.dead = live, nil, 0 // keyIndex rebuilds it if needed
 }
 
 // hasKey reports whether the hash part holds key.
@@ -286,7 +310,6 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	}
 	if tb.keys == nil {
 		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
 	}
 
 	_, present := tb.strdict[key]
@@ -297,8 +320,9 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		}
 	} else {
 		if !present {
+			// With no deleted keys, a key absent from the dict is not in keys.
 			lkey := LString(key)
-			if _, known := tb.k2i[lkey]; known {
+			if _, known := tb.keyIndexIfDead()[lkey]; known {
 				tb.dead-- // deleted, now set again: its key is live
 			} else {
 				tb.addKey(lkey)
@@ -319,7 +343,6 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 	}
 	if tb.keys == nil {
 		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
 	}
 
 	_, present := tb.dict[key]
@@ -330,7 +353,7 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		}
 	} else {
 		if !present {
-			if _, known := tb.k2i[key]; known {
+			if _, known := tb.keyIndexIfDead()[key]; known {
 				tb.dead-- // deleted, now set again: its key is live
 			} else {
 				tb.addKey(key)
@@ -470,7 +493,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
-	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
+	for i := tb.keyIndex()[key] + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
 			return key, v
