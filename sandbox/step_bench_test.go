@@ -80,35 +80,19 @@ func benchStep(b *testing.B, in stepper, src string) {
 }
 
 // BenchmarkNewInstance is the cost of a tenant's first instance on a shard
-// before any process runs: instantiating the guest and building its Lua
-// state (the standard library, the frozen library proxies) in the sandbox,
-// building the Lua state natively.
+// before any process runs: in the sandbox from the engine's snapshot, and
+// initialised (instantiating the guest and building its Lua state: the
+// standard library, the frozen library proxies); natively, building the Lua
+// state.
 func BenchmarkNewInstance(b *testing.B) {
-	b.Run("sandbox", func(b *testing.B) {
-		e := sharedEngine(b)
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			in, err := e.NewInstance(&acceptingHost{}, InstanceConfig{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			in.Close()
-		}
-	})
+	b.Run("sandbox", func(b *testing.B) { benchNewInstances(b, sharedEngine(b)) })
 	b.Run("sandbox-initialised", func(b *testing.B) {
 		e, err := NewEngine(EngineConfig{NoSnapshot: true})
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer e.Close()
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			in, err := e.NewInstance(&acceptingHost{}, InstanceConfig{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			in.Close()
-		}
+		benchNewInstances(b, e)
 	})
 	b.Run("native", func(b *testing.B) {
 		b.ReportAllocs()
@@ -116,4 +100,15 @@ func BenchmarkNewInstance(b *testing.B) {
 			vm.New(&acceptingHost{}, vm.Options{}).Close()
 		}
 	})
+}
+
+func benchNewInstances(b *testing.B, e *Engine) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		in, err := e.NewInstance(&acceptingHost{}, InstanceConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in.Close()
+	}
 }
