@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/yuin/gopher-lua/parse"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 // SourceError is why a source cannot be used: NotFound for a missing file or

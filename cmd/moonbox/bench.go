@@ -24,7 +24,7 @@ import (
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/sandbox"
 	"github.com/moonbox-runtime/moonbox/tenants"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // `moonbox bench` runs each workload sandboxed and natively in one process

@@ -3,8 +3,8 @@ package vm
 import (
 	"fmt"
 
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 // The instruction budget cannot see inside a Go builtin: one call of

@@ -1,7 +1,7 @@
 package vm
 
 import (
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // channel is a Lua channel: Go-like, buffered or not, closable, usable in

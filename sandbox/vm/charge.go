@@ -4,7 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // The budget counts work, not only instructions: one instruction can call a

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 // The sandboxed standard library (SPEC.md): string, table, math, coroutine,

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // Error is an error with a kind: what the host returns for a failed call and

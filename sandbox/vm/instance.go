@@ -6,8 +6,8 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 // Options tune an Instance. The zero value is usable.

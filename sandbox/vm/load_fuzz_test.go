@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 // FuzzCompile: any source text a tenant uploads or passes to loadstring is

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // current is the task holding the baton: the caller of any Lua function.

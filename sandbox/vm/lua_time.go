@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // Timers live in the host: a guest cannot sleep (in wasm that would block the

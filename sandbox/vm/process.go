@@ -4,7 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // process is one actor inside the instance.

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // spawner is the immutable Spawner of process.with_context: every with_*

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // task is one goroutine running Lua for a process: its main function, or a

@@ -2,7 +2,7 @@ package vm
 
 import (
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // upgrade is a pending process.upgrade: the code and arguments main restarts with.

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // encoder turns Lua values into the wire format (abi/wire.go). It refuses what

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/yuin/gopher-lua/parse"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 const MultRet = -1
@@ -105,6 +105,15 @@ type Options struct {
 	// If `MinimizeStackMemory` is set, the call stack will be automatically grown or shrank up to a limit of
 	// `CallStackSize` in order to minimize memory usage. This does incur a slight performance penalty.
 	MinimizeStackMemory bool
+	// MaxConcatBytes, when positive, caps the length of a string `..` builds: a longer result raises an
+	// error before anything is allocated (moonbox patch).
+	MaxConcatBytes int
+	// MaxPatternDepth, when positive, bounds the pattern matcher's recursion (one Go stack frame a level;
+	// upstream allows 1,000,000): deeper matches fail with "pattern/input too complex" (moonbox patch).
+	MaxPatternDepth int
+	// SkipStackTrace leaves ApiError.StackTrace empty when PCall catches an error: building it walks
+	// and formats the whole call stack on every failed pcall (moonbox patch).
+	SkipStackTrace bool
 }
 
 /* }}} */
@@ -218,7 +227,11 @@ type callFrameStackSegment struct {
 }
 type segIdx uint16
 type autoGrowingCallFrameStack struct {
+	// moonbox patch: segments grows as the stack deepens, up to maxSegs;
+	// upstream allocated all maxSegs pointers up front (200 bytes for a
+	// 200-frame stack, on every thread).
 	segments []*callFrameStackSegment
+	maxSegs  int
 	segIdx   segIdx
 	// segSp is the number of frames in the current segment which are used. Full 'sp' value is segIdx * FramesPerSegment + segSp.
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
@@ -245,7 +258,8 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 // FramesPerSegment.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
+		segments: make([]*callFrameStackSegment, 1),
+		maxSegs:  (maxSize + (FramesPerSegment - 1)) / FramesPerSegment,
 		segIdx:   0,
 	}
 	cs.segments[0] = newCallFrameStackSegment()
@@ -258,7 +272,9 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	// moonbox patch: segIdx never reaches len(segments); upstream compared
+	// with it, so the stack never reported itself full and Push panicked.
+	return int(cs.segIdx) == cs.maxSegs-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -283,10 +299,14 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
-		if cs.segIdx < segIdx(len(cs.segments)-1) {
+		if int(cs.segIdx) < cs.maxSegs-1 {
 			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
-			cs.segments[cs.segIdx] = curSeg
+			if int(cs.segIdx) == len(cs.segments) {
+				cs.segments = append(cs.segments, curSeg)
+			} else {
+				cs.segments[cs.segIdx] = curSeg
+			}
 			cs.segSp = 0
 		} else {
 			panic("lua callstack overflow")
@@ -305,6 +325,12 @@ func (cs *autoGrowingCallFrameStack) Sp() int {
 // SetSp can be used to rapidly unwind the stack, freeing all stack frames on the way. It should not be used to
 // allocate new stack space, use Push() for that.
 func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
+	// moonbox patch: at a segment boundary the current depth has two forms
+	// (segIdx k-1 full, or segIdx k empty); upstream turned SetSp(Sp()) on a
+	// full segment into an empty one, dropping FramesPerSegment frames.
+	if sp >= cs.Sp() {
+		return
+	}
 	desiredSegIdx := segIdx(sp / FramesPerSegment)
 	desiredFramesInLastSeg := uint8(sp % FramesPerSegment)
 	for {
@@ -382,7 +408,9 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 } // +inline-end
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
-	newSize := requiredSize + rg.growBy // give some padding
+	// moonbox patch: grow geometrically (upstream adds growBy), so a
+	// registry can start small without deep recursion copying it quadratically.
+	newSize := max(requiredSize+rg.growBy, 2*len(rg.array))
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -562,9 +590,13 @@ func panicWithoutTraceback(L *LState) {
 }
 
 func newLState(options Options) *LState {
-	al := newAllocator(32)
+	return newLStateIn(newGlobal(), newAllocator(32), options)
+}
+
+// newLStateIn makes a state running in g that boxes numbers with al.
+func newLStateIn(g *Global, al *allocator, options Options) *LState {
 	ls := &LState{
-		G:       newGlobal(),
+		G:       g,
 		Parent:  nil,
 		Panic:   panicWithTraceback,
 		Dead:    false,
@@ -633,6 +665,7 @@ func (ls *LState) closeAllUpvalues() { // +inline-start
 } // +inline-end
 
 func (ls *LState) raiseError(level int, format string, args ...interface{}) {
+	ls.debit(ErrorCost)
 	if !ls.hasErrorFunc {
 		ls.closeAllUpvalues()
 	}
@@ -1202,7 +1235,9 @@ func NewState(opts ...Options) *LState {
 		if opts[0].CallStackSize < 1 {
 			opts[0].CallStackSize = CallStackSize
 		}
-		if opts[0].RegistrySize < 128 {
+		// moonbox patch: upstream replaced any size under 128 with the
+		// default of 5,120 slots (80 KiB); a growing registry may start small.
+		if opts[0].RegistrySize < 1 {
 			opts[0].RegistrySize = RegistrySize
 		}
 		if opts[0].RegistryMaxSize < opts[0].RegistrySize {
@@ -1399,8 +1434,11 @@ func (ls *LState) CreateTable(acap, hcap int) *LTable {
 // NewThread returns a new LState that shares with the original state all global objects.
 // If the original state has context.Context, the new state has a new child context of the original state and this function returns its cancel function.
 func (ls *LState) NewThread() (*LState, context.CancelFunc) {
-	thread := newLState(ls.Options)
-	thread.G = ls.G
+	// moonbox patch: a thread runs in its creator's Global and shares its
+	// number allocator (threads of a state never run at the same time);
+	// upstream built a Global (two tables, a map) and an allocator per
+	// thread only to drop the Global.
+	thread := newLStateIn(ls.G, ls.alloc, ls.Options)
 	thread.Env = ls.Env
 	var f context.CancelFunc = nil
 	if ls.ctx != nil {
@@ -1520,7 +1558,7 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
-		ls.raiseError(level, string(str))
+		ls.raiseError(level, "%s", string(str))
 	} else {
 		if !ls.hasErrorFunc {
 			ls.closeAllUpvalues()
@@ -1854,7 +1892,9 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 							}
 						} else {
 							err = rcv.(*ApiError)
-							err.(*ApiError).StackTrace = ls.stackTrace(0)
+							if !ls.Options.SkipStackTrace {
+								err.(*ApiError).StackTrace = ls.stackTrace(0)
+							}
 						}
 						ls.stack.SetSp(sp)
 						ls.currentFrame = ls.stack.Last()
@@ -1863,7 +1903,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				}()
 				ls.Call(1, 1)
 				err = newApiError(ApiErrorError, ls.Get(-1))
-			} else if len(err.(*ApiError).StackTrace) == 0 {
+			} else if len(err.(*ApiError).StackTrace) == 0 && !ls.Options.SkipStackTrace {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
 			ls.stack.SetSp(sp)
@@ -2048,6 +2088,62 @@ func (ls *LState) SetMx(mx int) {
 func (ls *LState) SetContext(ctx context.Context) {
 	ls.mainLoop = mainLoopWithContext
 	ls.ctx = ctx
+}
+
+// SetCountdown makes the context's Done be consulted only when *c, which
+// every instruction decrements, is zero or below (moonbox patch: one
+// decrement per instruction instead of an interface call and a select).
+func (ls *LState) SetCountdown(c *int64) { ls.countdown = c }
+
+// Countdown returns the counter set with SetCountdown.
+func (ls *LState) Countdown() *int64 { return ls.countdown }
+
+// Charge counts n units of work done in Go against the countdown, as n
+// instructions would count, and when the countdown runs out consults the
+// context as the VM does before an instruction: a done context raises its
+// error. Go functions call it at points where an error may be raised
+// (moonbox patch: work that is not instructions is metered too).
+func (ls *LState) Charge(n int64) {
+	c := ls.countdown
+	if c == nil || n <= 0 {
+		return
+	}
+	*c -= n
+	if *c > 0 {
+		return
+	}
+	if done := ls.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			ls.RaiseError("%s", ls.ctx.Err().Error())
+		default:
+		}
+	}
+}
+
+// debit counts n units of work against the countdown without consulting
+// the context: the next instruction does. For places that must not raise.
+func (ls *LState) debit(n int64) {
+	if c := ls.countdown; c != nil {
+		*c -= n
+	}
+}
+
+// ErrorCost is what raising an error counts against the countdown: building
+// the message and its position costs about as much as this many
+// instructions.
+var ErrorCost int64 = 100
+
+// ConcatByteCost is how many bytes of a concatenation's result count as one
+// instruction.
+var ConcatByteCost = 16
+
+// patternMeter charges pattern matching steps; nil without a countdown.
+func (ls *LState) patternMeter() func(steps int) {
+	if ls.countdown == nil {
+		return nil
+	}
+	return func(steps int) { ls.Charge(int64(steps / 4)) }
 }
 
 // Context returns the LState's context. To change the context, use WithContext.

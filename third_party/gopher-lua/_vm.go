@@ -48,14 +48,24 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-				return
+		if c := L.countdown; c != nil {
+			if *c--; *c > 0 {
+				if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+					return
+				}
+				continue
 			}
+		}
+		if done := L.ctx.Done(); done != nil {
+			select {
+			case <-done:
+				L.RaiseError("%s", L.ctx.Err().Error())
+				return
+			default:
+			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
@@ -921,8 +931,8 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	L.RaiseError("cannot perform %v operation between %v and %v",
+		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String())
 
 	return LNil
 }
@@ -949,16 +959,22 @@ func stringConcat(L *LState, total, last int) LValue {
 		} else {
 			buf := make([]string, total+1)
 			buf[total] = LVAsString(rhs)
+			size := len(buf[total])
 			for total > 0 {
 				lhs = L.reg.Get(i)
 				if !LVCanConvToString(lhs) {
 					break
 				}
 				buf[total-1] = LVAsString(lhs)
+				size += len(buf[total-1])
 				i--
 				total--
 			}
+			if max := L.Options.MaxConcatBytes; max > 0 && size > max {
+				L.RaiseError("string concatenation: result of %d bytes exceeds the limit of %d", size, max)
+			}
 			rhs = LString(strings.Join(buf, ""))
+			L.debit(int64(len(rhs.(LString)) / ConcatByteCost))
 		}
 	}
 	return rhs

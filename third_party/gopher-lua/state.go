@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/yuin/gopher-lua/parse"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
 const MultRet = -1
@@ -1771,7 +1771,7 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
-		ls.raiseError(level, string(str))
+		ls.raiseError(level, "%s", string(str))
 	} else {
 		if !ls.hasErrorFunc {
 			ls.closeAllUpvalues()
@@ -2328,7 +2328,7 @@ func (ls *LState) Charge(n int64) {
 	if done := ls.ctx.Done(); done != nil {
 		select {
 		case <-done:
-			ls.RaiseError(ls.ctx.Err().Error())
+			ls.RaiseError("%s", ls.ctx.Err().Error())
 		default:
 		}
 	}

@@ -63,7 +63,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		if done := L.ctx.Done(); done != nil {
 			select {
 			case <-done:
-				L.RaiseError(L.ctx.Err().Error())
+				L.RaiseError("%s", L.ctx.Err().Error())
 				return
 			default:
 			}
@@ -2347,8 +2347,8 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	L.RaiseError("cannot perform %v operation between %v and %v",
+		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String())
 
 	return LNil
 }

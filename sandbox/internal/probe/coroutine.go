@@ -4,7 +4,7 @@ import (
 	"runtime"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // The two primitives a guest that parks processes as Lua coroutines instead

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/yuin/gopher-lua/ast"
+	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/ast"
 )
 
 const EOF = -1
