@@ -346,6 +346,7 @@ func (s *limitSpec) bounds() string {
 type parser struct {
 	dir      string
 	problems []Problem
+	empty    string // the problem for an empty file; "" for tenant.yaml's
 }
 
 func (p *parser) add(n *yaml.Node, field, format string, args ...any) {
@@ -403,7 +404,7 @@ func (p *parser) config(data []byte) *Config {
 		cfg.Policy = p.policy(f.val)
 	}
 	if f, ok := fields["limits"]; ok {
-		p.limits(f.val, &cfg.Limits)
+		p.limits(f.val, "limits", topKeys, &cfg.Limits)
 	}
 	return cfg
 }
@@ -417,11 +418,15 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 			root = nil
 		}
 	}()
+	empty := p.empty
+	if empty == "" {
+		empty = "the file is empty: it needs at least `name: <tenant>`"
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+			p.add(nil, "", "%s", empty)
 		} else {
 			p.syntax(data, err)
 		}
@@ -433,15 +438,15 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 	case err != nil:
 		p.syntax(data, err)
 	default:
-		p.add(&next, "", "a second YAML document: a tenant config is exactly one (remove the ---)")
+		p.add(&next, "", "a second YAML document: a config is exactly one (remove the ---)")
 	}
 	if len(doc.Content) == 0 {
-		p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+		p.add(nil, "", "%s", empty)
 		return nil
 	}
 	root = doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+		p.add(nil, "", "%s", empty)
 		return nil
 	}
 	return root
@@ -743,17 +748,19 @@ func resolveInBundle(dir, rel string) (string, error) {
 	return real, nil
 }
 
-func (p *parser) limits(n *yaml.Node, l *Limits) {
+// limits reads the mapping of limits n, the value of key field; outer are the
+// keys of the level above, for a misplaced key.
+func (p *parser) limits(n *yaml.Node, field string, outer []string, l *Limits) {
 	n = deref(n)
 	if isNull(n) {
-		p.add(n, "limits", "has no value (leave the key out to get the defaults)")
+		p.add(n, field, "has no value (leave the key out to get the defaults)")
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n, "limits", "must be a mapping of limits (%s), got %s", strings.Join(limitKeys, ", "), describe(n))
+		p.add(n, field, "must be a mapping of limits (%s), got %s", strings.Join(limitKeys, ", "), describe(n))
 		return
 	}
-	fields := p.fields(n, "limits.", limitKeys, topKeys, "at the top level, not under limits:")
+	fields := p.fields(n, field+".", limitKeys, outer, "at the top level, not under "+field+":")
 	memoryOK, softSet := true, false
 	for i := range limitSpecs {
 		s := &limitSpecs[i]
@@ -761,7 +768,7 @@ func (p *parser) limits(n *yaml.Node, l *Limits) {
 		if !ok {
 			continue
 		}
-		name := "limits." + s.key
+		name := field + "." + s.key
 		v := deref(f.val)
 		var (
 			val   int64
