@@ -53,6 +53,8 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
 	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
+	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run NONE -fuzz FuzzUnpack -fuzztime $(FUZZTIME) ./server/
 
 clean:
 	rm -rf bin

@@ -70,7 +70,7 @@ func Unpack(data []byte, lim UploadLimits) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(u.files) == 0 {
+	if u.size == 0 && !slices.ContainsFunc(u.files, func(f ArchiveFile) bool { return !f.Dir }) {
 		return nil, archiveErr("the archive holds no files")
 	}
 	u.stripTop()

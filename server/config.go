@@ -191,7 +191,9 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			case hasFile && hasEnv:
 				c.Problem(env, "admin_token.env", "set file or env, not both")
 			case !hasFile && !hasEnv:
-				c.Problem(n, "admin_token", "needs file: PATH or env: VARIABLE (leave the key out to generate a token into the data directory)")
+				if len(n.Content) == 0 { // else an unknown key was reported
+					c.Problem(n, "admin_token", "needs file: PATH or env: VARIABLE (leave the key out to generate a token into the data directory)")
+				}
 			case hasFile:
 				if s, ok := c.String(file, "admin_token.file"); ok {
 					if s == "" {
