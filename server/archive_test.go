@@ -244,4 +244,6 @@ func FuzzUnpack(f *testing.F) {
 	})
 }
 
-func flateWriter(w *bytes.Buffer) (*flate.Writer, error) { return flate.NewWriter(w, flate.BestCompression) }
+func flateWriter(w *bytes.Buffer) (*flate.Writer, error) {
+	return flate.NewWriter(w, flate.BestCompression)
+}
