@@ -151,6 +151,8 @@ type Config struct {
 	Policy string
 	// Limits are the tenant's quotas, defaults filled in.
 	Limits Limits
+	// Services are the processes started on deploy and kept running.
+	Services []Service
 	// Dir is the bundle directory, absolute.
 	Dir string
 	// Lines is the line of each key the file sets, by dotted path
@@ -275,7 +277,7 @@ func ParseConfig(file string, data []byte, dir string) (*Config, error) {
 
 // The keys of tenant.yaml.
 var (
-	topKeys   = []string{"name", "hosts", "isolation", "policy", "limits"}
+	topKeys   = []string{"name", "hosts", "isolation", "policy", "limits", "services"}
 	limitKeys = func() []string {
 		keys := make([]string, len(limitSpecs))
 		for i, s := range limitSpecs {
@@ -415,6 +417,9 @@ func (p *parser) config(data []byte) *Config {
 	}
 	if f, ok := fields["limits"]; ok {
 		p.limits(f.val, "limits", topKeys, &cfg.Limits)
+	}
+	if f, ok := fields["services"]; ok {
+		cfg.Services = p.services(f.val)
 	}
 	cfg.Lines = p.lines
 	return cfg
