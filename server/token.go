@@ -66,8 +66,8 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// tokenHash is what the server keeps of a tenant's API token.
-func tokenHash(token string) string {
+// tokenHash256 is what the server keeps of a tenant's API token.
+func tokenHash256(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
