@@ -33,7 +33,7 @@ const TopicHeader = "X-Moonbox-Topic"
 //	GET    /admin/tenants                   every tenant with its services
 //	GET    /admin/tenants/{name}            one tenant
 //	POST   /admin/tenants/{name}/rollback   back to the previous version
-//	DELETE /admin/tenants/{name}            undeploy
+//	DELETE /admin/tenants/{name}[?grace=D]  undeploy: CANCEL to its processes, terminated after D (5s)
 //	POST   /t/{tenant}/call/{name}[/{topic}]  the JSON body to the process registered as name, its reply as JSON
 //
 // /admin needs the admin token, /t/{tenant} the tenant's API token, each as
@@ -208,8 +208,24 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// undeployGrace is how long an undeployed tenant's processes get to leave
+// after CANCEL, unless the request says (?grace=D, at most maxGrace).
+const (
+	undeployGrace = 5 * time.Second
+	maxGrace      = time.Minute
+)
+
 func (s *Server) undeploy(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	grace := undeployGrace
+	if g := r.URL.Query().Get("grace"); g != "" {
+		d, err := time.ParseDuration(g)
+		if err != nil || d < 0 || d > maxGrace {
+			writeError(w, http.StatusBadRequest, moonbox.KindInvalid, fmt.Sprintf("grace=%q: want a duration from 0s to %v", g, maxGrace))
+			return
+		}
+		grace = max(d, time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := s.Undeploy(ctx, r.PathValue("name")); err != nil {
 		s.adminError(w, err)
