@@ -125,10 +125,8 @@ func (m *goMailbox) backlog() int {
 func (m *goMailbox) remove(*process) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.gone {
+	if !m.gone { // what was queued stays readable: the exit of a monitored process, say
 		m.gone = true
-		m.queue = nil
-		m.bytes = 0
 		close(m.dead)
 	}
 }

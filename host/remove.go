@@ -71,7 +71,9 @@ func (rt *Runtime) RemoveTenant(ctx context.Context, t *Tenant) {
 	t.Cancel(deadline)
 	t.waitEmpty(ctx)
 	for _, p := range t.members() {
-		rt.kill(p, abi.Canceled, "tenant removed")
+		if _, isGo := p.box.(*goMailbox); !isGo { // Go-side processes end last: they may be watching
+			rt.kill(p, abi.Canceled, "tenant removed")
+		}
 	}
 	kctx, cancel := context.WithTimeout(context.Background(), killWait)
 	t.waitEmpty(kctx)
