@@ -280,7 +280,9 @@ end`,
 		}
 		check("nope", "NOT_FOUND", "no operation nope")
 		check("panic", "INTERNAL", "kv bug")
-		ev.wait(t, func(e moonbox.Event) bool { return e.Kind == moonbox.EventWarning && strings.Contains(e.Message, "panicked") })
+		ev.wait(t, func(e moonbox.Event) bool {
+			return e.Kind == moonbox.EventWarning && strings.Contains(e.Message, "panicked")
+		})
 		// The runtime goes on.
 		if v, err := ten.Exec(ctx, "use", "incr"); err != nil || v.String() != "1" {
 			t.Fatalf("after the panic: %v %v", v, err)
@@ -326,7 +328,7 @@ func TestUndeployEndsEverything(t *testing.T) {
 	ctx := context.Background()
 	kv(ten)
 	api, _ := ten.SpawnWith(ctx, moonbox.SpawnOptions{Name: "api"}, "api") // stops on CANCEL
-	stubborn, _ := ten.Spawn(ctx, "stubborn")                               // ignores it
+	stubborn, _ := ten.Spawn(ctx, "stubborn")                              // ignores it
 	watcher, _ := ten.NewProcess(ctx, "watcher")
 	for _, pid := range []string{api, stubborn} {
 		if err := watcher.Monitor(pid); err != nil {
