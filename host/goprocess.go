@@ -236,7 +236,7 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 		}
 	}
 	if t.isRemoved() {
-		t.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Unavailable.Kind(), Error: "tenant removed"})
+		t.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Unavailable.Kind(), Error: ReasonRemoved})
 		return nil, vm.Errorf(abi.Unavailable, "tenant %s is removed", t.name)
 	}
 	t.rt.publish(p)
