@@ -112,7 +112,8 @@ func newRuntime(t *testing.T, cfg moonbox.Config) (*moonbox.Runtime, *events) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Processes that ignore CANCEL are terminated after this.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		rt.Close(ctx)
 	})
@@ -518,5 +519,36 @@ func TestCloseCancelsProcesses(t *testing.T) {
 	}
 	if _, err := rt.Deploy(ctx, bundle(t, "evil", false, nil)); !errors.Is(err, moonbox.ErrClosed) {
 		t.Errorf("deploy after close: %v", err)
+	}
+}
+
+func TestStatsAndTop(t *testing.T) {
+	rt, _ := newRuntime(t, moonbox.Config{})
+	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
+		"busy.lua":   `return function(n) local x = 0 for i = 1, n do x = x + i end return x end`,
+		"sleepy.lua": `return function() channel.new():receive() end`, // never reads its inbox
+		"policy.csv": "p, busy, process.send, **, allow\n",
+	}))
+	ctx := context.Background()
+	if _, err := ten.Exec(ctx, "busy", 100_000); err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := ten.Spawn(ctx, "sleepy")
+	before := ten.Stats()
+	for range 3 {
+		// Sends from the application queue up in sleepy's mailbox.
+		ten.Send(ctx, pid, "ping")
+	}
+	_, err := ten.Exec(ctx, "steal-nothing")
+	if err == nil {
+		t.Fatal("missing source ran")
+	}
+	s := ten.Stats()
+	if s.Spawns < 2 || s.Messages-before.Messages != 3 || s.Instructions < 100_000 || s.Processes != 1 || s.Instances == 0 || s.Memory == 0 {
+		t.Errorf("stats %+v", s)
+	}
+	_, mail := ten.Top(5)
+	if len(mail) != 1 || mail[0].PID != pid || mail[0].Mailbox != 3 {
+		t.Errorf("top mailboxes %+v", mail)
 	}
 }
