@@ -336,7 +336,7 @@ func exitedBeforeReply(dest string, result []byte) error {
 // the runtime's own (terminated, limits).
 func kindOfExitError(msg string) Kind {
 	switch msg {
-	case "terminated", "linked process failed", "tenant removed":
+	case "terminated", "linked process failed", host.ReasonRemoved:
 		return KindCanceled
 	case "CPU budget exhausted", "cancel deadline exceeded":
 		return KindTimeout

@@ -125,10 +125,8 @@ func (m *goMailbox) backlog() int {
 func (m *goMailbox) remove(*process) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.gone {
+	if !m.gone { // what was queued stays readable: the exit of a monitored process, say
 		m.gone = true
-		m.queue = nil
-		m.bytes = 0
 		close(m.dead)
 	}
 }
@@ -238,7 +236,7 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 		}
 	}
 	if t.isRemoved() {
-		t.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Unavailable.Kind(), Error: "tenant removed"})
+		t.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Unavailable.Kind(), Error: ReasonRemoved})
 		return nil, vm.Errorf(abi.Unavailable, "tenant %s is removed", t.name)
 	}
 	t.rt.publish(p)

@@ -112,6 +112,7 @@ func (t *Tenant) send(from *process, dest, topic string, payload []byte) *vm.Err
 // deliver queues a message record for p.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
 	p.queued.Add(1)
+	p.tenant.counters.messages.Add(1)
 	p.box.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
 		w.String(from)
 		w.String(topic)
@@ -199,6 +200,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	if p.onExit != nil {
 		p.onExit(e)
 	}
+	p.tenant.counters.exited(e)
 	if rt.cfg.Exited != nil {
 		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
 	}
@@ -395,12 +397,15 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
-	if limit := in.tenant.limits.CPUTotal; limit > 0 && h != 0 { // 0: the guest's scheduler, between activations
+	in.tenant.counters.instructions.Add(int64(ticks) * abi.TickInstructions)
+	if h != 0 { // 0: the guest's scheduler, between activations
+		limit := in.tenant.limits.CPUTotal
 		p := in.process(h)
 		if p == nil {
-			return abi.Canceled
-		}
-		if p.ticks.Add(int64(ticks))*abi.TickInstructions > limit {
+			if limit > 0 {
+				return abi.Canceled
+			}
+		} else if used := p.ticks.Add(int64(ticks)); limit > 0 && used*abi.TickInstructions > limit {
 			return abi.Timeout
 		}
 	}

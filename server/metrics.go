@@ -18,12 +18,15 @@ type metrics struct {
 	s   *Server
 	reg *prometheus.Registry
 
-	denials, limitKills, exits, prints *prometheus.CounterVec
-	requests                           *prometheus.CounterVec
-	requestSeconds, callSeconds        *prometheus.HistogramVec
-	admin, deploys                     *prometheus.CounterVec
+	prints                      *prometheus.CounterVec
+	requests                    *prometheus.CounterVec
+	requestSeconds, callSeconds *prometheus.HistogramVec
+	admin, deploys              *prometheus.CounterVec
 
-	processes, heap, linear, restarts, serviceState *prometheus.Desc
+	// read from Tenant.Stats and the supervisors at scrape time
+	processes, instances, heap, linear                            *prometheus.Desc
+	spawns, messages, instructions, denials, abnormal, limitKills *prometheus.Desc
+	restarts, serviceState                                        *prometheus.Desc
 }
 
 // latencyBuckets run from 100 µs to 10 s: a call to a Lua service on
@@ -37,9 +40,6 @@ func newMetrics(s *Server) *metrics {
 		m.reg.MustRegister(c)
 		return c
 	}
-	m.denials = counter("policy_denials_total", "Requests a tenant's policy refused.", "tenant")
-	m.limitKills = counter("limit_kills_total", "Processes ended by a limit (memory, CPU, cancel deadline) or a crashed sandbox.", "tenant")
-	m.exits = counter("abnormal_exits_total", "Processes that exited abnormally (limit kills aside).", "tenant")
 	m.prints = counter("prints_total", "Lines processes printed.", "tenant")
 	m.requests = counter("ingress_requests_total", "Ingress requests by HTTP status.", "tenant", "code")
 	m.admin = counter("admin_requests_total", "Admin API requests by operation and HTTP status.", "op", "code")
@@ -51,9 +51,19 @@ func newMetrics(s *Server) *metrics {
 	}
 	m.requestSeconds = hist("ingress_request_seconds", "Ingress requests, from the handler's start to its answer.")
 	m.callSeconds = hist("call_seconds", "Calls from the ingress to a tenant's process, until its reply.")
-	m.processes = prometheus.NewDesc("moonbox_tenant_processes", "Live processes of a tenant (Go-side ones too).", []string{"tenant"}, nil)
-	m.heap = prometheus.NewDesc("moonbox_tenant_guest_heap_bytes", "Guest heap in use over a tenant's instances (0 in native isolation).", []string{"tenant"}, nil)
-	m.linear = prometheus.NewDesc("moonbox_tenant_guest_memory_bytes", "Linear memory of a tenant's instances (0 in native isolation).", []string{"tenant"}, nil)
+	tenant := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("moonbox_"+name, help, []string{"tenant"}, nil)
+	}
+	m.processes = tenant("tenant_processes", "Live processes of a tenant (Go-side ones too).")
+	m.instances = tenant("tenant_instances", "Sandbox (or native) instances of a tenant, one per shard it has processes on.")
+	m.heap = tenant("tenant_guest_heap_bytes", "Guest heap in use over a tenant's instances (0 in native isolation).")
+	m.linear = tenant("tenant_guest_memory_bytes", "Linear memory of a tenant's instances (0 in native isolation).")
+	m.spawns = tenant("spawns_total", "Processes a tenant started.")
+	m.messages = tenant("messages_total", "Messages delivered to a tenant's processes.")
+	m.instructions = tenant("instructions_total", "Lua instructions a tenant's processes ran (counted in steps of 2,000).")
+	m.denials = tenant("policy_denials_total", "Requests a tenant's policy refused.")
+	m.abnormal = tenant("abnormal_exits_total", "Abnormal exits of a tenant's processes, limit kills included.")
+	m.limitKills = tenant("limit_kills_total", "A tenant's processes ended by a limit (memory, CPU, cancel deadline) or a crashed sandbox.")
 	m.restarts = prometheus.NewDesc("moonbox_service_restarts_total", "Times a service was started again by its supervisor.", []string{"tenant", "service"}, nil)
 	m.serviceState = prometheus.NewDesc("moonbox_service_state", "1 for a service's current state.", []string{"tenant", "service", "state"}, nil)
 	m.reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -70,14 +80,7 @@ func (m *metrics) event(e moonbox.Event) {
 	if e.Tenant == "" {
 		return
 	}
-	switch e.Kind {
-	case moonbox.EventDenied:
-		m.denials.WithLabelValues(e.Tenant).Inc()
-	case moonbox.EventLimit:
-		m.limitKills.WithLabelValues(e.Tenant).Inc()
-	case moonbox.EventExit:
-		m.exits.WithLabelValues(e.Tenant).Inc()
-	case moonbox.EventPrint:
+	if e.Kind == moonbox.EventPrint {
 		m.prints.WithLabelValues(e.Tenant).Inc()
 	}
 }
@@ -96,7 +99,7 @@ func (m *metrics) call(tenant string, d time.Duration) {
 // forget drops an undeployed tenant's series.
 func (m *metrics) forget(tenant string) {
 	l := prometheus.Labels{"tenant": tenant}
-	for _, v := range []*prometheus.CounterVec{m.denials, m.limitKills, m.exits, m.prints, m.requests} {
+	for _, v := range []*prometheus.CounterVec{m.prints, m.requests} {
 		v.DeletePartialMatch(l)
 	}
 	m.requestSeconds.DeletePartialMatch(l)
@@ -105,7 +108,8 @@ func (m *metrics) forget(tenant string) {
 
 // Describe and Collect make the per-tenant gauges read at scrape time.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.processes, m.heap, m.linear, m.restarts, m.serviceState} {
+	for _, d := range []*prometheus.Desc{m.processes, m.instances, m.heap, m.linear, m.spawns, m.messages, m.instructions,
+		m.denials, m.abnormal, m.limitKills, m.restarts, m.serviceState} {
 		ch <- d
 	}
 }
@@ -116,10 +120,20 @@ var serviceStates = []moonbox.ServiceState{moonbox.ServiceStarting, moonbox.Serv
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, tn := range m.s.tenantList() {
 		if tn.t != nil {
-			ch <- prometheus.MustNewConstMetric(m.processes, prometheus.GaugeValue, float64(tn.t.Processes()), tn.name)
-			heap, linear := tn.t.Memory()
-			ch <- prometheus.MustNewConstMetric(m.heap, prometheus.GaugeValue, float64(heap), tn.name)
-			ch <- prometheus.MustNewConstMetric(m.linear, prometheus.GaugeValue, float64(linear), tn.name)
+			st := tn.t.Stats()
+			for _, g := range []struct {
+				d *prometheus.Desc
+				v float64
+			}{{m.processes, float64(st.Processes)}, {m.instances, float64(st.Instances)}, {m.heap, float64(st.Memory)}, {m.linear, float64(st.Linear)}} {
+				ch <- prometheus.MustNewConstMetric(g.d, prometheus.GaugeValue, g.v, tn.name)
+			}
+			for _, c := range []struct {
+				d *prometheus.Desc
+				v int64
+			}{{m.spawns, st.Spawns}, {m.messages, st.Messages}, {m.instructions, st.Instructions},
+				{m.denials, st.Denials}, {m.abnormal, st.Abnormal}, {m.limitKills, st.LimitKills}} {
+				ch <- prometheus.MustNewConstMetric(c.d, prometheus.CounterValue, float64(c.v), tn.name)
+			}
 		}
 		if tn.sup == nil {
 			continue

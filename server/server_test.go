@@ -243,7 +243,9 @@ func TestDeployCallRedeployRollback(t *testing.T) {
 	for _, m := range []string{
 		`moonbox_tenant_processes{tenant="shop"}`, `moonbox_service_restarts_total{service="counter",tenant="shop"} 1`,
 		`moonbox_service_state{service="api",state="running",tenant="shop"} 1`, `moonbox_ingress_requests_total{code="403",tenant="shop"} 1`,
-		`moonbox_call_seconds_count{tenant="shop"}`, `moonbox_policy_denials_total{tenant="shop"}`, `moonbox_tenant_guest_heap_bytes{tenant="shop"}`,
+		`moonbox_call_seconds_count{tenant="shop"}`, `moonbox_policy_denials_total{tenant="shop"} 1`, `moonbox_tenant_guest_heap_bytes{tenant="shop"}`,
+		`moonbox_spawns_total{tenant="shop"}`, `moonbox_messages_total{tenant="shop"}`, `moonbox_instructions_total{tenant="shop"}`,
+		`moonbox_abnormal_exits_total{tenant="shop"} 1`,
 	} {
 		want(t, "metrics", code, body, 200, m)
 	}
