@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./server/
 	$(GO) test -run NONE -fuzz FuzzUnpack -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run NONE -fuzz FuzzIngressJSON -fuzztime $(FUZZTIME) ./server/
 
 clean:
 	rm -rf bin
