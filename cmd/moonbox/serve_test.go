@@ -183,6 +183,18 @@ func TestServeWalkthrough(t *testing.T) {
 		return strings.Contains(body, `"state": "failed"`)
 	})
 
+	// A refused deploy: the CLI says why, with the line, and exits 1.
+	bad := filepath.Join(t.TempDir(), "shop")
+	os.CopyFS(bad, os.DirFS(filepath.Join(saas, "shop")))
+	os.WriteFile(filepath.Join(bad, "tenant.yaml"), []byte("name: shop\nlimits:\n  mailbx: 10\n"), 0o644)
+	cmd := exec.Command(moonboxBin, "deploy", "--server", srv.url, bad)
+	cmd.Env = append(os.Environ(), "MOONBOX_ADMIN_TOKEN="+adminToken)
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitAbnormal ||
+		!strings.Contains(string(out), "tenant.yaml:3:3: limits.mailbx: unknown key (did you mean mailbox?)") {
+		t.Fatalf("a refused deploy: %v\n%s", err, out)
+	}
+
 	// Redeploy, roll back.
 	v2 := filepath.Join(t.TempDir(), "shop")
 	if err := os.CopyFS(v2, os.DirFS(filepath.Join(saas, "shop"))); err != nil {
