@@ -50,11 +50,11 @@ func (s *Server) Handler() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.HandleFunc("POST /admin/tenants", s.admin_(s.deploy, "deploy"))
-	mux.HandleFunc("GET /admin/tenants", s.admin_(s.list, "list"))
-	mux.HandleFunc("GET /admin/tenants/{name}", s.admin_(s.show, "show"))
-	mux.HandleFunc("POST /admin/tenants/{name}/rollback", s.admin_(s.rollback, "rollback"))
-	mux.HandleFunc("DELETE /admin/tenants/{name}", s.admin_(s.undeploy, "undeploy"))
+	mux.HandleFunc("POST /admin/tenants", s.requireAdmin(s.deploy, "deploy"))
+	mux.HandleFunc("GET /admin/tenants", s.requireAdmin(s.list, "list"))
+	mux.HandleFunc("GET /admin/tenants/{name}", s.requireAdmin(s.show, "show"))
+	mux.HandleFunc("POST /admin/tenants/{name}/rollback", s.requireAdmin(s.rollback, "rollback"))
+	mux.HandleFunc("DELETE /admin/tenants/{name}", s.requireAdmin(s.undeploy, "undeploy"))
 	mux.HandleFunc("POST /t/{tenant}/call/{name}", s.call)
 	mux.HandleFunc("POST /t/{tenant}/call/{name}/{topic}", s.call)
 	return mux
@@ -113,8 +113,8 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(tok), ok && strings.TrimSpace(tok) != ""
 }
 
-// admin_ wraps an admin endpoint: the admin token or 401, nothing done.
-func (s *Server) admin_(h func(http.ResponseWriter, *http.Request), op string) http.HandlerFunc {
+// requireAdmin wraps an admin endpoint: the admin token or 401, nothing done.
+func (s *Server) requireAdmin(h func(http.ResponseWriter, *http.Request), op string) http.HandlerFunc {
 	want := tokenHash256(s.admin)
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer(r)
