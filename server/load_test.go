@@ -30,7 +30,9 @@ import (
 // the same process and the same minutes (rounds alternate); then to the
 // sandboxed service again while mallory's services are kept busy next to it.
 // MOONBOX_LOAD_N (requests a round, default 20000), MOONBOX_LOAD_C
-// (connections, default 8) and MOONBOX_LOAD_ROUNDS (default 3) tune it.
+// (connections, default 8), MOONBOX_LOAD_ROUNDS (default 3) and
+// MOONBOX_LOAD_ATTACKS (mallory's services to call, default spin,bomb) tune
+// it.
 func TestLoad(t *testing.T) {
 	if os.Getenv("MOONBOX_LOAD") == "" {
 		t.Skip("set MOONBOX_LOAD=1 to run the load test")
@@ -115,7 +117,11 @@ func TestLoad(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, svc := range []string{"spin", "bomb"} {
+	attacks := []string{"spin", "bomb"}
+	if a := os.Getenv("MOONBOX_LOAD_ATTACKS"); a != "" {
+		attacks = strings.Split(a, ",")
+	}
+	for _, svc := range attacks {
 		for range 2 {
 			wg.Add(1)
 			go func() {
