@@ -129,7 +129,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	p.alive = false
 	p.tenant.live.Add(-1)
 	for _, tm := range p.timers {
-		tm.Stop()
+		rt.stopTimer(tm)
 	}
 	p.timers = nil
 	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names
@@ -180,6 +180,12 @@ func (rt *Runtime) exited(p *process, e Exit) {
 			w.Uint(abnormal)
 			w.Bytes(value)
 		})
+	}
+	if rt.cfg.Exited != nil {
+		p.mu.Lock()
+		source := p.id
+		p.mu.Unlock()
+		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
 	}
 	if p.onExit != nil {
 		p.onExit(e)
@@ -254,7 +260,7 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		}
 		if arg >= 0 {
 			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
-			time.AfterFunc(time.Duration(arg)*time.Millisecond, func() {
+			rt.afterFunc(time.Duration(arg)*time.Millisecond, func() {
 				if target.isAlive() {
 					rt.kill(target, abi.Timeout, "cancel deadline exceeded")
 				}
@@ -430,7 +436,7 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 	if p.timers == nil {
 		p.timers = map[uint32]*time.Timer{}
 	}
-	p.timers[id] = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+	p.timers[id] = in.tenant.rt.afterFunc(time.Duration(ms)*time.Millisecond, func() {
 		p.mu.Lock()
 		delete(p.timers, id)
 		alive := p.alive

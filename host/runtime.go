@@ -27,6 +27,12 @@ type Config struct {
 	// crashed sandbox with what its guest wrote to stderr. Default: the
 	// standard logger.
 	Warn func(tenant, message string)
+	// Exited, if set, is called for every process exit, normal or abnormal
+	// (e.Abnormal), with the process's tenant, PID and source ID, after
+	// its monitors and links have been told. It runs on the goroutine
+	// that saw the exit (a shard's, in the middle of a turn): it must not
+	// block, nor call back into the runtime.
+	Exited func(tenant, pid, source string, e Exit)
 	// Engine compiles and instantiates wasm sandboxes. Default: one engine
 	// shared by the process's runtimes (created on the first sandboxed
 	// tenant), with the compilation cache in the user's cache directory.
@@ -40,6 +46,9 @@ type Runtime struct {
 	done   chan struct{}
 	loops  sync.WaitGroup // shard goroutines, their relief and the watchdog
 	seq    atomic.Uint64
+
+	// quiet tells whether the runtime can make progress by itself (blocked.go).
+	quiet quietness
 
 	// awake counts the goroutines serving shards that are not asleep (the
 	// shards' own and their relief servers); below procs, a processor is

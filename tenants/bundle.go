@@ -133,7 +133,7 @@ func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 		c.err = &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
 		return c
 	}
-	if err := Check(id, string(text)); err != nil {
+	if err := Check(filepath.ToSlash(rel), string(text)); err != nil {
 		c.err = err
 		return c
 	}
@@ -141,15 +141,37 @@ func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 	return c
 }
 
-// Check parses a Lua source and reports a syntax error as Invalid.
-func Check(id, text string) (serr *SourceError) {
+// Check parses a Lua source and reports a syntax error as Invalid, as a
+// compiler does: "path:line:col: message" (path is how the message names the
+// file: Bundle.Source gives its path in the bundle, app/workers/handler.lua).
+func Check(path, text string) (serr *SourceError) {
 	defer func() { // the parser is not ours: never let it take the host down
 		if r := recover(); r != nil {
-			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", id, r)}
+			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", path, r)}
 		}
 	}()
-	if _, err := parse.Parse(strings.NewReader(text), id); err != nil {
-		return &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: %v", id, err)}
+	if _, err := parse.Parse(strings.NewReader(text), path); err != nil {
+		return &SourceError{Status: abi.Invalid, Message: syntaxMessage(path, text, err)}
 	}
 	return nil
+}
+
+// syntaxMessage renders a parse error as "path:line:col: message near 'token'"
+// instead of gopher-lua's "path line:2(column:13) near '=':   message".
+func syntaxMessage(path, text string, err error) string {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return fmt.Sprintf("%s: %s", path, strings.TrimSpace(err.Error()))
+	}
+	msg := strings.TrimSpace(pe.Message)
+	if pe.Pos.Line == parse.EOF {
+		return fmt.Sprintf("%s:%d: %s at the end of the file", path, strings.Count(text, "\n")+1, msg)
+	}
+	if pe.Token != "" {
+		msg += fmt.Sprintf(" near '%s'", pe.Token)
+	}
+	if pe.Pos.Column <= 0 {
+		return fmt.Sprintf("%s:%d: %s", path, pe.Pos.Line, msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", path, pe.Pos.Line, pe.Pos.Column, msg)
 }

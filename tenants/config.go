@@ -108,15 +108,16 @@ func (l Limits) Check() error {
 	return nil
 }
 
-// Config is a tenant's config, read from tenant.yaml in its bundle directory:
+// Config is a tenant's config, read from tenant.yaml in its bundle directory
+// (the values shown are the defaults, those of [DefaultLimits]):
 //
 //	name: acme              # required; [a-z0-9][a-z0-9_-]{0,62}
 //	hosts: [app:processes]  # 1 to 64 host IDs namespace:name, each once; default [app:processes]
 //	isolation: sandbox      # sandbox (default) | native (trusted code, no wasm)
 //	policy: policy.csv      # optional; relative, an existing regular file inside the bundle
 //	limits:                 # all optional
-//	  processes: 10000      # 1 to 1,000,000 live processes per tenant
-//	  spawns_per_second: 1000 # 1 to 100,000
+//	  processes: 100000     # 1 to 1,000,000 live processes per tenant
+//	  spawns_per_second: 100000 # 1 to 100,000
 //	  mailbox: 10000        # 1 to 1,000,000 messages queued per process
 //	  payload: 1MiB         # 1KiB to 1MiB (abi.MaxPayload) per message payload
 //	  names: 10000          # 1 to 1,000,000 registered names per tenant
@@ -124,7 +125,7 @@ func (l Limits) Check() error {
 //	  call_depth: 32        # 1 to 1024 nested process.call
 //	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
-//	  cpu_turn: 200000      # 10,000 to 10,000,000 Lua instructions per turn
+//	  cpu_turn: 20000       # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
 //	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
 //

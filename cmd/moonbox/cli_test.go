@@ -69,6 +69,8 @@ type cliCase struct {
 	stdoutRE string
 	stderr   []string
 	stderrRE string
+	// stderrNot: substrings stderr must not contain.
+	stderrNot []string
 	// normalize rewrites stdout before the modes are compared with each
 	// other (PIDs are always normalized).
 	normalize func(string) string
@@ -141,11 +143,32 @@ var cliCases = []cliCase{
 		stdout: "running a.b:c\n{\"args\":[],\"id\":\"a.b:c\"}\n",
 	},
 	{
-		// After a .lua file everything is an argument, strings even if they
-		// look like flags, a process ID or a number.
-		name: "file/args", args: []string{"testdata/bundle/echo.lua", "x", "y z", "", "-x", "--native", "main", "42"}, binary: true,
+		// After a .lua file everything is an argument (the file is the
+		// process), strings even if they look like a process ID or a
+		// number; after -- even if they look like flags.
+		name: "file/args", args: []string{"testdata/bundle/echo.lua", "x", "y z", "", "--", "-x", "--native", "main", "42"}, binary: true,
 		stdout: "1 string \"x\"\n2 string \"y z\"\n3 string \"\"\n4 string \"-x\"\n5 string \"--native\"\n6 string \"main\"\n7 string \"42\"\n" +
 			`["x","y z","","-x","--native","main","42"]` + "\n",
+	},
+	{name: "file/first-arg-is-an-arg", args: []string{"testdata/bundle/echo.lua", "main"}, stdout: "1 string \"main\"\n[\"main\"]\n"},
+
+	// --- flags anywhere before --, nothing after it ---
+	{
+		// The issue's `moonbox run examples/ping-pong main 10 --timeout 1s`.
+		name: "flags/after-args", args: []string{"testdata/bundle", "main", "x", "--timeout", "10m", "y"}, binary: true,
+		stdout: "main: 2 args\n[\"x\",\"y\"]\n",
+	},
+	{name: "flags/after-bundle", args: []string{"testdata/bundle", "--timeout=10m"}, stdout: "main: 0 args\n[]\n"},
+	{name: "flags/after-file", args: []string{"testdata/bundle/echo.lua", "a", "--quiet"}, stdout: "1 string \"a\"\n[\"a\"]\n"},
+	{name: "flags/double-dash", args: []string{"testdata/bundle", "main", "--", "--timeout", "-5"}, stdout: "main: 2 args\n[\"--timeout\",\"-5\"]\n"},
+	{name: "flags/double-dash-twice", args: []string{"testdata/bundle", "--", "main", "--"}, stdout: "main: 1 args\n[\"--\"]\n"},
+	{
+		name: "exit2/flag-looking-arg", args: []string{"testdata/bundle", "main", "-5"}, code: exitUsage, binary: true,
+		stderr: []string{"flag provided but not defined: -5", "goes after --", "usage: moonbox run"},
+	},
+	{
+		name: "exit2/flag-after-args-bad-value", args: []string{"testdata/bundle", "main", "x", "--timeout", "soon"}, code: exitUsage,
+		stderr: []string{"timeout", "usage: moonbox run"},
 	},
 	{name: "file/no-args", args: []string{"testdata/bundle/echo.lua"}, stdout: "[]\n"},
 	{name: "file/unicode-arg", args: []string{"testdata/bundle/main.lua", "日本語 ✓"}, stdout: "main: 1 args\n[\"日本語 ✓\"]\n"},
@@ -243,22 +266,71 @@ var cliCases = []cliCase{
 	{name: "exit2/missing-main", args: []string{"testdata/bundle/a"}, code: exitUsage, stderr: []string{"main", "not found"}},
 	{name: "exit2/bad-process-id", args: []string{"testdata/bundle", "../bundle/main"}, code: exitUsage, stderr: []string{"../bundle/main"}},
 	{
+		// A syntax error reads like a compiler's: the file as the user
+		// can open it, line and column.
 		name: "exit2/syntax-error", args: []string{"testdata/bundle", "broken:syntax"}, code: exitUsage, binary: true,
-		stderr: []string{"broken:syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+		stderr: []string{"moonbox: testdata/bundle/broken/syntax.lua:3:13: syntax error near '='\n"},
 	},
 	{
 		name: "exit2/syntax-error-file", args: []string{"testdata/bundle/broken/syntax.lua"}, code: exitUsage,
-		stderr: []string{"syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+		stderr: []string{"moonbox: testdata/bundle/broken/syntax.lua:3:13: syntax error near '='\n"},
+	},
+	{
+		// A child's syntax error is the spawn's error in Lua, naming the file in the bundle.
+		name: "exit1/syntax-error-child", args: []string{"testdata/bundle", "spawn_broken"}, code: exitAbnormal,
+		stderr: []string{"spawn_broken exited abnormally: INVALID: broken/syntax.lua:3:13: syntax error near '='"},
+	},
+	abnormal("exit-value-too-big", "fail:huge_exit", "INVALID", "exit value of 2097157 bytes is larger than the limit of 1048576 bytes", ""),
+
+	// --- exit 3: every process blocked, said at once, with what each waits on ---
+	{
+		name: "exit3/wait-forever", args: []string{"--timeout", "10m", "testdata/bundle", "wait"}, code: exitBlocked, binary: true,
+		stderr: []string{blockedMessage + "\nmoonbox: 1 process is still alive:\n  wait {PID}: receive on its inbox\n"},
+	},
+	{
+		name: "exit3/wait-forever-file", args: []string{"testdata/bundle/wait.lua", "arg"}, code: exitBlocked,
+		stderr: []string{blockedMessage, "  wait {PID}: receive on its inbox\n"},
+	},
+	{
+		// The issue's silent failure: a client dies on a full mailbox
+		// (assert(process.send(...))), main waits for it forever.
+		name: "exit3/client-dies-on-full-mailbox", args: []string{"testdata/flood"}, code: exitBlocked, binary: true,
+		stderr: []string{
+			"moonbox: client {PID} exited abnormally: UNAVAILABLE: mailbox of {PID} is full (100 messages)\n" +
+				blockedMessage + "\nmoonbox: 2 processes are still alive:\n  main {PID}: receive on its inbox\n" +
+				"  sink {PID}: receive on its events (100 messages not taken from its mailbox)\n",
+		},
+	},
+	{
+		name: "exit3/quiet", args: []string{"--quiet", "testdata/flood"}, code: exitBlocked,
+		stderr:    []string{blockedMessage + "\nmoonbox: 2 processes are still alive:\n  main {PID}: receive on its inbox\n"},
+		stderrNot: []string{"exited abnormally"},
+	},
+	{
+		name: "exit3/client-dies", args: []string{"testdata/bundle", "stuck:client_dies"}, code: exitBlocked,
+		stderr: []string{
+			"moonbox: stuck:failing_client {PID} exited abnormally: UNKNOWN: stuck:failing_client:2: could not reach the server true\n",
+			"  stuck:client_dies {PID}: receive on its inbox\n",
+		},
+	},
+	{
+		name: "exit3/every-wait", args: []string{"testdata/bundle", "stuck:call_cycle"}, code: exitBlocked,
+		stderr: []string{
+			"moonbox: 2 processes are still alive:\n" +
+				"  stuck:call_cycle {PID}: process.call: waits for {PID} to exit; coroutine: a channel of its own (channel.new); " +
+				"coroutine: receive on process.listen(\"job\"); coroutine: select: receive on its events or a channel of its own (channel.new)\n" +
+				"  stuck:call_cycle {PID}: receive on its inbox\n",
+		},
 	},
 
-	// --- exit 124: --timeout expires ---
+	// --- exit 124: --timeout expires, with what is still alive ---
 	{
-		name: "exit124/wait-forever", args: []string{"--timeout", "200ms", "testdata/bundle", "wait"}, code: exitTimeout, binary: true,
-		stderr: []string{"wait", "still running"},
+		name: "exit124/sleep-forever", args: []string{"--timeout", "200ms", "testdata/bundle", "sleeper"}, code: exitTimeout, binary: true,
+		stderr: []string{"moonbox: sleeper still running after 200ms\nmoonbox: 1 process is still alive:\n  sleeper {PID}: a timer (time.sleep or time.after)"},
 	},
 	{
-		name: "exit124/wait-forever-file", args: []string{"--timeout", "50ms", "testdata/bundle/wait.lua", "arg"}, code: exitTimeout,
-		stderr: []string{"wait", "still running"},
+		name: "exit124/compute-forever-file", args: []string{"--timeout", "50ms", "testdata/bundle/busy.lua", "arg"}, code: exitTimeout,
+		stderr: []string{"moonbox: busy still running after 50ms\nmoonbox: 1 process is still alive:\n  busy {PID}: runnable\n"},
 	},
 
 	// --- other commands ---
@@ -383,8 +455,13 @@ func (c cliCase) check(t *testing.T, how string, args []string, r result) {
 		fail("stderr is not empty")
 	}
 	for _, s := range c.stderr {
-		if !strings.Contains(r.stderr, s) {
+		if !strings.Contains(r.stderr, s) && !strings.Contains(pidRE.ReplaceAllString(r.stderr, "{PID}"), s) {
 			fail("stderr does not contain %q", s)
+		}
+	}
+	for _, s := range c.stderrNot {
+		if strings.Contains(r.stderr, s) {
+			fail("stderr contains %q", s)
 		}
 	}
 	if c.stderrRE != "" && !regexp.MustCompile(c.stderrRE).MatchString(r.stderr) {
@@ -513,7 +590,7 @@ func TestBinary(t *testing.T) {
 			}
 		})
 	}
-	for _, code := range []int{exitOK, exitAbnormal, exitUsage, exitTimeout} {
+	for _, code := range []int{exitOK, exitAbnormal, exitUsage, exitBlocked, exitTimeout} {
 		if !codes[code] {
 			t.Errorf("no binary case exits %d", code)
 		}

@@ -264,4 +264,13 @@ func memory(collect uint32) uint64 {
 	return ms.HeapAlloc
 }
 
+// waitsOut holds moonbox_waits's result until the next call.
+var waitsOut []byte
+
+//go:wasmexport moonbox_waits
+func waits() uint64 {
+	waitsOut = vm.EncodeWaits(instance.Waits())
+	return uint64(uintptr(unsafe.Pointer(&waitsOut[0])))<<32 | uint64(len(waitsOut))
+}
+
 func main() {}

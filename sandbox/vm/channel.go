@@ -32,6 +32,7 @@ func (c *channel) out(v lua.LValue) lua.LValue {
 type waiter struct {
 	t     *task
 	fired bool
+	cases int // the cases of a select; 0 for a wait on one channel
 	index int // which case fired
 	value lua.LValue
 	ok    bool
@@ -204,7 +205,7 @@ func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LVal
 	if dflt {
 		return -1, lua.LNil, false
 	}
-	w := &waiter{t: t}
+	w := &waiter{t: t, cases: len(cases)}
 	for i, c := range cases {
 		wc := &waitCase{w: w, index: i, value: c.value}
 		if c.send {
