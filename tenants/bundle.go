@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,6 +98,38 @@ func plainName(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxSourceIDs bounds how many sources SourceIDs lists.
+const maxSourceIDs = 10_000
+
+// SourceIDs lists the source IDs of the bundle's .lua files, sorted:
+// main.lua is "main", app/workers/handler.lua "app.workers:handler". Files
+// whose path is no source ID (a part that is not a plain name) are left out.
+func (b *Bundle) SourceIDs() ([]string, error) {
+	var ids []string
+	err := fs.WalkDir(b.dir.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".lua") {
+			return nil
+		}
+		parts := strings.Split(strings.TrimSuffix(path, ".lua"), "/")
+		id := parts[len(parts)-1]
+		if len(parts) > 1 {
+			id = strings.Join(parts[:len(parts)-1], ".") + ":" + id
+		}
+		if rel, err := SourcePath(id); err == nil && filepath.ToSlash(rel) == path {
+			ids = append(ids, id)
+		}
+		if len(ids) > maxSourceIDs {
+			return fmt.Errorf("bundle %s: more than %d sources", b.root, maxSourceIDs)
+		}
+		return nil
+	})
+	slices.Sort(ids)
+	return ids, err
 }
 
 // Source returns the validated source of id.

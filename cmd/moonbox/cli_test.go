@@ -333,6 +333,80 @@ var cliCases = []cliCase{
 		stderr: []string{"moonbox: busy still running after 50ms\nmoonbox: 1 process is still alive:\n  busy {PID}: runnable\n"},
 	},
 
+	// --- moonbox policy: 0 ok, 1 problems found (explain: denied), 2 usage ---
+	{name: "policy/no-args", args: []string{"policy"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy check"}},
+	{name: "policy/help", args: []string{"policy", "-h"}, raw: true, stdoutRE: `^usage: moonbox policy check \[--strict\]`},
+	{name: "policy/check-help", args: []string{"policy", "check", "-h"}, raw: true, binary: true, stderrRE: `^usage: moonbox policy check \[--strict\]`},
+	{name: "policy/unknown-subcommand", args: []string{"policy", "lint", "x"}, raw: true, code: exitUsage, stderr: []string{`unknown subcommand "lint"`}},
+	{name: "policy/check-two-paths", args: []string{"policy", "check", "a", "b"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy"}},
+	{
+		name: "policy/check-missing", args: []string{"policy", "check", "testdata/nope"}, raw: true, code: exitUsage, binary: true,
+		stderr: []string{"moonbox policy check: testdata/nope: no such file or directory\n"},
+	},
+	{
+		name: "policy/check-not-a-bundle", args: []string{"policy", "check", "testdata"}, raw: true, code: exitUsage,
+		stderr: []string{"testdata has no tenant.yaml: give a tenant bundle or a policy file"},
+	},
+	{
+		name: "policy/check-malformed", args: []string{"policy", "check", "testdata/notlua.txt"}, raw: true, code: exitAbnormal,
+		stderr: []string{"testdata/notlua.txt:1: unknown line type"},
+	},
+	{
+		name: "policy/check-ok", args: []string{"policy", "check", "../../examples/saas/acme"}, raw: true, binary: true,
+		stdout: "../../examples/saas/acme/policy.csv: ok (9 rules, 0 role lines)\n",
+	},
+	{
+		name: "policy/check-never-matches", args: []string{"policy", "check", "testdata/policy-typos"}, raw: true,
+		stdout: "testdata/policy-typos/policy.csv: ok, 5 warnings (7 rules, 1 role lines)\n",
+		stderr: []string{
+			`testdata/policy-typos/policy.csv:2: warning: SUBJECT "mian" matches no source of the bundle, no role and no string of its sources: the rule never applies; did you mean "main"?`,
+			`testdata/policy-typos/policy.csv:3: warning: RESOURCE "wroker" matches nothing process.spawn checks (source IDs): the rule never applies; did you mean "worker"?`,
+			`testdata/policy-typos/policy.csv:4: warning: RESOURCE "app:proccesses" matches nothing process.host checks (host IDs: app:processes): the rule never applies; did you mean "app:processes"?`,
+			`testdata/policy-typos/policy.csv:9: warning: SUBJECT "wokrer" matches no source of the bundle, no role and no string of its sources: nobody holds role readers through this line; did you mean "worker"?`,
+			`testdata/policy-typos/policy.csv:10: warning: RESOURCE "contxt" matches nothing process.context checks ("context"): the rule never applies; did you mean "context"?`,
+		},
+		// auditor is set with with_actor in main.lua; readers is a role.
+		stderrNot: []string{`"auditor"`, `"readers" matches`},
+	},
+	{
+		name: "policy/check-strict", args: []string{"policy", "check", "testdata/policy-typos", "--strict"}, raw: true, code: exitAbnormal, binary: true,
+		stdout: "testdata/policy-typos/policy.csv: 5 problems (--strict)\n",
+		stderr: []string{`"mian"`},
+	},
+	{
+		name: "policy/check-file-finds-its-bundle", args: []string{"policy", "check", "testdata/policy-typos/policy.csv"}, raw: true,
+		stdout: "testdata/policy-typos/policy.csv: ok, 5 warnings (7 rules, 1 role lines)\n", stderr: []string{`"mian"`},
+		stderrNot: []string{"note:"},
+	},
+	{
+		name: "policy/check-file-alone", args: []string{"policy", "check", "testdata/policy-alone/policy.csv"}, raw: true,
+		stdout: "testdata/policy-alone/policy.csv: ok (1 rules, 0 role lines)\n",
+		stderr: []string{"testdata/policy-alone/policy.csv: note: no tenant.yaml names this file (in its directory or above): the file is checked alone"},
+	},
+	{
+		name: "policy/check-no-policy", args: []string{"policy", "check", "../../examples/saas/intruder"}, raw: true,
+		stdout: "../../examples/saas/intruder/tenant.yaml: ok (no policy file: every request is allowed)\n",
+	},
+	{
+		name: "policy/check-no-policy-strict", args: []string{"policy", "check", "--strict", "../../examples/saas/intruder"}, raw: true, code: exitAbnormal,
+		stdout: "../../examples/saas/intruder/tenant.yaml: 1 problem (--strict)\n",
+		stderr: []string{"warning: tenant intruder has no policy: every process may do everything inside the tenant"},
+	},
+	{
+		name: "policy/explain-typo", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "process.sned", "api"}, raw: true, code: exitUsage, binary: true,
+		stderr: []string{`moonbox policy explain: unknown action "process.sned": did you mean process.send?`},
+	},
+	{
+		// Outside process.* an action is the application's own: no rule for it is a deny, not a typo.
+		name: "policy/explain-application-action", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "invoice.read", "api"}, raw: true, code: exitAbnormal,
+		stdout: "deny: no rule matches client\n",
+	},
+	{
+		name: "policy/explain-allow", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "process.send", "api"}, raw: true,
+		stdout: "allow: line 8 (p, client, process.send, api, allow) for client on api\n",
+	},
+	{name: "policy/explain-too-few", args: []string{"policy", "explain", "../../examples/saas/acme", "client"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy"}},
+
 	// --- other commands ---
 	{name: "version", args: []string{"version"}, raw: true, stdoutRE: `^moonbox \S+\n$`},
 }
