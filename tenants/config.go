@@ -471,7 +471,40 @@ func (p *parser) syntax(data []byte, err error) {
 	if n := lineCount(data); line > n {
 		line, col = n, 0 // an error at the end of the stream: the last line
 	}
+	// yaml.v3 says "found character that cannot start any token" or "found
+	// a tab character that violates indentation", on the tab's line or
+	// the one before it.
+	if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
+		for _, l := range []int{line, line + 1} {
+			if tab := indentTab(data, l); tab > 0 {
+				p.problems = append(p.problems, Problem{Line: l, Column: tab, Msg: "tabs are not allowed for indentation: indent with spaces"})
+				return
+			}
+		}
+	}
 	p.problems = append(p.problems, Problem{Line: line, Column: col, Msg: "YAML syntax error: " + msg})
+}
+
+// indentTab is the 1-based column of the first tab in the indentation of
+// line (1-based) of data, or 0 when it has none.
+func indentTab(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return 0
+	}
+	for i, c := range lines[line-1] {
+		switch c {
+		case ' ':
+		case '\t':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // parserErrors are the messages of yaml.v3's parser (as opposed to its
