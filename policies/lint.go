@@ -24,7 +24,15 @@ func Typo(action string) (suggestion string, typo bool) {
 	if !strings.HasPrefix(action, Namespace) || actionIndex(action) >= 0 {
 		return "", false
 	}
-	return closest(action, actions[:]), true
+	// Compared without the namespace, which every action shares.
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = strings.TrimPrefix(a, Namespace)
+	}
+	if s := closest(strings.TrimPrefix(action, Namespace), names); s != "" {
+		return Namespace + s, true
+	}
+	return "", true
 }
 
 // BundleFacts is what a tenant's bundle offers a policy to match.

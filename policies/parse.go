@@ -83,8 +83,8 @@ type roleLine struct {
 // plus blank lines and lines starting with #. Fields are trimmed and may be
 // double-quoted ("a, b") to hold a comma. A UTF-8 byte order mark and CRLF
 // line ends are accepted. SUBJECT, RESOURCE and ACTION are patterns (see the
-// package doc); ACTION must name or match at least one action of the seed's
-// table; ROLE is a plain name. A file without any p line is an error: to deny
+// package doc); ACTION must name or match at least one action of the
+// permission table (docs/PERMISSIONS.md); ROLE is a plain name. A file without any p line is an error: to deny
 // everything, say so with "p, *, *, **, deny".
 //
 // Parse checks every line before Casbin sees any, and returns a *ParseError
