@@ -131,6 +131,15 @@ var cliCases = []cliCase{
 		normalize: func(s string) string { return pingPongRate.ReplaceAllString(s, "") },
 	},
 
+	{
+		name: "examples/backpressure/window", args: []string{"../../examples/backpressure", "main", "window", "500"},
+		stdout: "window: 500 sent, 0 refused, 500 received in order\n500\n",
+	},
+	{
+		name: "examples/backpressure/retry", args: []string{"../../examples/backpressure", "main", "retry", "500"},
+		stdout: "retry: 500 sent, 0 refused, 500 received in order\n500\n",
+	},
+
 	// --- bundles, process IDs and arguments ---
 	{name: "bundle/default-main", args: []string{"testdata/bundle"}, stdout: "main: 0 args\n[]\n"},
 	{name: "bundle/explicit-main", args: []string{"testdata/bundle", "main", "x", "y"}, stdout: "main: 2 args\n[\"x\",\"y\"]\n"},
