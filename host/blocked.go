@@ -44,7 +44,8 @@ func (rt *Runtime) stopTimer(tm *time.Timer) {
 
 // Blocked reports whether the runtime has live processes and none of them
 // can ever run again unless something comes from outside it (Tenant.Send,
-// Tenant.Spawn, a Go caller's terminate): no process is runnable, no
+// Tenant.Spawn, a Go caller's terminate): no Go-side process exists (its
+// code may send at any time), no Lua process is runnable, no
 // record (message, event, start, kill) waits for an instance, no turn is
 // running, and no timer or cancel deadline is pending.
 //
@@ -68,6 +69,9 @@ func (rt *Runtime) Blocked() bool {
 		return false
 	}
 	for _, t := range tenants {
+		if t.liveGo.Load() > 0 {
+			return false // a Go-side process's code may send at any time
+		}
 		for _, in := range t.liveInstances() {
 			in.mu.Lock()
 			busy := in.queued
@@ -116,8 +120,8 @@ type ProcessReport struct {
 // turns; after it the instance's processes are listed without their waits.
 const reportWait = time.Second
 
-// Report lists every live process, ordered by tenant and PID, with what it
-// waits on. It asks each instance between two turns, so a run that is not
+// Report lists every live Lua process (not the Go-side ones), ordered by
+// tenant and PID, with what it waits on. It asks each instance between two turns, so a run that is not
 // blocked goes on meanwhile and the report is a snapshot per instance.
 func (rt *Runtime) Report() []ProcessReport {
 	rt.mu.RLock()

@@ -75,33 +75,45 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error
 	if err != nil {
 		return err
 	}
+	return in.tenant.send(from, dest, topic, payload)
+}
+
+// send delivers a message from process from (of t) to dest, by PID or name,
+// after the checks every sender passes: the topic, the payload size, the
+// policy, and the receiver's mailbox bound.
+func (t *Tenant) send(from *process, dest, topic string, payload []byte) *vm.Error {
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
 		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
-	if limit := in.tenant.limits.Payload; int64(len(payload)) > limit {
+	if limit := t.limits.Payload; int64(len(payload)) > limit {
 		return vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
 	}
-	to, err := in.tenant.resolve(dest)
+	to, err := t.resolve(dest)
 	if err != nil {
 		return err
 	}
-	if err := in.tenant.checkOn(from, policies.ActionSend, to); err != nil {
-		return err
+	// A trusted Go-side process is the application waiting for an answer
+	// (Tenant.Call, Exec, Wait): any process may answer it.
+	if !from.trusted && !to.trusted {
+		if err := t.checkOn(from, policies.ActionSend, to); err != nil {
+			return err
+		}
 	}
-	if limit := int64(in.tenant.limits.Mailbox); to.queued.Load() >= limit {
+	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
-	if backlog := to.inst.backlog(); backlog+len(payload) > maxBacklog {
+	if backlog := to.box.backlog(); backlog+len(payload) > maxBacklog {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
 	}
-	in.tenant.rt.deliver(to, from.pid, topic, payload)
+	t.rt.deliver(to, from.pid, topic, payload)
 	return nil
 }
 
 // deliver queues a message record for p.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
 	p.queued.Add(1)
-	p.inst.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
+	p.tenant.counters.messages.Add(1)
+	p.box.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
 		w.String(from)
 		w.String(topic)
 		w.Bytes(payload)
@@ -127,7 +139,11 @@ func (rt *Runtime) exited(p *process, e Exit) {
 		return
 	}
 	p.alive = false
+	source := p.id
 	p.tenant.live.Add(-1)
+	if _, isGo := p.box.(*goMailbox); isGo {
+		p.tenant.liveGo.Add(-1)
+	}
 	for _, tm := range p.timers {
 		rt.stopTimer(tm)
 	}
@@ -136,7 +152,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	p.monitors, p.links, p.watching, p.names = nil, nil, nil, nil
 	p.mu.Unlock()
 
-	p.inst.remove(p)
+	p.box.remove(p)
 	rt.mu.Lock()
 	delete(rt.table, p.pid)
 	rt.mu.Unlock()
@@ -175,25 +191,23 @@ func (rt *Runtime) exited(p *process, e Exit) {
 			status, _ := abi.StatusOf(e.Kind)
 			value, abnormal = abi.AppendError(nil, status.Kind(), e.Error), 1
 		}
-		c.inst.post(abi.RecordReply, c, func(w *abi.RecordWriter) {
+		c.box.post(abi.RecordReply, c, func(w *abi.RecordWriter) {
 			w.String(p.pid)
 			w.Uint(abnormal)
 			w.Bytes(value)
 		})
 	}
-	if rt.cfg.Exited != nil {
-		p.mu.Lock()
-		source := p.id
-		p.mu.Unlock()
-		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
-	}
 	if p.onExit != nil {
 		p.onExit(e)
+	}
+	p.tenant.counters.exited(e)
+	if rt.cfg.Exited != nil {
+		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
 	}
 }
 
 func (rt *Runtime) event(p *process, kind abi.EventKind, from string, result []byte, deadline uint64) {
-	p.inst.post(abi.RecordEvent, p, func(w *abi.RecordWriter) {
+	p.box.post(abi.RecordEvent, p, func(w *abi.RecordWriter) {
 		w.Uint(uint64(kind))
 		w.String(from)
 		w.Bytes(result)
@@ -203,7 +217,7 @@ func (rt *Runtime) event(p *process, kind abi.EventKind, from string, result []b
 
 // kill ends p abnormally at its next turn.
 func (rt *Runtime) kill(p *process, status abi.Status, reason string) {
-	p.inst.post(abi.RecordKill, p, func(w *abi.RecordWriter) {
+	p.box.post(abi.RecordKill, p, func(w *abi.RecordWriter) {
 		w.Uint(uint64(status))
 		w.String(reason)
 	})
@@ -214,7 +228,12 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	if err != nil {
 		return "", err
 	}
-	rt := in.tenant.rt
+	return in.tenant.control(self, op, dest, arg)
+}
+
+// control carries out a lifecycle operation of process self (of t) on dest.
+func (t *Tenant) control(self *process, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+	rt := t.rt
 	switch op {
 	case abi.OpTrapLinks:
 		self.mu.Lock()
@@ -223,10 +242,10 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		return "", nil
 	case abi.OpUpgrade:
 		// Rights follow code: a process may become only code it could spawn.
-		if err := in.tenant.check(self.by().On(policies.ActionSpawn, dest)); err != nil {
+		if err := self.checkAll(self.by().On(policies.ActionSpawn, dest)); err != nil {
 			return "", err
 		}
-		src, serr := in.tenant.bundle.Source(dest)
+		src, serr := t.source(dest)
 		if serr != nil {
 			return "", &vm.Error{Status: serr.Status, Message: serr.Message}
 		}
@@ -238,12 +257,12 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		self.mu.Unlock()
 		return src.Text, nil
 	}
-	target, err := in.tenant.resolve(dest)
+	target, err := t.resolve(dest)
 	if err != nil {
 		return "", err
 	}
 	if action := controlActions[op]; action != "" {
-		if err := in.tenant.checkOn(self, action, target); err != nil {
+		if err := self.checkOn(action, target); err != nil {
 			return "", err
 		}
 	}
@@ -262,7 +281,7 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
 			rt.afterFunc(time.Duration(arg)*time.Millisecond, func() {
 				if target.isAlive() {
-					rt.kill(target, abi.Timeout, "cancel deadline exceeded")
+					rt.kill(target, abi.Timeout, cancelDeadlineExceeded)
 				}
 			})
 		}
@@ -276,8 +295,8 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 		if !target.alive {
 			return "", vm.Errorf(abi.NotFound, "no process %s", dest)
 		}
-		if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= in.tenant.limits.Links {
-			return "", quotaError("links and monitors", in.tenant.limits.Links)
+		if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= t.limits.Links {
+			return "", quotaError("links and monitors", t.limits.Links)
 		}
 		switch op {
 		case abi.OpMonitor:
@@ -298,6 +317,10 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 	}
 	return "", nil
 }
+
+// cancelDeadlineExceeded is the exit error of a process that outlived the
+// deadline of a process.cancel.
+const cancelDeadlineExceeded = "cancel deadline exceeded"
 
 // maxTimers bounds the pending timers of one process.
 const maxTimers = 100_000
@@ -321,13 +344,18 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 	if err != nil {
 		return "", err
 	}
-	t := in.tenant
+	return in.tenant.registry(self, op, name, pid)
+}
+
+// registry carries out a name registry operation of process self (of t).
+func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+	var err *vm.Error
 	if err := checkName(name); err != nil {
 		return "", err
 	}
 	switch op {
 	case abi.OpRegister:
-		if err := t.check(self.by().On(policies.ActionRegister, name)); err != nil {
+		if err := self.checkAll(self.by().On(policies.ActionRegister, name)); err != nil {
 			return "", err
 		}
 		target := self
@@ -344,7 +372,7 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 		}
 		return p.pid, nil
 	case abi.OpUnregister:
-		if err := t.check(self.by().On(policies.ActionUnregister, name)); err != nil {
+		if err := self.checkAll(self.by().On(policies.ActionUnregister, name)); err != nil {
 			return "", err
 		}
 		if t.unregister(name) {
@@ -359,7 +387,7 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 	if _, err := in.caller(h); err != nil {
 		return "", err
 	}
-	src, serr := in.tenant.bundle.Source(id)
+	src, serr := in.tenant.source(id)
 	if serr != nil {
 		return "", &vm.Error{Status: serr.Status, Message: serr.Message}
 	}
@@ -369,12 +397,15 @@ func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
-	if limit := in.tenant.limits.CPUTotal; limit > 0 && h != 0 { // 0: the guest's scheduler, between activations
+	in.tenant.counters.instructions.Add(int64(ticks) * abi.TickInstructions)
+	if h != 0 { // 0: the guest's scheduler, between activations
+		limit := in.tenant.limits.CPUTotal
 		p := in.process(h)
 		if p == nil {
-			return abi.Canceled
-		}
-		if p.ticks.Add(int64(ticks))*abi.TickInstructions > limit {
+			if limit > 0 {
+				return abi.Canceled
+			}
+		} else if used := p.ticks.Add(int64(ticks)); limit > 0 && used*abi.TickInstructions > limit {
 			return abi.Timeout
 		}
 	}
@@ -442,7 +473,7 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 		alive := p.alive
 		p.mu.Unlock()
 		if alive {
-			p.inst.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
+			p.box.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
 		}
 	})
 }

@@ -54,7 +54,7 @@ func (in *instance) add(p *process) {
 	in.mu.Lock()
 	in.next++
 	p.handle = in.next
-	p.inst = in
+	p.box = in
 	in.procs[p.handle] = p
 	in.mu.Unlock()
 }

@@ -23,6 +23,15 @@ func (p *process) by() policies.Request {
 // check asks the tenant's guard for every request.
 func (t *Tenant) check(rs ...policies.Request) *vm.Error {
 	if err := t.guard.CheckAll(rs); err != nil {
+		t.counters.denials.Add(1)
+		if denied := t.rt.cfg.Denied; denied != nil {
+			var d *policies.Denied
+			r := rs[0]
+			if errors.As(err, &d) {
+				r = d.Request
+			}
+			denied(t.name, r, err)
+		}
 		return permissionError(err)
 	}
 	return nil
@@ -35,6 +44,23 @@ func (t *Tenant) checkOn(p *process, action string, target *process) *vm.Error {
 	id := target.id
 	target.mu.Unlock()
 	return t.check(p.by().On(action, target.pid, id))
+}
+
+// checkAll asks the tenant's guard for every request p makes, unless p is a
+// trusted Go-side process acting with the embedding application's authority.
+func (p *process) checkAll(rs ...policies.Request) *vm.Error {
+	if p.trusted {
+		return nil
+	}
+	return p.tenant.check(rs...)
+}
+
+// checkOn is [Tenant.checkOn] for a request p makes itself.
+func (p *process) checkOn(action string, target *process) *vm.Error {
+	if p.trusted {
+		return nil
+	}
+	return p.tenant.checkOn(p, action, target)
 }
 
 func permissionError(err error) *vm.Error {

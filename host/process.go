@@ -15,7 +15,7 @@ type process struct {
 	actor  string // security actor: its source ID unless set by its spawner
 	scope  []string
 	tenant *Tenant
-	inst   *instance
+	box    mailbox // where its records go: its instance, or a Go-side process's queue
 	handle uint32
 	parent string
 	caller *process // set for process.call: gets a RecordReply at exit
@@ -24,6 +24,10 @@ type process struct {
 	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued atomic.Int64 // messages queued for it (mailbox length)
 	ready  atomic.Bool  // its START is queued: it may be named and reached
+	// trusted is set for the Go-side processes through which the embedding
+	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
+	// the host's authority, so policy checks do not apply to what they do.
+	trusted bool
 
 	mu        sync.Mutex // guards the fields below
 	alive     bool

@@ -52,23 +52,41 @@ type Tenant struct {
 	rt       *Runtime
 	index    uint32
 	name     string
-	bundle   *tenants.Bundle
+	bundle   atomic.Pointer[tenants.Bundle] // swapped by a redeploy: new spawns run the new code
 	hosts    map[string]bool
+	hostList []string // the hosts in the order declared
 	native   bool
 	limits   tenants.Limits
 	guard    *policies.Guard
 	spawns   *rateLimiter
 	cpu      *cpuRate     // nil: no cpu_rate
 	live     atomic.Int64 // live processes
+	liveGo   atomic.Int64 // live Go-side processes among them
+	counters counters     // what the tenant did, for Stats
 	nameSize int          // registered names, under mu
 
 	mu        sync.Mutex
 	instances []*instance
 	names     map[string]*process
+	handlers  map[string]GoHandler // Go sources (goprocess.go)
+	removed   bool                 // RemoveTenant ran: nothing new starts
 }
 
 // Name is the tenant's name.
 func (t *Tenant) Name() string { return t.name }
+
+// source is the validated Lua source id of the tenant's current bundle.
+func (t *Tenant) source(id string) (*tenants.Source, *tenants.SourceError) {
+	return t.bundle.Load().Source(id)
+}
+
+// SetBundle replaces the tenant's bundle: processes spawned (and upgrades
+// made) from now on run its code; running processes keep theirs.
+func (t *Tenant) SetBundle(b *tenants.Bundle) {
+	if b != nil {
+		t.bundle.Store(b)
+	}
+}
 
 // SetPolicy swaps the tenant's policy atomically: no check that starts after
 // it returns sees the old policy (revocation is immediate).

@@ -154,6 +154,12 @@ type Config struct {
 	Limits Limits
 	// Dir is the bundle directory, absolute.
 	Dir string
+	// Lines is the line of each key the file sets, by dotted path
+	// ("isolation", "limits.memory"): which limits the tenant asked for, and
+	// where, for the operator's checks (see [Operator]).
+	Lines map[string]int
+	// File is the config's path, as problems name it.
+	File string
 }
 
 // A Problem is one thing wrong with a tenant config.
@@ -256,6 +262,9 @@ func ParseConfig(file string, data []byte, dir string) (*Config, error) {
 	}
 	p := &parser{dir: dir}
 	cfg := p.config(data)
+	if cfg != nil {
+		cfg.File = file
+	}
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int {
 			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
@@ -347,6 +356,7 @@ func (s *limitSpec) bounds() string {
 type parser struct {
 	dir      string
 	problems []Problem
+	lines    map[string]int // each known key's line, by dotted path
 }
 
 func (p *parser) add(n *yaml.Node, field, format string, args ...any) {
@@ -406,6 +416,7 @@ func (p *parser) config(data []byte) *Config {
 	if f, ok := fields["limits"]; ok {
 		p.limits(f.val, &cfg.Limits)
 	}
+	cfg.Lines = p.lines
 	return cfg
 }
 
@@ -623,6 +634,10 @@ func (p *parser) fields(n *yaml.Node, path string, known, other []string, hint s
 			continue
 		}
 		out[k.Value] = entry{k, v}
+		if p.lines == nil {
+			p.lines = map[string]int{}
+		}
+		p.lines[path+k.Value] = k.Line
 	}
 	return out
 }

@@ -103,4 +103,7 @@ func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 	return victim
 }
 
-var errMemory = &Error{Status: abi.Unavailable, Message: "memory limit exceeded"}
+var errMemory = ErrMemoryLimit
+
+// ErrMemoryLimit is the exit error of a process ended by its memory limit.
+var ErrMemoryLimit = &Error{Status: abi.Unavailable, Message: "memory limit exceeded"}
