@@ -13,18 +13,24 @@ import (
 // sets the timeout instead of passing "--timeout" and "1s" to main. After
 // `--` everything is a positional argument as written, so an argument that
 // starts with '-' goes there. It returns the positional arguments; when ok
-// is false the command ends with code (0 after -h, 2 for a bad flag, with
-// the flag package's message and a hint on stderr).
-func parseInterspersed(fs *flag.FlagSet, args []string, stderr io.Writer) (positional []string, code int, ok bool) {
+// is false the command ends with code: 0 after -h (fs.Usage printed), 2 for a
+// bad flag (the error, a hint and synopsis, the usage's first lines, on
+// stderr; the full usage would bury the error).
+func parseInterspersed(fs *flag.FlagSet, args []string, synopsis string, stderr io.Writer) (positional []string, code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(stderr)
 	for {
 		if err := fs.Parse(args); err != nil {
+			fs.SetOutput(stderr)
 			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
 				return nil, exitOK, false
 			}
-			// The flag package printed the error and the usage.
+			fmt.Fprintf(stderr, "moonbox %s: %v\n", fs.Name(), err)
 			if bad := badFlag(err); bad != "" {
-				fmt.Fprintf(stderr, "%s: an argument that starts with - goes after --: moonbox %s ... -- %s\n", fs.Name(), fs.Name(), bad)
+				fmt.Fprintf(stderr, "moonbox %s: if %s is an argument, put it after --: moonbox %s ... -- %s\n", fs.Name(), bad, fs.Name(), bad)
 			}
+			fmt.Fprintf(stderr, "%sRun 'moonbox %s -h' for the flags.\n", synopsis, fs.Name())
 			return nil, exitUsage, false
 		}
 		rest := fs.Args()

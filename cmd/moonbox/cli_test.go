@@ -173,7 +173,7 @@ var cliCases = []cliCase{
 	{name: "flags/double-dash-twice", args: []string{"testdata/bundle", "--", "main", "--"}, stdout: "main: 1 args\n[\"--\"]\n"},
 	{
 		name: "exit2/flag-looking-arg", args: []string{"testdata/bundle", "main", "-5"}, code: exitUsage, binary: true,
-		stderr: []string{"flag provided but not defined: -5", "goes after --", "usage: moonbox run"},
+		stderr: []string{"moonbox run: flag provided but not defined: -5\nmoonbox run: if -5 is an argument, put it after --: moonbox run ... -- -5\nusage: moonbox run"},
 	},
 	{
 		name: "exit2/flag-after-args-bad-value", args: []string{"testdata/bundle", "main", "x", "--timeout", "soon"}, code: exitUsage,

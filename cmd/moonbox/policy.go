@@ -15,9 +15,11 @@ import (
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
-const policyUsage = `usage: moonbox policy check [--strict] BUNDLE|POLICY_FILE
+const policySynopsis = `usage: moonbox policy check [--strict] BUNDLE|POLICY_FILE
        moonbox policy explain BUNDLE|POLICY_FILE SUBJECT ACTION RESOURCE [SCOPE,...]
+`
 
+const policyUsage = policySynopsis + `
 check reports every problem of a tenant's policy with its line, and warns
 about rules that can never match the bundle: a SUBJECT that is no source ID,
 no role and no string of the bundle's Lua sources (mian for main), a RESOURCE
@@ -56,7 +58,7 @@ func cmdPolicy(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "check" {
 		fs.BoolVar(&strict, "strict", false, "count warnings as problems; a tenant without a policy is one")
 	}
-	positional, code, ok := parseInterspersed(fs, args[1:], stderr)
+	positional, code, ok := parseInterspersed(fs, args[1:], policySynopsis, stderr)
 	if !ok {
 		return code
 	}

@@ -16,9 +16,11 @@ import (
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
-const runUsage = `usage: moonbox run [flags] BUNDLE_DIR [PROCESS_ID [ARG...]]
+const runSynopsis = `usage: moonbox run [flags] BUNDLE_DIR [PROCESS_ID [ARG...]]
        moonbox run [flags] FILE.lua [ARG...]
+`
 
+const runUsage = runSynopsis + `
 Spawns PROCESS_ID (default main) of the bundle on host app:processes with the
 ARGs as strings, prints what its processes print, and its exit value as one
 JSON line. For a single .lua file the file is the process: every argument
@@ -50,7 +52,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
 	}
-	positional, code, ok := parseInterspersed(fs, args, stderr)
+	positional, code, ok := parseInterspersed(fs, args, runSynopsis, stderr)
 	if !ok {
 		return code
 	}
