@@ -305,7 +305,7 @@ var cliCases = []cliCase{
 		// (assert(process.send(...))), main waits for it forever.
 		name: "exit3/client-dies-on-full-mailbox", args: []string{"testdata/flood"}, code: exitBlocked, binary: true,
 		stderr: []string{
-			"moonbox: client {PID} exited abnormally: UNAVAILABLE: mailbox of {PID} is full (100 messages)\n" +
+			"moonbox: tenant flood: client {PID} exited abnormally: UNAVAILABLE: mailbox of {PID} is full (100 messages)\n" +
 				blockedMessage + "\nmoonbox: 2 processes are still alive:\n  main {PID}: receive on its inbox\n" +
 				"  sink {PID}: receive on its events (100 messages not taken from its mailbox)\n",
 		},
@@ -318,7 +318,7 @@ var cliCases = []cliCase{
 	{
 		name: "exit3/client-dies", args: []string{"testdata/bundle", "stuck:client_dies"}, code: exitBlocked,
 		stderr: []string{
-			"moonbox: stuck:failing_client {PID} exited abnormally: UNKNOWN: stuck:failing_client:2: could not reach the server true\n",
+			"moonbox: tenant default: stuck:failing_client {PID} exited abnormally: UNKNOWN: stuck:failing_client:2: could not reach the server true\n",
 			"  stuck:client_dies {PID}: receive on its inbox\n",
 		},
 	},

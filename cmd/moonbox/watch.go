@@ -60,7 +60,7 @@ func (w *watcher) exited(tenant, pid, source string, e host.Exit) {
 	}
 	w.outMu.Lock()
 	defer w.outMu.Unlock()
-	fmt.Fprintf(w.stderr, "moonbox: %s%s %s exited abnormally: %s\n", w.tenantPrefix(tenant), source, pid, kindAndError(e))
+	fmt.Fprintf(w.stderr, "moonbox: tenant %s: %s %s exited abnormally: %s\n", tenant, source, pid, kindAndError(e))
 }
 
 func (w *watcher) tenantPrefix(tenant string) string {
