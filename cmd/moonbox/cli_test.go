@@ -289,6 +289,10 @@ var cliCases = []cliCase{
 		name: "exit1/syntax-error-child", args: []string{"testdata/bundle", "spawn_broken"}, code: exitAbnormal,
 		stderr: []string{"spawn_broken exited abnormally: INVALID: broken/syntax.lua:3:13: syntax error near '='"},
 	},
+	{
+		name: "exit2/tenant-yaml-tab", args: []string{"testdata/tab-indent"}, code: exitUsage, binary: true,
+		stderr: []string{"moonbox: testdata/tab-indent/tenant.yaml:3:1: tabs are not allowed for indentation: indent with spaces\n"},
+	},
 	abnormal("exit-value-too-big", "fail:huge_exit", "INVALID", "exit value of 2097157 bytes is larger than the limit of 1048576 bytes", ""),
 
 	// --- exit 3: every process blocked, said at once, with what each waits on ---

@@ -128,9 +128,6 @@ func (w *watcher) report(rt *host.Runtime) {
 		if p.Mailbox > 0 {
 			extra = append(extra, plural(int(p.Mailbox), "message", "messages")+" not taken from its mailbox")
 		}
-		if p.Timers > 0 {
-			extra = append(extra, plural(p.Timers, "timer", "timers")+" pending")
-		}
 		line := fmt.Sprintf("  %s%s %s: %s", w.tenantPrefix(p.Tenant), p.Source, p.PID, waits)
 		if len(extra) > 0 {
 			line += " (" + strings.Join(extra, ", ") + ")"
