@@ -331,7 +331,8 @@ var cliCases = []cliCase{
 		stderr: []string{
 			"moonbox: 2 processes are still alive:\n" +
 				"  stuck:call_cycle {PID}: process.call: waits for {PID} to exit; coroutine: a channel of its own (channel.new); " +
-				"coroutine: receive on process.listen(\"job\"); coroutine: select: receive on its events or a channel of its own (channel.new)\n" +
+				"coroutine: receive on process.listen(\"job\"); coroutine: select: receive on its events or a channel of its own (channel.new); " +
+				"coroutine: send on a full channel of its own (channel.new)\n" +
 				"  stuck:call_cycle {PID}: receive on its inbox\n",
 		},
 	},

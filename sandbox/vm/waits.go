@@ -86,6 +86,9 @@ func (p *process) waitOf(t *task) string {
 		what = append(what, "a timer (time.sleep or time.after)")
 	}
 	const own = "a channel of its own (channel.new)"
+	if w.sending {
+		return "send on a full channel of its own (channel.new)"
+	}
 	if w.cases > 1 {
 		if len(what) < w.cases {
 			what = append(what, own)
