@@ -61,7 +61,7 @@ type Config struct {
 	Shards int
 	// Logger receives the runtime's reports, each with the tenant and, where
 	// there is one, the PID and source: abnormal exits, limit kills, policy
-	// denials, print output (at debug level), crashed sandboxes, deploys.
+	// denials, print output, crashed sandboxes, deploys.
 	// Default: slog.Default().
 	Logger *slog.Logger
 	// OnEvent, if set, receives every report as an [Event] too. It is

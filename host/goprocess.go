@@ -159,7 +159,8 @@ type GoProcess struct {
 type GoOptions struct {
 	// Name, if set, is registered for the process in its tenant (Lua reaches
 	// it with process.send(name, ...)), and is its source ID, which policy
-	// rules name as the resource of sends to it. Default: "go".
+	// rules name as the resource of sends to it. Without a name its source
+	// ID is its actor, or "go".
 	Name string
 	// Actor is its security actor, the subject of the checks of what it
 	// does. Default: its source ID.
@@ -208,10 +209,12 @@ func (t *Tenant) handler(id string) GoHandler {
 // RemoveTenant). It counts against the tenant's process limit.
 func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 	id := o.Name
-	if id == "" {
+	if id != "" {
+		if err := checkName(id); err != nil {
+			return nil, err
+		}
+	} else if id = o.Actor; id == "" {
 		id = "go"
-	} else if err := checkName(id); err != nil {
-		return nil, err
 	}
 	actor := o.Actor
 	if actor == "" {
@@ -306,6 +309,15 @@ func (g *GoProcess) Receive(ctx context.Context) (Delivery, error) {
 	}
 }
 
+// Resolve returns the PID of dest, a PID or a name, in g's tenant.
+func (g *GoProcess) Resolve(dest string) (string, error) {
+	p, err := g.p.tenant.resolve(dest)
+	if err != nil {
+		return "", err
+	}
+	return p.pid, nil
+}
+
 // Send sends a message (payload: one CBOR array) to dest, a PID or a name.
 func (g *GoProcess) Send(dest, topic string, payload []byte) error {
 	if !g.p.isAlive() {
@@ -372,6 +384,18 @@ func (g *GoProcess) Control(op abi.ControlOp, dest string, arg int64) error {
 		g.p.tenant.rt.exited(g.p, Exit{PID: g.p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: "terminated"})
 	}
 	return nil
+}
+
+// Watch monitors dest (or, with stop, stops) without a policy check: the
+// monitor a request-reply keeps on its receiver is the runtime's, not a
+// right the process uses (as process.call's wait for its callee is).
+func (g *GoProcess) Watch(dest string, stop bool) error {
+	op := abi.OpMonitor
+	if stop {
+		op = abi.OpUnmonitor
+	}
+	_, err := g.p.tenant.controlAs(g.p, op, dest, 0, false)
+	return asError(err)
 }
 
 // Register names a process (pid "" is g itself) in the tenant.
