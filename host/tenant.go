@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultHost is the execution pool every tenant has unless configured otherwise.
-const DefaultHost = "app:processes"
+const DefaultHost = tenants.DefaultHost
 
 // TenantConfig describes a tenant to the runtime.
 type TenantConfig struct {
