@@ -586,3 +586,39 @@ func TestGoProcessCallIsCheckedAndKeepsOtherMessages(t *testing.T) {
 		t.Fatalf("kept message: %+v %v", msg, err)
 	}
 }
+
+// A Go handler's context ends when the Lua process that called it is ended:
+// nobody waits for the answer.
+func TestGoHandlerSeesItsCallerGo(t *testing.T) {
+	modes(t, func(t *testing.T, native bool) {
+		rt, _ := newRuntime(t, moonbox.Config{AllowNative: native})
+		ten := deploy(t, rt, bundle(t, "acme", native, map[string]string{
+			"policy.csv": "p, *, process.*, *, allow\n",
+			"waits.lua":  `return function() return process.call("slow", "app:processes") end`,
+		}))
+		started, ended := make(chan struct{}), make(chan error, 1)
+		ten.Handle("slow", func(ctx context.Context, req *moonbox.Request) (any, error) {
+			close(started)
+			<-ctx.Done()
+			ended <- ctx.Err()
+			return nil, ctx.Err()
+		})
+		ctx := context.Background()
+		pid, err := ten.Spawn(ctx, "waits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-started
+		if err := ten.Terminate(pid); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-ended:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("handler's ctx: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the handler's context did not end when its caller was terminated")
+		}
+	})
+}

@@ -62,6 +62,10 @@ type goMailbox struct {
 	wake  chan struct{} // one token: something was queued
 	dead  chan struct{} // closed at the process's exit
 	gone  bool
+	// A Go source run by process.call watches its caller: the caller's EXIT
+	// ends the handler's context (nobody waits for its answer any more).
+	caller       string
+	callerExited func()
 }
 
 func newGoMailbox() *goMailbox {
@@ -87,6 +91,13 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 		d = Delivery{Kind: DeliveryEvent, Event: abi.EventKind(r.Uint()), From: r.String(), Result: clone(r.Bytes())}
 		if ms := r.Uint(); ms > 0 {
 			d.Deadline = time.UnixMilli(int64(ms))
+		}
+		m.mu.Lock()
+		caller, callerExited := m.caller, m.callerExited
+		m.mu.Unlock()
+		if d.Event == abi.EventExit && d.From != "" && d.From == caller {
+			callerExited()
+			return
 		}
 	case abi.RecordReply:
 		d = Delivery{Kind: DeliveryReply, From: r.String(), Abnormal: r.Uint() != 0, Value: clone(r.Bytes())}
@@ -172,7 +183,8 @@ type GoOptions struct {
 }
 
 // GoHandler runs a Go source (see [Tenant.Handle]) as the process g, with
-// main's arguments args (one CBOR array). Its value (one CBOR value; nil is
+// main's arguments args (one CBOR array). ctx ends when g is ended or, for
+// process.call, when its caller exits. Its value (one CBOR value; nil is
 // nil) is the exit value; an error is an abnormal exit (a *[vm.Error] keeps
 // its kind, anything else is UNKNOWN).
 type GoHandler func(ctx context.Context, g *GoProcess, args []byte) ([]byte, error)
@@ -249,8 +261,16 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 // startGo runs a Go source's handler as the Go-side process p.
 func (rt *Runtime) startGo(p *process, h GoHandler, args []byte) {
 	g := &GoProcess{p: p, m: p.box.(*goMailbox)}
+	ctx, cancel := context.WithCancel(context.Background())
+	if c := p.caller; c != nil {
+		g.m.mu.Lock()
+		g.m.caller, g.m.callerExited = c.pid, cancel
+		g.m.mu.Unlock()
+		if _, err := p.tenant.controlAs(p, abi.OpMonitor, c.pid, 0, false); err != nil {
+			cancel() // the caller is gone already
+		}
+	}
 	go func() {
-		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
 			select {
