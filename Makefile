@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzDecodeWaits -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
 	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
+	$(GO) test -run NONE -fuzz FuzzValue -fuzztime $(FUZZTIME) .
 
 clean:
 	rm -rf bin
