@@ -20,6 +20,9 @@ func (nullHost) Registry(uint32, abi.RegistryOp, string, string) (string, *Error
 	return "", nil
 }
 func (nullHost) Source(uint32, string) (string, *Error) { return "", nil }
+func (nullHost) Security(uint32, abi.SecurityOp, string, string) (string, *Error) {
+	return "", nil
+}
 func (nullHost) Tick(uint32, uint32) abi.Status         { return abi.OK }
 func (nullHost) Log(uint32, string)                     {}
 func (nullHost) Timer(uint32, uint32, int64)            {}
