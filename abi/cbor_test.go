@@ -23,7 +23,7 @@ type (
 		Retryable     any // nil, or a bool (the long form)
 		Details       any // nil, or a table's view (the long form)
 	}
-	pair   struct{ K, V any }
+	pair struct{ K, V any }
 )
 
 // decodeValue reads one complete value from d into its Lua view. Call it on

@@ -10,23 +10,23 @@ import (
 
 // process is the host's record of a live process.
 type process struct {
-	pid    string
-	id     string // source ID it runs (changes on upgrade)
-	actor  string // security actor: its source ID unless set by its spawner
+	pid   string
+	id    string // source ID it runs (changes on upgrade)
+	actor string // security actor: its source ID unless set by its spawner
 	// actorMeta is the meta table its spawner gave the actor (wire format),
 	// nil when none: security.actor():meta().
 	actorMeta []byte
 	scope     []string
-	tenant *Tenant
-	box    mailbox // where its records go: its instance, or a Go-side process's queue
-	handle uint32
-	parent string
-	caller *process // set for process.call: gets a RecordReply at exit
-	onExit func(Exit)
-	depth  int          // process.call nesting: 0 unless spawned by call
-	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
-	queued atomic.Int64 // messages queued for it (mailbox length)
-	ready  atomic.Bool  // its START is queued: it may be named and reached
+	tenant    *Tenant
+	box       mailbox // where its records go: its instance, or a Go-side process's queue
+	handle    uint32
+	parent    string
+	caller    *process // set for process.call: gets a RecordReply at exit
+	onExit    func(Exit)
+	depth     int          // process.call nesting: 0 unless spawned by call
+	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
+	queued    atomic.Int64 // messages queued for it (mailbox length)
+	ready     atomic.Bool  // its START is queued: it may be named and reached
 	// trusted is set for the Go-side processes through which the embedding
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.
