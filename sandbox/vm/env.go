@@ -20,9 +20,11 @@ import (
 // a process could otherwise monkey-patch string or process for its neighbours.
 var libraries = []string{"string", "table", "math", "coroutine", "os", "process", "channel", "time", "errors", "ctx", "security"}
 
-// builtinModules are the libraries require also returns, as Wippy's
-// require("security") does: the same shared table as the global.
-var builtinModules = map[string]bool{"security": true}
+// builtinModules are the libraries require also returns, the same shared
+// table as the global: Wippy's scripts load them with require("time"),
+// require("ctx"), require("security"). A bundle module of one of these
+// names cannot be required.
+var builtinModules = map[string]bool{"process": true, "channel": true, "time": true, "errors": true, "ctx": true, "security": true}
 
 var removedGlobals = []string{"dofile", "loadfile", "module", "setfenv", "getfenv", "_printregs", "newproxy"}
 

@@ -10,6 +10,9 @@ end
 return function()
   local me = process.pid()
   assert(rawequal(require("security"), security), "require(\"security\") is the global")
+  for _, name in ipairs({ "time", "ctx", "channel", "process", "errors" }) do
+    assert(rawequal(require(name), _G[name]), "require(\"" .. name .. "\") is the global, as Wippy's scripts load it")
+  end
   check.eq(type(security.can), "function", "security.can")
 
   -- Its own identity: the source ID, no meta, no scope.
