@@ -285,6 +285,10 @@ func (ps *parser) action(n int, text string) (pattern, bool) {
 		ps.addf(n, "unknown action %q; did you mean %s? (an action outside %s* is the tenant's own, for security.can, but this one looks like a typo of the runtime's)", text, near, RuntimePrefix)
 		return p, false
 	}
+	if text == "process.exec" { // Wippy's name of the permission
+		ps.addf(n, "unknown action %q; process.exec is an alias of process.call, whose permission is process.call", text)
+		return p, false
+	}
 	if p.isLiteral() {
 		ps.addf(n, "unknown action %q; the actions are %s", text, strings.Join(actions[:], ", "))
 	} else {

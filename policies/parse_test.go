@@ -30,6 +30,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo of a runtime action", good + "p, a, proces.send, *, allow\n", 2, `unknown action "proces.send"; did you mean process.send?`},
 		{"runtime action in another case", good + "p, a, Process.Send, *, allow\n", 2, `did you mean process.send?`},
 		{"runtime action without its dot", good + "p, a, processsend, *, allow\n", 2, `did you mean process.send?`},
+		{"Wippy's process.exec", good + "p, a, process.exec, *, allow\n", 2, `process.exec is an alias of process.call, whose permission is process.call`},
 		{"the runtime's namespace itself", good + "p, a, process, *, allow\n", 2, `unknown action "process"`},
 		{"bad effect", good + "p, a, process.send, *, permit\n", 2, `EFFECT is "permit"`},
 		{"effect is case-sensitive", good + "p, a, process.send, *, Allow\n", 2, `EFFECT is "Allow"`},
