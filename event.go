@@ -53,7 +53,7 @@ func (r *Runtime) warned(tenant, message string) {
 }
 
 func (r *Runtime) exited(tenant, pid, source string, e host.Exit) {
-	if !e.Abnormal {
+	if !e.Abnormal || e.Error == host.ReasonRemoved { // an undeploy is reported once, as such
 		return
 	}
 	kind := EventExit

@@ -61,7 +61,7 @@ type Config struct {
 	Shards int
 	// Logger receives the runtime's reports, each with the tenant and, where
 	// there is one, the PID and source: abnormal exits, limit kills, policy
-	// denials, print output (at debug level), crashed sandboxes, deploys.
+	// denials, print output, crashed sandboxes, deploys.
 	// Default: slog.Default().
 	Logger *slog.Logger
 	// OnEvent, if set, receives every report as an [Event] too. It is
@@ -98,18 +98,17 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.Shards < 0 {
 		return nil, fmt.Errorf("moonbox: Shards must not be negative, got %d", cfg.Shards)
 	}
-	for _, l := range []struct {
-		name string
-		l    Limits
-	}{{"Defaults", cfg.Defaults}, {"Ceilings", cfg.Ceilings}} {
-		if err := checkPartialLimits(l.l); err != nil {
-			return nil, fmt.Errorf("moonbox: Config.%s: %w", l.name, err)
-		}
+	op := tenants.Operator{Defaults: cfg.Defaults, Ceilings: cfg.Ceilings, AllowNative: cfg.AllowNative}
+	if err := op.Check(); err != nil {
+		return nil, fmt.Errorf("moonbox: Config.Defaults and Ceilings: %w", err)
+	}
+	if err := (tenants.Operator{Defaults: cfg.Ceilings}).Check(); err != nil {
+		return nil, fmt.Errorf("moonbox: Config.Ceilings: %w", err)
 	}
 	r := &Runtime{
 		log:      cfg.Logger,
 		onEvent:  cfg.OnEvent,
-		operator: tenants.Operator{Defaults: cfg.Defaults, Ceilings: cfg.Ceilings, AllowNative: cfg.AllowNative},
+		operator: op,
 		tenants:  map[string]*Tenant{},
 	}
 	if r.log == nil {
@@ -123,17 +122,6 @@ func New(cfg Config) (*Runtime, error) {
 		Denied: r.denied,
 	})
 	return r, nil
-}
-
-// checkPartialLimits checks the set fields of operator limits against the
-// bounds tenant.yaml has.
-func checkPartialLimits(l Limits) error {
-	if l == (Limits{}) {
-		return nil
-	}
-	full := tenants.Operator{Defaults: l}
-	cfg := &tenants.Config{File: "operator limits", Isolation: tenants.Sandbox}
-	return full.Apply(cfg)
 }
 
 // Close stops the runtime: every process gets a CANCEL event with ctx's

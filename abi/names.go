@@ -168,3 +168,8 @@ const (
 	MaxSource  = 4 << 20 // bytes of one Lua source
 	MaxDepth   = 64      // nesting of tables in a value
 )
+
+// MaxDurationMs bounds every duration a process can ask for (a cancel
+// deadline, a timer), in milliseconds: a year. Beyond it, milliseconds
+// overflow time.Duration and a far deadline would fire at once.
+const MaxDurationMs = 365 * 24 * 3600 * 1000

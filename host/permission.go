@@ -23,6 +23,7 @@ func (p *process) by() policies.Request {
 // check asks the tenant's guard for every request.
 func (t *Tenant) check(rs ...policies.Request) *vm.Error {
 	if err := t.guard.CheckAll(rs); err != nil {
+		t.counters.denials.Add(1)
 		if denied := t.rt.cfg.Denied; denied != nil {
 			var d *policies.Denied
 			r := rs[0]

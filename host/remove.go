@@ -9,6 +9,9 @@ import (
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
+// ReasonRemoved is the exit error of the processes RemoveTenant ends.
+const ReasonRemoved = "tenant removed"
+
 // firstHost is the host ID Go-side processes and spawns without a host use.
 func (t *Tenant) firstHost() string { return t.hostList[0] }
 
@@ -71,7 +74,9 @@ func (rt *Runtime) RemoveTenant(ctx context.Context, t *Tenant) {
 	t.Cancel(deadline)
 	t.waitEmpty(ctx)
 	for _, p := range t.members() {
-		rt.kill(p, abi.Canceled, "tenant removed")
+		if _, isGo := p.box.(*goMailbox); !isGo { // Go-side processes end last: they may be watching
+			rt.kill(p, abi.Canceled, ReasonRemoved)
+		}
 	}
 	kctx, cancel := context.WithTimeout(context.Background(), killWait)
 	t.waitEmpty(kctx)
@@ -88,7 +93,7 @@ func (rt *Runtime) RemoveTenant(ctx context.Context, t *Tenant) {
 		}
 	}
 	for _, p := range t.members() { // Go-side processes, and any a discarded instance did not end
-		rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: "tenant removed"})
+		rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: ReasonRemoved})
 	}
 	rt.mu.Lock()
 	for i, x := range rt.tenants {
@@ -133,6 +138,6 @@ func (in *instance) discard() {
 		in.g.Close()
 	})
 	for _, p := range procs {
-		in.tenant.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: "tenant removed"})
+		in.tenant.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: ReasonRemoved})
 	}
 }

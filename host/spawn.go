@@ -226,6 +226,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if handler != nil {
 		rt.publish(p)
 		rt.startGo(p, handler, r.Args)
+		t.counters.spawns.Add(1)
 		ok = true
 		return p, nil
 	}
@@ -247,5 +248,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		rt.deliver(p, from, m.Topic, m.Payload)
 	}
 	ok = true
+	t.counters.spawns.Add(1)
 	return p, nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultHost is the execution pool every tenant has unless configured otherwise.
-const DefaultHost = "app:processes"
+const DefaultHost = tenants.DefaultHost
 
 // TenantConfig describes a tenant to the runtime.
 type TenantConfig struct {
@@ -62,6 +62,7 @@ type Tenant struct {
 	cpu      *cpuRate     // nil: no cpu_rate
 	live     atomic.Int64 // live processes
 	liveGo   atomic.Int64 // live Go-side processes among them
+	counters counters     // what the tenant did, for Stats
 	nameSize int          // registered names, under mu
 
 	mu        sync.Mutex

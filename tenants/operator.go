@@ -22,8 +22,9 @@ type Operator struct {
 	AllowNative bool
 }
 
-// Apply fills the limits cfg leaves out from the operator's defaults (held
-// to the ceilings too) and checks what cfg asks for against the ceilings and
+// Apply fills the limits cfg leaves out from the operator's defaults (a
+// built-in default is held to the ceiling; an operator's own default above
+// its ceiling is refused) and checks what cfg asks for against the ceilings and
 // AllowNative. It reports every refusal as a *[ConfigError] naming the line of
 // the key, and changes cfg only when there is none.
 func (o Operator) Apply(cfg *Config) error {
@@ -31,7 +32,13 @@ func (o Operator) Apply(cfg *Config) error {
 	limits := cfg.Limits
 	for i := range limitSpecs {
 		if s := &limitSpecs[i]; !cfg.sets(s.key) {
-			s.set(&limits, s.get(&defaults))
+			v := s.get(&defaults)
+			// Where the operator caps a limit without choosing its default,
+			// the built-in default is held to the cap.
+			if ceiling := s.get(&o.Ceilings); ceiling != 0 && s.get(&o.Defaults) == 0 && (v > ceiling || v == 0 && s.zeroOK) {
+				v = ceiling
+			}
+			s.set(&limits, v)
 		}
 	}
 	if !cfg.sets("memory_soft") && (o.Defaults.MemorySoft == 0 || limits.MemorySoft >= limits.Memory) {
@@ -87,4 +94,11 @@ func (l Limits) orDefaults() Limits {
 func (c *Config) sets(key string) bool {
 	_, ok := c.Lines["limits."+key]
 	return ok
+}
+
+// Check reports operator settings that contradict each other: a default
+// above its own ceiling.
+func (o Operator) Check() error {
+	cfg := &Config{File: "operator config", Isolation: Sandbox}
+	return o.Apply(cfg)
 }

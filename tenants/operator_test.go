@@ -37,10 +37,18 @@ func TestOperator(t *testing.T) {
 			yaml:     "name: a\nlimits:\n  cpu_total: 0\n",
 			op:       Operator{Ceilings: Limits{CPUTotal: 1_000_000}},
 			problems: []string{"tenant.yaml:3: limits.cpu_total: asks for 0 (unlimited); the operator allows at most 1000000"}},
-		{name: "a default over a ceiling is the operator's mistake, said so",
+		{name: "a built-in default over a ceiling is held to it",
+			yaml: "name: a\n",
+			op:   Operator{Ceilings: Limits{Mailbox: 100, CPUTotal: 1_000_000}},
+			check: func(t *testing.T, l Limits) {
+				if l.Mailbox != 100 || l.CPUTotal != 1_000_000 {
+					t.Errorf("limits %+v", l)
+				}
+			}},
+		{name: "the operator's own default over its ceiling is its mistake, said so",
 			yaml:     "name: a\n",
-			op:       Operator{Ceilings: Limits{Mailbox: 100}},
-			problems: []string{"limits.mailbox: defaults to 10000 (the operator's default is above the ceiling)"}},
+			op:       Operator{Defaults: Limits{Mailbox: 1000}, Ceilings: Limits{Mailbox: 100}},
+			problems: []string{"limits.mailbox: defaults to 1000 (the operator's default is above the ceiling)"}},
 		{name: "native refused unless allowed",
 			yaml:     "name: a\nisolation: native\n",
 			problems: []string{"tenant.yaml:2: isolation: native isolation (no sandbox) is not allowed"}},

@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/tenants"
@@ -486,7 +485,7 @@ func (e *stressEnv) warnings(tenant string) []string {
 }
 
 func (e *stressEnv) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(e.s.shards))
+	return host.ShardOf(pid, e.s.shards)
 }
 
 // stressWait waits for an exit, at most d.

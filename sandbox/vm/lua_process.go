@@ -53,10 +53,6 @@ func rest(L *lua.LState, n int) []lua.LValue {
 
 func ok(L *lua.LState) int { L.Push(lua.LTrue); return 1 }
 
-// maxDurationMs bounds every duration a process can ask for (a year): beyond
-// it, milliseconds overflow time.Duration and a far deadline would fire at once.
-const maxDurationMs = 365 * 24 * 3600 * 1000
-
 // parseDeadline reads a cancel deadline: a duration string ("5s", "1m30s")
 // or integer milliseconds.
 func parseDeadline(v lua.LValue) (int64, *Error) {
@@ -65,13 +61,13 @@ func parseDeadline(v lua.LValue) (int64, *Error) {
 		return -1, nil
 	case lua.LNumber:
 		f := float64(v)
-		if f != float64(int64(f)) || f < 0 || f > maxDurationMs {
-			return 0, Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(maxDurationMs))
+		if f != float64(int64(f)) || f < 0 || f > abi.MaxDurationMs {
+			return 0, Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(abi.MaxDurationMs))
 		}
 		return int64(f), nil
 	case lua.LString:
 		d, err := time.ParseDuration(string(v))
-		if err != nil || d < 0 || d.Milliseconds() > maxDurationMs {
+		if err != nil || d < 0 || d.Milliseconds() > abi.MaxDurationMs {
 			return 0, Errorf(abi.Invalid, "invalid duration %q (examples: \"5s\", \"250ms\", \"1m30s\"; at most a year)", string(v))
 		}
 		return d.Milliseconds(), nil
