@@ -75,6 +75,8 @@ func (p *Policy) compileApp() error {
 	var names []string
 	for _, r := range p.rules {
 		switch {
+		case strings.HasPrefix(r.act.text, RuntimePrefix):
+			// process.* and the like match the runtime's actions only.
 		case !r.act.isLiteral():
 			patterns = append(patterns, r)
 		case IsAppAction(r.act.text):
