@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
 	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
+	$(GO) test -run NONE -fuzz FuzzValue -fuzztime $(FUZZTIME) .
 
 clean:
 	rm -rf bin

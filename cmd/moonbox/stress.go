@@ -720,7 +720,11 @@ func (s *stress) measureRow(attack string) (row *stressRow, pi, po map[string]an
 	monMu.Unlock()
 	ta := clock.now()
 	var mainExit <-chan host.Exit
-	attacker, err := e.rt.AddTenant(host.ConfigFor(conf, bundle))
+	var attacker *host.Tenant
+	tc, err := host.ConfigFor(conf, bundle)
+	if err == nil {
+		attacker, err = e.rt.AddTenant(tc)
+	}
 	if err == nil {
 		_, mainExit, err = attacker.Spawn("main", host.DefaultHost, host.Args(mainArgs...))
 	}
