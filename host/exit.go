@@ -66,8 +66,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 		value := e.Value
 		abnormal := uint64(0)
 		if e.Abnormal {
-			status, _ := abi.StatusOf(e.Kind)
-			value, abnormal = abi.AppendError(nil, status.Kind(), e.Error), 1
+			value, abnormal = e.errorObject(), 1
 		}
 		c.box.post(abi.RecordReply, c, func(w *abi.RecordWriter) {
 			w.String(p.pid)

@@ -12,27 +12,20 @@ import (
 // holds and warns about the rules that can never match. `moonbox policy
 // check` prints the warnings (and with --strict counts them as problems).
 
-// Namespace is the prefix of the runtime's own actions. An action outside
-// it belongs to the tenant's application (p, client, invoice.read, ...,
-// allow; asked from Lua with security.can), so only inside it is an action
-// that is not one of Actions a typo.
-const Namespace = "process."
-
-// Typo reports whether action is in the runtime's namespace but not one of
-// its actions, and the action it most likely means ("" when none is close).
+// Typo reports whether action is a misspelt action of the runtime's: one
+// starting with RuntimePrefix that is not in Actions, or any other within
+// two letters of one (proces.send), as Parse refuses them; and the action it
+// most likely means ("" when none is close). Any other action is the
+// application's own (security.can), never a typo.
 func Typo(action string) (suggestion string, typo bool) {
-	if !strings.HasPrefix(action, Namespace) || actionIndex(action) >= 0 {
+	if actionIndex(action) >= 0 {
 		return "", false
 	}
-	// Compared without the namespace, which every action shares.
-	names := make([]string, len(actions))
-	for i, a := range actions {
-		names[i] = strings.TrimPrefix(a, Namespace)
+	near := nearAction(action)
+	if strings.HasPrefix(action, RuntimePrefix) || action == "process" {
+		return near, true
 	}
-	if s := closest(strings.TrimPrefix(action, Namespace), names); s != "" {
-		return Namespace + s, true
-	}
-	return "", true
+	return near, near != ""
 }
 
 // BundleFacts is what a tenant's bundle offers a policy to match.
@@ -165,16 +158,16 @@ func closest(s string, names []string) string {
 		if n == s || len(n) > 128 {
 			continue
 		}
-		if d := editDistance(s, n); d < bestD {
+		if d := damerau(s, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance, with a swap of two neighbours
-// counted as one edit (sned, send).
-func editDistance(a, b string) int {
+// damerau is the Levenshtein distance with a swap of two neighbours counted
+// as one edit (mian, main): the usual typo in a name.
+func damerau(a, b string) int {
 	d := make([][]int, len(a)+1)
 	for i := range d {
 		d[i] = make([]int, len(b)+1)

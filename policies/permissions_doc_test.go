@@ -42,9 +42,10 @@ func TestTypo(t *testing.T) {
 		{"process.spwan", "process.spawn", true},
 		{"process.registry.regster", "process.registry.register", true},
 		{"process.frobnicate", "", true},
+		{"proces.send", "process.send", true}, // as Parse refuses it
 		{"process.send", "", false},
 		{"invoice.read", "", false}, // the application's own
-		{"processes.send", "", false},
+		{"orders.send", "", false},
 	} {
 		s, typo := Typo(c.action)
 		if s != c.suggestion || typo != c.typo {

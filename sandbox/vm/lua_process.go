@@ -119,19 +119,27 @@ func (in *Instance) openProcess() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			l := &listener{ch: newChannel(-1)}
-			l.ch.owner = p
+			messages := false
 			switch o := L.Get(2).(type) {
 			case *lua.LNilType:
 			case *lua.LTable:
-				l.messages = lua.LVAsBool(o.RawGetString("message"))
+				messages = lua.LVAsBool(o.RawGetString("message"))
 			default:
 				return failure(L, Errorf(abi.Invalid, "process.listen: options must be a table"))
 			}
-			l.ch.raw = !l.messages
-			if _, taken := p.listeners[topic]; taken {
-				return failure(L, Errorf(abi.AlreadyExists, "process.listen: topic %q already has a listener", topic))
+			// Listening again returns the same channel (as in Wippy), if it
+			// asks for the same form: one channel cannot deliver both raw
+			// payloads and Message objects.
+			if l := p.listeners[topic]; l != nil {
+				if l.messages != messages {
+					return failure(L, Errorf(abi.Invalid, "process.listen: topic %q already has a listener with message = %t; listen with the same options, or unlisten it first", topic, l.messages))
+				}
+				L.Push(in.channelValue(l.ch))
+				return 1
 			}
+			l := &listener{ch: newChannel(-1), messages: messages}
+			l.ch.owner = p
+			l.ch.raw = !l.messages
 			p.subscribeTopic(topic, l)
 			L.Push(in.channelValue(l.ch))
 			return 1
