@@ -328,7 +328,7 @@ func TestUndeployEndsEverything(t *testing.T) {
 	rt, _ := newRuntime(t, moonbox.Config{})
 	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
 		"stubborn.lua": `return function() while true do process.inbox():receive() end end`,
-		"policy.csv":   readFile(t, pluginsDir + "/acme/policy.csv") + "p, watcher, process.monitor, *, allow\n",
+		"policy.csv":   readFile(t, pluginsDir+"/acme/policy.csv") + "p, watcher, process.monitor, *, allow\n",
 	}))
 	ctx := context.Background()
 	kv(ten)
@@ -502,7 +502,7 @@ func TestCloseCancelsProcesses(t *testing.T) {
 		t.Fatalf("a Go process's monitor is checked: %v", err)
 	}
 	if _, err := rt.Redeploy(ctx, bundle(t, "acme", false, map[string]string{
-		"policy.csv": readFile(t, pluginsDir + "/acme/policy.csv") + "p, w, process.monitor, *, allow\n",
+		"policy.csv": readFile(t, pluginsDir+"/acme/policy.csv") + "p, w, process.monitor, *, allow\n",
 	})); err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +560,7 @@ func TestStatsAndTop(t *testing.T) {
 func TestGoProcessCallIsCheckedAndKeepsOtherMessages(t *testing.T) {
 	rt, _ := newRuntime(t, moonbox.Config{})
 	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
-		"policy.csv": readFile(t, pluginsDir + "/acme/policy.csv") + "p, ingress, process.send, api, allow\np, api, process.send, ingress, allow\n",
+		"policy.csv": readFile(t, pluginsDir+"/acme/policy.csv") + "p, ingress, process.send, api, allow\np, api, process.send, ingress, allow\n",
 	}))
 	kv(ten)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
