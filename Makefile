@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./server/
 	$(GO) test -run NONE -fuzz FuzzUnpack -fuzztime $(FUZZTIME) ./server/
 	$(GO) test -run NONE -fuzz FuzzIngressJSON -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run NONE -fuzz FuzzValue -fuzztime $(FUZZTIME) .
 
 clean:
 	rm -rf bin

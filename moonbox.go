@@ -61,7 +61,7 @@ type Config struct {
 	Shards int
 	// Logger receives the runtime's reports, each with the tenant and, where
 	// there is one, the PID and source: abnormal exits, limit kills, policy
-	// denials, print output (at debug level), crashed sandboxes, deploys.
+	// denials, print output, crashed sandboxes, deploys.
 	// Default: slog.Default().
 	Logger *slog.Logger
 	// OnEvent, if set, receives every report as an [Event] too. It is
@@ -259,8 +259,8 @@ func (r *Runtime) Deploy(ctx context.Context, dir string) (*Tenant, error) {
 	if _, dup := r.tenants[b.cfg.Name]; dup {
 		return nil, fmt.Errorf("moonbox: tenant %s is already deployed (redeploy it instead)", b.cfg.Name)
 	}
-	tc := host.ConfigFor(b.cfg, b.files)
-	tc.Policy = b.policy
+	tc := host.TenantConfig{Name: b.cfg.Name, Bundle: b.files, Hosts: b.cfg.Hosts, Native: b.cfg.Isolation == tenants.Native,
+		Limits: &b.cfg.Limits, Policy: b.policy}
 	ht, err := r.rt.AddTenant(tc)
 	if err != nil {
 		return nil, err

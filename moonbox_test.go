@@ -552,3 +552,73 @@ func TestStatsAndTop(t *testing.T) {
 		t.Errorf("top mailboxes %+v", mail)
 	}
 }
+
+func TestGoProcessCallIsCheckedAndKeepsOtherMessages(t *testing.T) {
+	rt, _ := newRuntime(t, moonbox.Config{})
+	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
+		"policy.csv": readFile(t, "testdata/plugins/acme/policy.csv") + "p, ingress, process.send, api, allow\np, api, process.send, ingress, allow\n",
+	}))
+	kv(ten)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ten.NewProcess(ctx, "audit")
+	if _, err := ten.SpawnWith(ctx, moonbox.SpawnOptions{Name: "api"}, "api"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ten.NewProcessWith(ctx, moonbox.ProcessOptions{Actor: "ingress"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := ten.NewProcessWith(ctx, moonbox.ProcessOptions{Actor: "outsider"})
+	if _, err := other.Call(ctx, "api", "greet", "x"); !errors.Is(err, moonbox.ErrPermissionDenied) {
+		t.Fatalf("an actor without a rule: %v", err)
+	}
+	// A message from elsewhere, queued before the reply: Receive gets it after the call.
+	if err := ten.Send(ctx, in.PID(), "note", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := in.Call(ctx, "api", "greet", "dee")
+	if err != nil || !strings.Contains(v.String(), "hello, dee") {
+		t.Fatalf("ingress call: %v %v", v, err)
+	}
+	msg, err := in.Receive(ctx)
+	if err != nil || msg.Topic != "note" || msg.Payload.String() != `"hi"` {
+		t.Fatalf("kept message: %+v %v", msg, err)
+	}
+}
+
+// A Go handler's context ends when the Lua process that called it is ended:
+// nobody waits for the answer.
+func TestGoHandlerSeesItsCallerGo(t *testing.T) {
+	modes(t, func(t *testing.T, native bool) {
+		rt, _ := newRuntime(t, moonbox.Config{AllowNative: native})
+		ten := deploy(t, rt, bundle(t, "acme", native, map[string]string{
+			"policy.csv": "p, *, process.*, *, allow\n",
+			"waits.lua":  `return function() return process.call("slow", "app:processes") end`,
+		}))
+		started, ended := make(chan struct{}), make(chan error, 1)
+		ten.Handle("slow", func(ctx context.Context, req *moonbox.Request) (any, error) {
+			close(started)
+			<-ctx.Done()
+			ended <- ctx.Err()
+			return nil, ctx.Err()
+		})
+		ctx := context.Background()
+		pid, err := ten.Spawn(ctx, "waits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-started
+		if err := ten.Terminate(pid); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-ended:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("handler's ctx: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the handler's context did not end when its caller was terminated")
+		}
+	})
+}

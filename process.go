@@ -2,6 +2,7 @@ package moonbox
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
@@ -15,6 +16,9 @@ import (
 type Process struct {
 	g *host.GoProcess
 	t *Tenant
+
+	mu      sync.Mutex
+	pending []host.Delivery // what arrived while Call waited for its reply
 }
 
 // PID is the process's PID.
@@ -59,9 +63,12 @@ type Message struct {
 // the process has exited it returns an UNAVAILABLE error.
 func (p *Process) Receive(ctx context.Context) (Message, error) {
 	for {
-		d, err := p.g.Receive(ctx)
-		if err != nil {
-			return Message{}, wrap(err)
+		d, ok := p.unstash()
+		if !ok {
+			var err error
+			if d, err = p.g.Receive(ctx); err != nil {
+				return Message{}, wrap(err)
+			}
 		}
 		switch d.Kind {
 		case host.DeliveryMessage:
@@ -76,6 +83,36 @@ func (p *Process) Receive(ctx context.Context) (Message, error) {
 		}
 		// A reply of a call this process made: Exec takes those itself.
 	}
+}
+
+func (p *Process) unstash() (host.Delivery, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.pending) == 0 {
+		return host.Delivery{}, false
+	}
+	d := p.pending[0]
+	p.pending = p.pending[1:]
+	return d, true
+}
+
+func (p *Process) stash(d host.Delivery) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending = append(p.pending, d)
+}
+
+// Call sends a request to dest (a PID or a registered name) and waits for
+// the reply: the first message dest sends to this process. What else
+// arrives meanwhile is kept for Receive. The send is checked against the
+// tenant's policy with this process as the sender. If dest exits first, its
+// exit is the error; if ctx ends first, ctx's error.
+func (p *Process) Call(ctx context.Context, dest, topic string, payload ...any) (Value, error) {
+	b, err := encodeArgs(payload)
+	if err != nil {
+		return Value{}, err
+	}
+	return call(ctx, p.g, dest, topic, b, p.stash)
 }
 
 // Send sends a message to dest (a PID or a registered name), checked against

@@ -116,17 +116,23 @@ func (t *Tenant) Call(ctx context.Context, dest, topic string, payload ...any) (
 		return Value{}, err
 	}
 	defer g.Exit(nil)
-	return call(ctx, g, dest, topic, p)
+	return call(ctx, g, dest, topic, p, nil)
 }
 
-// call is a request from the Go-side process g to dest and its reply. g
-// monitors dest while it waits, so a receiver that exits without answering
-// ends the wait.
-func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []byte) (Value, error) {
-	if err := g.Control(abi.OpMonitor, dest, 0); err != nil {
+// call is a request from the Go-side process g to dest and its reply: the
+// first message from dest. g monitors dest while it waits, so a receiver
+// that exits without answering ends the wait. Other deliveries that arrive
+// meanwhile go to stash (nil: dropped; a gateway gets none).
+func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []byte, stash func(host.Delivery)) (Value, error) {
+	to, err := g.Resolve(dest)
+	if err != nil {
 		return Value{}, wrap(err)
 	}
-	if err := g.Send(dest, topic, payload); err != nil {
+	if err := g.Watch(to, false); err != nil {
+		return Value{}, wrap(err)
+	}
+	defer g.Watch(to, true)
+	if err := g.Send(to, topic, payload); err != nil {
 		return Value{}, wrap(err)
 	}
 	for {
@@ -134,13 +140,13 @@ func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []
 		if err != nil {
 			return Value{}, wrap(err)
 		}
-		switch d.Kind {
-		case host.DeliveryMessage:
+		switch {
+		case d.Kind == host.DeliveryMessage && d.From == to:
 			return payloadValue(d.Payload), nil
-		case host.DeliveryEvent:
-			if d.Event == abi.EventExit {
-				return Value{}, exitedBeforeReply(dest, d.Result)
-			}
+		case d.Kind == host.DeliveryEvent && d.Event == abi.EventExit && d.From == to:
+			return Value{}, exitedBeforeReply(dest, d.Result)
+		case stash != nil:
+			stash(d)
 		}
 	}
 }
@@ -249,10 +255,27 @@ type Request struct {
 // as its actor. It lives until [Process.Exit] or until something ends it
 // (a linked process failing, process.terminate, Undeploy).
 func (t *Tenant) NewProcess(ctx context.Context, name string) (*Process, error) {
+	return t.NewProcessWith(ctx, ProcessOptions{Name: name})
+}
+
+// ProcessOptions are the choices of [Tenant.NewProcessWith].
+type ProcessOptions struct {
+	// Name is registered for the process ("": none) and is its source ID,
+	// the resource policy rules name for sends to it (without a name, its
+	// actor is; without either, "go").
+	Name string
+	// Actor is the subject of the policy checks of what it does (default:
+	// its source ID). Many processes may share an actor: an HTTP ingress
+	// makes one process per request, all acting as "ingress".
+	Actor string
+}
+
+// NewProcessWith is NewProcess with options.
+func (t *Tenant) NewProcessWith(ctx context.Context, o ProcessOptions) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g, err := t.t.NewGoProcess(host.GoOptions{Name: name})
+	g, err := t.t.NewGoProcess(host.GoOptions{Name: o.Name, Actor: o.Actor})
 	if err != nil {
 		return nil, wrap(err)
 	}

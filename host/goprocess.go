@@ -62,6 +62,10 @@ type goMailbox struct {
 	wake  chan struct{} // one token: something was queued
 	dead  chan struct{} // closed at the process's exit
 	gone  bool
+	// A Go source run by process.call watches its caller: the caller's EXIT
+	// ends the handler's context (nobody waits for its answer any more).
+	caller       string
+	callerExited func()
 }
 
 func newGoMailbox() *goMailbox {
@@ -87,6 +91,13 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 		d = Delivery{Kind: DeliveryEvent, Event: abi.EventKind(r.Uint()), From: r.String(), Result: clone(r.Bytes())}
 		if ms := r.Uint(); ms > 0 {
 			d.Deadline = time.UnixMilli(int64(ms))
+		}
+		m.mu.Lock()
+		caller, callerExited := m.caller, m.callerExited
+		m.mu.Unlock()
+		if d.Event == abi.EventExit && d.From != "" && d.From == caller {
+			callerExited()
+			return
 		}
 	case abi.RecordReply:
 		d = Delivery{Kind: DeliveryReply, From: r.String(), Abnormal: r.Uint() != 0, Value: clone(r.Bytes())}
@@ -159,7 +170,8 @@ type GoProcess struct {
 type GoOptions struct {
 	// Name, if set, is registered for the process in its tenant (Lua reaches
 	// it with process.send(name, ...)), and is its source ID, which policy
-	// rules name as the resource of sends to it. Default: "go".
+	// rules name as the resource of sends to it. Without a name its source
+	// ID is its actor, or "go".
 	Name string
 	// Actor is its security actor, the subject of the checks of what it
 	// does. Default: its source ID.
@@ -171,7 +183,8 @@ type GoOptions struct {
 }
 
 // GoHandler runs a Go source (see [Tenant.Handle]) as the process g, with
-// main's arguments args (one CBOR array). Its value (one CBOR value; nil is
+// main's arguments args (one CBOR array). ctx ends when g is ended or, for
+// process.call, when its caller exits. Its value (one CBOR value; nil is
 // nil) is the exit value; an error is an abnormal exit (a *[vm.Error] keeps
 // its kind, anything else is UNKNOWN).
 type GoHandler func(ctx context.Context, g *GoProcess, args []byte) ([]byte, error)
@@ -208,10 +221,12 @@ func (t *Tenant) handler(id string) GoHandler {
 // RemoveTenant). It counts against the tenant's process limit.
 func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 	id := o.Name
-	if id == "" {
+	if id != "" {
+		if err := checkName(id); err != nil {
+			return nil, err
+		}
+	} else if id = o.Actor; id == "" {
 		id = "go"
-	} else if err := checkName(id); err != nil {
-		return nil, err
 	}
 	actor := o.Actor
 	if actor == "" {
@@ -246,8 +261,16 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 // startGo runs a Go source's handler as the Go-side process p.
 func (rt *Runtime) startGo(p *process, h GoHandler, args []byte) {
 	g := &GoProcess{p: p, m: p.box.(*goMailbox)}
+	ctx, cancel := context.WithCancel(context.Background())
+	if c := p.caller; c != nil {
+		g.m.mu.Lock()
+		g.m.caller, g.m.callerExited = c.pid, cancel
+		g.m.mu.Unlock()
+		if _, err := p.tenant.controlAs(p, abi.OpMonitor, c.pid, 0, false); err != nil {
+			cancel() // the caller is gone already
+		}
+	}
 	go func() {
-		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
 			select {
@@ -304,6 +327,15 @@ func (g *GoProcess) Receive(ctx context.Context) (Delivery, error) {
 			return Delivery{}, ctx.Err()
 		}
 	}
+}
+
+// Resolve returns the PID of dest, a PID or a name, in g's tenant.
+func (g *GoProcess) Resolve(dest string) (string, error) {
+	p, err := g.p.tenant.resolve(dest)
+	if err != nil {
+		return "", err
+	}
+	return p.pid, nil
 }
 
 // Send sends a message (payload: one CBOR array) to dest, a PID or a name.
@@ -372,6 +404,18 @@ func (g *GoProcess) Control(op abi.ControlOp, dest string, arg int64) error {
 		g.p.tenant.rt.exited(g.p, Exit{PID: g.p.pid, Abnormal: true, Kind: abi.Canceled.Kind(), Error: "terminated"})
 	}
 	return nil
+}
+
+// Watch monitors dest (or, with stop, stops) without a policy check: the
+// monitor a request-reply keeps on its receiver is the runtime's, not a
+// right the process uses (as process.call's wait for its callee is).
+func (g *GoProcess) Watch(dest string, stop bool) error {
+	op := abi.OpMonitor
+	if stop {
+		op = abi.OpUnmonitor
+	}
+	_, err := g.p.tenant.controlAs(g.p, op, dest, 0, false)
+	return asError(err)
 }
 
 // Register names a process (pid "" is g itself) in the tenant.

@@ -150,9 +150,16 @@ func (rt *Runtime) sandboxEngine(memoryPages uint32) (*sandbox.Engine, error) {
 	return e, nil
 }
 
+// ShardOf is the shard of a process among shards: xxhash(pid) % shards.
+// The one placement function: tools that place processes on purpose (the
+// bench, the stress harness) call it too.
+func ShardOf(pid string, shards int) int {
+	return int(xxhash.Sum64String(pid) % uint64(shards))
+}
+
 // shardOf places a process: xxhash of its PID modulo the shard count.
 func (rt *Runtime) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(len(rt.shards)))
+	return ShardOf(pid, len(rt.shards))
 }
 
 func (rt *Runtime) lookup(pid string) *process {

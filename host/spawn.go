@@ -65,19 +65,28 @@ func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *vm.Error) {
 	return r, nil
 }
 
-// actorID reads the security actor of a request: a string, or {id = ..., meta = ...}.
-func actorID(raw cbor.RawMessage) (string, bool) {
+// actorOf reads the security actor of a request: a string, or {id = ...,
+// meta = {...}}. meta is the actor's meta table in the wire format, nil when
+// there is none; security.actor():meta() reads it back.
+func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
 	var s string
 	if cbor.Unmarshal(raw, &s) == nil && s != "" {
-		return s, true
+		return s, nil, true
 	}
 	var t struct {
-		ID string `cbor:"id"`
+		ID   string          `cbor:"id"`
+		Meta cbor.RawMessage `cbor:"meta"`
 	}
-	if cbor.Unmarshal(raw, &t) == nil && t.ID != "" {
-		return t.ID, true
+	if requestDecoder.Unmarshal(raw, &t) != nil || t.ID == "" {
+		return "", nil, false
 	}
-	return "", false
+	if len(t.Meta) == 0 || t.Meta[0] == 0xf6 {
+		return t.ID, nil, true
+	}
+	if major := t.Meta[0] >> 5; (major != 4 && major != 5) || abi.Validate(t.Meta) != nil {
+		return "", nil, false
+	}
+	return t.ID, append([]byte(nil), t.Meta...), true
 }
 
 // publish makes p reachable by PID and name.
@@ -156,17 +165,19 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	}
 	if parent != nil {
 		p.parent = parent.pid
+		parent.mu.Lock()
 		if parent.actor != parent.id { // an actor set by a spawner is inherited
-			p.actor = parent.actor
+			p.actor, p.actorMeta = parent.actor, parent.actorMeta
 		}
 		p.scope = parent.scope
+		parent.mu.Unlock()
 	}
 	if len(r.Actor) > 0 {
-		a, valid := actorID(r.Actor)
+		a, meta, valid := actorOf(r.Actor)
 		if !valid {
-			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ...}")
+			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ..., meta = {...}}")
 		}
-		p.actor = a
+		p.actor, p.actorMeta = a, meta
 	}
 	if r.Scope != nil {
 		p.scope = r.Scope

@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultHost is the execution pool every tenant has unless configured otherwise.
-const DefaultHost = "app:processes"
+const DefaultHost = tenants.DefaultHost
 
 // TenantConfig describes a tenant to the runtime.
 type TenantConfig struct {
@@ -34,16 +34,25 @@ type TenantConfig struct {
 }
 
 // ConfigFor turns a loaded tenant.yaml into the runtime's tenant
-// configuration.
-func ConfigFor(c *tenants.Config, b *tenants.Bundle) TenantConfig {
+// configuration, with the policy file it names loaded (a config without one
+// has no policy: everything allowed inside the tenant).
+func ConfigFor(c *tenants.Config, b *tenants.Bundle) (TenantConfig, error) {
 	limits := c.Limits
-	return TenantConfig{
+	tc := TenantConfig{
 		Name:   c.Name,
 		Bundle: b,
 		Hosts:  append([]string(nil), c.Hosts...),
 		Native: c.Isolation == tenants.Native,
 		Limits: &limits,
 	}
+	if c.Policy != "" {
+		p, err := policies.Load(c.Policy)
+		if err != nil {
+			return TenantConfig{}, err
+		}
+		tc.Policy = p
+	}
+	return tc, nil
 }
 
 // Tenant is one tenant inside a runtime: its bundle, its instances (one per

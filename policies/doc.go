@@ -25,7 +25,10 @@
 // process's security actor (its source ID, unless its spawner set one with
 // with_actor), the action one of the 16 of the seed's table (ActionSend ...),
 // the resource what the table says: a target PID, a source ID, a host ID, a
-// name, "context" or "security". For an action on a PID the host passes the
+// name, "context" or "security". An action outside process.* is an
+// application action of the tenant's own (invoice.read), asked about only by
+// Lua's security.can, with whatever resource the script names
+// (IsAppAction); a policy file may grant and deny them beside the runtime's. For an action on a PID the host passes the
 // PID and the target's source ID as alternatives, so a rule may name either
 // (app.workers:* for every worker, or one PID). The decision:
 //

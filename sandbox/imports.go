@@ -30,6 +30,7 @@ func instantiateImports(ctx context.Context, r wazero.Runtime) error {
 	fn(abi.ImportExit, importExit, []api.ValueType{i32, i32, i32, i32}, nil)
 	fn(abi.ImportControl, importControl, []api.ValueType{i32, i32, i32, i32, i64, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportRegistry, importRegistry, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i64})
+	fn(abi.ImportSecurity, importSecurity, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportSource, importSource, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportTick, importTick, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn(abi.ImportLog, importLog, []api.ValueType{i32, i32, i32}, nil)
@@ -174,6 +175,23 @@ func importRegistry(ctx context.Context, m api.Module, s []uint64) {
 	}
 	if err == nil {
 		result, err = h.Registry(api.DecodeU32(s[0]), abi.RegistryOp(api.DecodeU32(s[1])), name, pid)
+	}
+	s[0] = reply(m, s[6], s[7], result, err)
+}
+
+func importSecurity(ctx context.Context, m api.Module, s []uint64) {
+	h := hostOf(ctx)
+	if h == nil {
+		s[0] = reply(m, s[6], s[7], "", errNoHost)
+		return
+	}
+	action, err := str(m, s[2], s[3], abi.MaxName)
+	var resource, result string
+	if err == nil {
+		resource, err = str(m, s[4], s[5], abi.MaxName)
+	}
+	if err == nil {
+		result, err = h.Security(api.DecodeU32(s[0]), abi.SecurityOp(api.DecodeU32(s[1])), action, resource)
 	}
 	s[0] = reply(m, s[6], s[7], result, err)
 }

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/sandbox"
@@ -702,7 +701,7 @@ func (e *benchEnv) close() { e.rt.Close() }
 
 // shardOf is the shard the runtime places pid on: xxhash(pid) % shards.
 func (e *benchEnv) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(e.shards))
+	return host.ShardOf(pid, e.shards)
 }
 
 func (e *benchEnv) spawn(id string, args ...string) (string, <-chan host.Exit, error) {

@@ -206,6 +206,7 @@ var cliCases = []cliCase{
 	jsonCase("bool_keys", `{"false":"no","true":"yes"}`),
 	jsonCase("booleans", `{"f":false,"list":[true,false],"t":true}`),
 	jsonCase("error", `{"error":"no such thing","kind":"NOT_FOUND"}`),
+	jsonCase("error_whole", `{"details":{"after_ms":250},"error":"busy","kind":"UNAVAILABLE","retryable":true}`),
 	jsonCase("error_nested", `{"err":{"error":"denied","kind":"PERMISSION_DENIED"},"list":[{"error":"slow","kind":"TIMEOUT"}]}`),
 	jsonCase("api_error", `{"error":"no process {app:processes|0xdeadbeef}","kind":"NOT_FOUND"}`),
 

@@ -114,7 +114,10 @@ func addTenant(rt *host.Runtime, dir, policyFile string, native bool) (*host.Ten
 	tc := host.TenantConfig{Name: "default", Bundle: bundle}
 	policyPath := ""
 	if conf, err := tenants.LoadConfig(dir); err == nil {
-		tc, policyPath = host.ConfigFor(conf, bundle), conf.Policy
+		if tc, err = host.ConfigFor(conf, bundle); err != nil {
+			return nil, err
+		}
+		policyPath = conf.Policy
 	} else if !errors.Is(err, tenants.ErrNoConfig) {
 		return nil, err
 	}

@@ -265,7 +265,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 			continue
 		}
 		if p.killed != nil {
-			abnormal, value = true, abi.AppendError(nil, p.killed.Status.Kind(), p.killed.Message)
+			abnormal, value = true, appendError(nil, p.killed)
 		}
 		p.exit(abnormal, value)
 		return
@@ -274,7 +274,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 
 func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool, value []byte) {
 	p, L := t.proc, t.L
-	fail := func(e *Error) (bool, []byte) { return true, abi.AppendError(nil, e.Status.Kind(), e.Message) }
+	fail := func(e *Error) (bool, []byte) { return true, appendError(nil, e) }
 	L.SetTop(0)
 	L.Push(chunk)
 	if err := L.PCall(0, 1, nil); err != nil {
