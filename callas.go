@@ -26,5 +26,5 @@ func (t *Tenant) CallAs(ctx context.Context, actor, dest, topic string, payload 
 		return Value{}, wrap(err)
 	}
 	defer g.Exit(nil)
-	return call(ctx, g, dest, topic, p)
+	return call(ctx, g, dest, topic, p, nil)
 }
