@@ -201,3 +201,9 @@ func (w *watched) top(n int) (cpu, mailbox []moonbox.ProcessInfo) {
 
 // stopped says whether the console is stopping (streams end).
 func (c *Console) stopped() <-chan struct{} { return c.stop }
+
+// Detail is a tenant page's data (for tests and tools), or false.
+func (c *Console) Detail(name string) (Detail, bool) { return c.detail(name) }
+
+// Overview is the overview's data, sparklines whole.
+func (c *Console) Overview() Overview { return c.overview(true) }

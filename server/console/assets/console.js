@@ -49,13 +49,16 @@ function when(t) {
   return isNaN(d) ? "" : d.toLocaleTimeString();
 }
 
-// spark draws a series as a small line; hot colours it as trouble.
-function spark(points, w, h, hot) {
+// spark draws a series as a line in slots places, the newest point at the
+// right edge (a young tenant's line starts part-way); hot colours it as
+// trouble.
+function spark(points, slots, w, h, hot) {
   const s = svg("svg", { width: w, height: h, viewBox: `0 0 ${w} ${h}`, class: "spark" + (hot ? " hot" : "") });
-  const n = points.length;
+  const n = Math.min(points.length, slots);
   if (n < 2) return s;
+  points = points.slice(-n);
   const top = Math.max(...points) || 1;
-  const xy = points.map((v, i) => `${(i * (w - 2) / (n - 1) + 1).toFixed(1)},${(h - 1 - (v / top) * (h - 2)).toFixed(1)}`);
+  const xy = points.map((v, i) => `${((slots - n + i) * (w - 2) / (slots - 1) + 1).toFixed(1)},${(h - 1 - (v / top) * (h - 2)).toFixed(1)}`);
   s.append(svg("polyline", { points: xy.join(" "), fill: "none" }));
   return s;
 }
@@ -65,7 +68,7 @@ function chart(title, points, fmt, hot) {
   const last = points.length ? points[points.length - 1] : 0;
   return el("figure", { class: "chart" },
     el("figcaption", {}, title, el("span", { class: "dim" }, ` now ${fmt(last)} · max ${fmt(top)} · 10 min`)),
-    spark(points, 560, 70, hot));
+    spark(points, 600, 560, 70, hot));
 }
 
 function toast(msg, bad) {
@@ -162,12 +165,12 @@ function overview(main) {
       el("td", {}, el("span", { class: "badge " + r.status }, r.status)),
       el("td", {}, "v" + r.version),
       el("td", { class: "n" }, num(r.procs)),
-      el("td", { class: "n" }, num(r.msgs), " ", spark(sp.msgs, 100, 22)),
-      el("td", { class: "n" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`), " ", spark(sp.instr, 100, 22)),
+      el("td", { class: "n" }, num(r.msgs), " ", spark(sp.msgs, points, 100, 22)),
+      el("td", { class: "n" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`), " ", spark(sp.instr, points, 100, 22)),
       el("td", { class: "n" }, r.native ? el("span", { class: "dim" }, "native") :
-        [bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)], " ", spark(sp.mem, 100, 22)),
-      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, num(r.denied_min), " ", spark(sp.denied, 100, 22, r.denied_min > 0)),
-      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, num(r.kills_min), " ", spark(sp.kills, 100, 22, r.kills_min > 0)),
+        [bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)], " ", spark(sp.mem, points, 100, 22)),
+      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, num(r.denied_min), " ", spark(sp.denied, points, 100, 22, r.denied_min > 0)),
+      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, num(r.kills_min), " ", spark(sp.kills, points, 100, 22, r.kills_min > 0)),
       el("td", { class: "n" }, `${r.svc_up} / `, el("span", { class: r.svc_failed ? "bad" : "" }, String(r.svc_failed)),
         el("span", { class: "dim" }, ` of ${r.svc}`)));
   }
