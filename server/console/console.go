@@ -162,6 +162,10 @@ func (c *Console) sample(now time.Time) {
 	c.mu.Unlock()
 }
 
+// SampleAt runs one tick of the sampler as if at time at: for tools and
+// tests that need a history faster than a second a sample.
+func (c *Console) SampleAt(at time.Time) { c.sample(at) }
+
 // SampleCost is how long the sampler's last tick took (for the load test).
 func (c *Console) SampleCost() time.Duration {
 	c.mu.RLock()

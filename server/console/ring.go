@@ -85,17 +85,17 @@ type series struct {
 	Instructions []float64 `json:"instr"`
 	Denials      []float64 `json:"denied"`
 	LimitKills   []float64 `json:"kills"`
-	Memory       []float64 `json:"mem"` // guest linear memory at the bucket's end, bytes
-	Processes    []float64 `json:"procs"`
+	Memory       []float64 `json:"mem"`             // guest linear memory at the bucket's end, bytes
+	Processes    []float64 `json:"procs,omitempty"` // the tenant page's; not in the overview
 }
 
 func (s *series) add(a, b sample) {
 	r := between(a, b)
-	s.Messages = append(s.Messages, round(r.Messages))
-	s.Instructions = append(s.Instructions, round(r.Instructions))
-	s.Denials = append(s.Denials, round(r.Denials*60))
-	s.LimitKills = append(s.LimitKills, round(r.LimitKills*60))
-	s.Memory = append(s.Memory, float64(b.Linear))
+	s.Messages = append(s.Messages, sig3(r.Messages))
+	s.Instructions = append(s.Instructions, sig3(r.Instructions))
+	s.Denials = append(s.Denials, sig3(r.Denials*60))
+	s.LimitKills = append(s.LimitKills, sig3(r.LimitKills*60))
+	s.Memory = append(s.Memory, sig3(float64(b.Linear)))
 	s.Processes = append(s.Processes, float64(b.Processes))
 }
 
@@ -131,6 +131,16 @@ func (r *ring) tick(step int) (series, bool) {
 	s := series{}
 	s.add(prev, newest)
 	return s, true
+}
+
+// sig3 keeps three significant digits: a chart of 70 pixels needs no more,
+// and the JSON is half as long.
+func sig3(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
 }
 
 // round keeps two decimals: the page needs no more, and the JSON is shorter.

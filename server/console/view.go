@@ -75,8 +75,10 @@ func (c *Console) overview(full bool) Overview {
 		r := w.row()
 		if full {
 			s := w.ring.series(SparkStep)
+			s.Processes = nil
 			r.Spark = &s
 		} else if s, ok := w.ring.tick(SparkStep); ok {
+			s.Processes = nil
 			r.Spark = &s
 		}
 		w.mu.Unlock()
