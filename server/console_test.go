@@ -1,10 +1,15 @@
 package server
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -226,5 +231,47 @@ func TestConsoleAssetsBuildNoMarkup(t *testing.T) {
 				t.Errorf("%s uses %s", f, bad)
 			}
 		}
+	}
+}
+
+// TestConsoleStreamDoesNotHoldShutdown: an open console's event stream ends
+// when the server shuts down, rather than keeping Shutdown waiting for the
+// whole grace period.
+func TestConsoleStreamDoesNotHoldShutdown(t *testing.T) {
+	cfg := DefaultConfig(t.TempDir())
+	cfg.Data = t.TempDir()
+	s, _, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln, time.Hour) }()
+	base := "http://" + ln.Addr().String()
+	c := consoleClient(t)
+	ts := &testServer{t: t, s: s, http: &httptest.Server{URL: base}, admin: s.AdminTokenValue()}
+	if consoleLogin(t, ts, c, ts.admin) == nil {
+		t.Fatal("no session")
+	}
+	resp, err := c.Get(base + "/ui/api/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute): // a hang detector, not a timing: the grace is an hour
+		t.Fatal("Serve still waits for the console's stream")
 	}
 }

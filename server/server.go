@@ -368,6 +368,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(s.console.Stop) // its event streams end
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

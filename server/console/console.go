@@ -3,6 +3,7 @@ package console
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moonbox-runtime/moonbox"
@@ -34,8 +35,10 @@ type Console struct {
 	ticked  chan struct{} // closed at the end of each tick, then replaced
 	cost    time.Duration // the last tick's duration
 
-	stop chan struct{}
-	done chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+	started  atomic.Bool
 }
 
 // watched is what the console keeps of one tenant.
@@ -96,6 +99,7 @@ func (c *Console) watch(name string) *watched {
 
 // Start runs the sampler until [Console.Stop].
 func (c *Console) Start() {
+	c.started.Store(true)
 	go func() {
 		defer close(c.done)
 		t := time.NewTicker(c.cfg.Interval)
@@ -112,15 +116,14 @@ func (c *Console) Start() {
 	}()
 }
 
-// Stop ends the sampler and the event streams.
+// Stop ends the sampler and the event streams (a server shutting down
+// waits for its handlers: a console left open must not hold it up). It may
+// be called more than once.
 func (c *Console) Stop() {
-	select {
-	case <-c.stop:
-		return
-	default:
+	c.stopOnce.Do(func() { close(c.stop) })
+	if c.started.Load() {
+		<-c.done
 	}
-	close(c.stop)
-	<-c.done
 }
 
 // sample reads every tenant's stats once: one tick of the sampler.
