@@ -8,11 +8,11 @@ import (
 
 // CallAs is [Tenant.Call] made by a Go-side process whose security actor is
 // actor: unlike Call (the application's own authority), the tenant's policy
-// decides whether actor may reach dest, as it does for the tenant's own
-// processes. A call is a send and a monitor, so the policy grants both:
+// decides whether actor may send to dest, as it does for the tenant's own
+// processes (the monitor the call keeps on dest while it waits is the
+// runtime's, not checked):
 //
-//	p, ingress, process.send, api, allow
-//	p, ingress, process.monitor, api, allow
+//	p, ingress, process.send, app:api, allow
 //
 // The server's ingress calls as "ingress": a tenant's policy says which of
 // its processes the outside may call.

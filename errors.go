@@ -34,6 +34,12 @@ const (
 type Error struct {
 	Kind    Kind
 	Message string
+	// Retryable is what err:retryable() says in Lua: nil when the error does
+	// not say, else whether trying again may succeed.
+	Retryable *bool
+	// Details is err:details(): a table of facts about the error, or the
+	// zero Value.
+	Details Value
 }
 
 func (e *Error) Error() string {
@@ -51,8 +57,24 @@ func (e *Error) Is(target error) bool {
 }
 
 // MarshalCBOR writes the error as a Lua error object.
-func (e *Error) MarshalCBOR() ([]byte, error) {
-	return abi.AppendError(nil, string(e.Kind), e.Message), nil
+func (e *Error) MarshalCBOR() ([]byte, error) { return e.appendTo(nil) }
+
+func (e *Error) appendTo(b []byte) ([]byte, error) {
+	o := abi.ErrorObject{Kind: string(e.Kind), Message: e.Message}
+	if e.Retryable != nil {
+		o.Retry = abi.RetryNo
+		if *e.Retryable {
+			o.Retry = abi.RetryYes
+		}
+	}
+	if !e.Details.IsNil() {
+		d := e.Details.CBOR()
+		if d[0]>>5 != 4 && d[0]>>5 != 5 {
+			return nil, &Error{Kind: KindInvalid, Message: "an error's details must be a table"}
+		}
+		o.Details = d
+	}
+	return abi.AppendErrorObject(b, o), nil
 }
 
 // UnmarshalCBOR reads a Lua error object.
@@ -111,7 +133,15 @@ func wrap(err error) error {
 		if ve == nil {
 			return nil
 		}
-		return &Error{Kind: Kind(ve.Status.Kind()), Message: ve.Message}
+		e := &Error{Kind: Kind(ve.Status.Kind()), Message: ve.Message}
+		if ve.Retry != abi.RetryUnset {
+			r := ve.Retry == abi.RetryYes
+			e.Retryable = &r
+		}
+		if len(ve.Details) > 0 {
+			e.Details = Value{raw: ve.Details}
+		}
+		return e
 	case errors.Is(err, host.ErrExited):
 		return &Error{Kind: KindUnavailable, Message: "the process has exited"}
 	}
@@ -124,10 +154,19 @@ func toHostError(err error) error {
 	if !ok {
 		st = abi.Unknown
 	}
-	msg := err.Error()
+	ve := &vm.Error{Status: st, Message: err.Error()}
 	var e *Error
 	if errors.As(err, &e) {
-		msg = e.Message
+		ve.Message = e.Message
+		if e.Retryable != nil {
+			ve.Retry = abi.RetryNo
+			if *e.Retryable {
+				ve.Retry = abi.RetryYes
+			}
+		}
+		if d := e.Details.CBOR(); d[0]>>5 == 4 || d[0]>>5 == 5 {
+			ve.Details = d
+		}
 	}
-	return &vm.Error{Status: st, Message: msg}
+	return ve
 }

@@ -622,3 +622,42 @@ func TestGoHandlerSeesItsCallerGo(t *testing.T) {
 		}
 	})
 }
+
+// Error objects cross whole both ways: kind, message, retryable, details.
+func TestErrorObjectsCrossWhole(t *testing.T) {
+	rt, _ := newRuntime(t, moonbox.Config{})
+	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
+		"errs.lua": `return function(e)
+  local mine = errors.new{kind = errors.UNAVAILABLE, message = "busy", retryable = true, details = {queue = "q1", depth = 3}}
+  return { got = { kind = e:kind(), message = e:message(), retryable = e:retryable(), n = e:details().n }, mine = mine }
+end`,
+	}))
+	yes := false
+	in := &moonbox.Error{Kind: moonbox.KindTimeout, Message: "slow", Retryable: &yes}
+	details, err := moonbox.ValueOf(map[string]any{"n": 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Details = details
+	v, err := ten.Exec(context.Background(), "errs", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Got  map[string]any
+		Mine *moonbox.Error
+	}
+	if err := v.Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Got["kind"] != "TIMEOUT" || out.Got["message"] != "slow" || out.Got["retryable"] != false || out.Got["n"] != uint64(7) {
+		t.Errorf("Lua saw %v", out.Got)
+	}
+	m := out.Mine
+	if m == nil || m.Kind != moonbox.KindUnavailable || m.Retryable == nil || !*m.Retryable || m.Details.String() != `{"depth":3,"queue":"q1"}` {
+		t.Errorf("Go got %+v (details %v)", m, m.Details)
+	}
+	if !errors.Is(m, moonbox.ErrUnavailable) {
+		t.Error("errors.Is by kind")
+	}
+}

@@ -100,16 +100,19 @@ func anyOf(d *abi.Decoder, depth int) (any, error) {
 		}
 		return m, nil
 	case abi.TypeTag:
-		x, err := anyOf(d, depth+1)
+		o, err := d.ReadError(depth)
 		if err != nil {
 			return nil, err
 		}
-		if a, ok := x.([]any); ok && it.Int == abi.TagError && len(a) >= 2 {
-			kind, _ := a[0].(string)
-			msg, _ := a[1].(string)
-			return &Error{Kind: Kind(kind), Message: msg}, nil
+		e := &Error{Kind: Kind(o.Kind), Message: o.Message}
+		if o.Retry != abi.RetryUnset {
+			r := o.Retry == abi.RetryYes
+			e.Retryable = &r
 		}
-		return x, nil
+		if len(o.Details) > 0 {
+			e.Details = Value{raw: append([]byte(nil), o.Details...)}
+		}
+		return e, nil
 	}
 	return nil, abi.ErrMalformed
 }
@@ -146,7 +149,14 @@ func jsonSafe(x any) any {
 			x[k] = jsonSafe(x[k])
 		}
 	case *Error:
-		return map[string]any{"error": map[string]any{"kind": x.Kind, "message": x.Message}}
+		e := map[string]any{"kind": x.Kind, "message": x.Message}
+		if x.Retryable != nil {
+			e["retryable"] = *x.Retryable
+		}
+		if !x.Details.IsNil() {
+			e["details"] = jsonSafe(x.Details.Any())
+		}
+		return map[string]any{"error": e}
 	}
 	return x
 }
@@ -199,7 +209,7 @@ func encodeValue(x any) ([]byte, error) {
 	case Value:
 		return x.CBOR(), nil
 	case *Error:
-		return abi.AppendError(nil, string(x.Kind), x.Message), nil
+		return x.appendTo(nil)
 	case error:
 		return abi.AppendError(nil, string(KindOf(x)), x.Error()), nil
 	}
@@ -274,4 +284,13 @@ func replyOf(abnormal bool, value []byte) (Value, error) {
 		return Value{}, e
 	}
 	return Value{}, &Error{Kind: KindUnknown, Message: v.String()}
+}
+
+// ValueOf converts a Go value as the API does for arguments and payloads.
+func ValueOf(x any) (Value, error) {
+	b, err := encodeValue(x)
+	if err != nil {
+		return Value{}, err
+	}
+	return Value{raw: b}, nil
 }

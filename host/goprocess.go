@@ -434,12 +434,12 @@ func (g *GoProcess) Exit(value []byte) {
 
 // Fail ends g abnormally with err (its kind if it is a *vm.Error).
 func (g *GoProcess) Fail(err error) {
-	kind := abi.Unknown
+	e := Exit{PID: g.p.pid, Abnormal: true, Kind: abi.Unknown.Kind(), Error: err.Error()}
 	var ve *vm.Error
 	if errors.As(err, &ve) {
-		kind = ve.Status
+		e.Kind, e.Retry, e.Details = ve.Status.Kind(), ve.Retry, ve.Details
 	}
-	g.p.tenant.rt.exited(g.p, Exit{PID: g.p.pid, Abnormal: true, Kind: kind.Kind(), Error: err.Error()})
+	g.p.tenant.rt.exited(g.p, e)
 }
 
 // asError keeps a nil *vm.Error from becoming a non-nil error.

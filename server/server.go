@@ -39,8 +39,7 @@ type Server struct {
 	mu      sync.RWMutex
 	tenants map[string]*tenant
 
-	ready    atomic.Bool // tenants restored, not shutting down
-	inflight sync.WaitGroup
+	ready atomic.Bool // tenants restored, not shutting down
 }
 
 // tenant is a deployed tenant as the server keeps it.

@@ -223,7 +223,7 @@ func TestDeployCallRedeployRollback(t *testing.T) {
 		"app/api.lua": func(string) string { return "return function( end" },
 	})
 	code, _, body = ts.deploy(broken)
-	want(t, "a broken redeploy", code, body, 400, `"app/api.lua: `)
+	want(t, "a broken redeploy", code, body, 400, `"app/api.lua:1:20: syntax error`)
 	if strings.Contains(body, os.TempDir()) {
 		t.Errorf("the answer shows the server's paths: %s", body)
 	}

@@ -108,15 +108,16 @@ func (l Limits) Check() error {
 	return nil
 }
 
-// Config is a tenant's config, read from tenant.yaml in its bundle directory:
+// Config is a tenant's config, read from tenant.yaml in its bundle directory
+// (the values shown are the defaults, those of [DefaultLimits]):
 //
 //	name: acme              # required; [a-z0-9][a-z0-9_-]{0,62}
 //	hosts: [app:processes]  # 1 to 64 host IDs namespace:name, each once; default [app:processes]
 //	isolation: sandbox      # sandbox (default) | native (trusted code, no wasm)
 //	policy: policy.csv      # optional; relative, an existing regular file inside the bundle
 //	limits:                 # all optional
-//	  processes: 10000      # 1 to 1,000,000 live processes per tenant
-//	  spawns_per_second: 1000 # 1 to 100,000
+//	  processes: 100000     # 1 to 1,000,000 live processes per tenant
+//	  spawns_per_second: 100000 # 1 to 100,000
 //	  mailbox: 10000        # 1 to 1,000,000 messages queued per process
 //	  payload: 1MiB         # 1KiB to 1MiB (abi.MaxPayload) per message payload
 //	  names: 10000          # 1 to 1,000,000 registered names per tenant
@@ -124,7 +125,7 @@ func (l Limits) Check() error {
 //	  call_depth: 32        # 1 to 1024 nested process.call
 //	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
-//	  cpu_turn: 200000      # 10,000 to 10,000,000 Lua instructions per turn
+//	  cpu_turn: 20000       # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
 //	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
 //
@@ -491,7 +492,40 @@ func (p *parser) syntax(data []byte, err error) {
 	if n := lineCount(data); line > n {
 		line, col = n, 0 // an error at the end of the stream: the last line
 	}
+	// yaml.v3 says "found character that cannot start any token" or "found
+	// a tab character that violates indentation", on the tab's line or
+	// the one before it.
+	if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
+		for _, l := range []int{line, line + 1} {
+			if tab := indentTab(data, l); tab > 0 {
+				p.problems = append(p.problems, Problem{Line: l, Column: tab, Msg: "tabs are not allowed for indentation: indent with spaces"})
+				return
+			}
+		}
+	}
 	p.problems = append(p.problems, Problem{Line: line, Column: col, Msg: "YAML syntax error: " + msg})
+}
+
+// indentTab is the 1-based column of the first tab in the indentation of
+// line (1-based) of data, or 0 when it has none.
+func indentTab(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return 0
+	}
+	for i, c := range lines[line-1] {
+		switch c {
+		case ' ':
+		case '\t':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // parserErrors are the messages of yaml.v3's parser (as opposed to its

@@ -4,9 +4,11 @@
 
 // Command moonbox runs tenants' Lua actors in wasm sandboxes.
 //
-//	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
+//	moonbox run [flags] BUNDLE_DIR [PROCESS_ID [ARG...]]
+//	moonbox run [flags] FILE.lua [ARG...]
 //	moonbox serve [--config FILE] [--listen ADDR] [--data DIR] [--grace D]
 //	moonbox deploy [--server URL] [--token-file FILE] DIR
+//	moonbox policy check|explain ...
 //	moonbox bench [--json] [--quick] [--shards N] [WORKLOAD...]
 //	moonbox stress [--json] [--duration D] [--quick] [ATTACK...]
 package main
@@ -38,6 +40,7 @@ const (
 	exitOK       = 0
 	exitAbnormal = 1   // the process exited abnormally
 	exitUsage    = 2   // bad command line or bundle
+	exitBlocked  = 3   // every process is blocked: none can ever run again
 	exitTimeout  = 124 // --timeout expired (as timeout(1))
 )
 

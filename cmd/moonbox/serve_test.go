@@ -278,3 +278,90 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Without a config, the server listens where it is told, generates an admin
+// token, shows it once, and keeps it across a restart.
+func TestServeNoConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the server binary")
+	}
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	data := t.TempDir()
+	start := func() (*exec.Cmd, string, string) {
+		cmd := exec.Command(moonboxBin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		lines := make(chan string, 16)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		line := <-lines
+		if !strings.Contains(line, "listening on http://127.0.0.1:") {
+			t.Fatalf("first line: %q", line)
+		}
+		url := strings.Fields(line[strings.Index(line, "http://"):])[0]
+		token := ""
+		select {
+		case next := <-lines:
+			if strings.HasPrefix(next, "admin token") {
+				token = strings.TrimSpace(<-lines)
+			}
+		case <-time.After(time.Second): // a restart shows no token: nothing more comes
+		}
+		return cmd, url, token
+	}
+	cmd, url, token := start()
+	if len(token) != 64 {
+		t.Fatalf("no generated token shown: %q", token)
+	}
+	for _, tok := range []string{token, "nope"} {
+		req, _ := http.NewRequest("GET", url+"/admin/tenants", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: 200, false: 401}[tok == token]; resp.StatusCode != want {
+			t.Errorf("token %q: %d, want %d", tok, resp.StatusCode, want)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+	saved, _ := os.ReadFile(filepath.Join(data, "admin-token"))
+	if strings.TrimSpace(string(saved)) != token {
+		t.Errorf("the token kept in the data directory differs")
+	}
+	if _, _, again := start(); again != "" {
+		t.Errorf("a restart showed a token again: %q", again)
+	}
+}
+
+// A config with problems: every one with its line, exit 2.
+func TestServeBadConfig(t *testing.T) {
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	cfg := filepath.Join(t.TempDir(), "moonbox.yaml")
+	os.WriteFile(cfg, []byte("lisen: :7070\nadmin_token: secret\n"), 0o644)
+	out, err := exec.Command(moonboxBin, "serve", "--config", cfg).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage {
+		t.Fatalf("exit: %v\n%s", err, out)
+	}
+	for _, want := range []string{"moonbox.yaml:1:1: lisen: unknown key (did you mean listen?)", "moonbox.yaml:2:14: admin_token: must be a mapping"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
