@@ -257,7 +257,8 @@ func TestConsoleStreamDoesNotHoldShutdown(t *testing.T) {
 	if consoleLogin(t, ts, c, ts.admin) == nil {
 		t.Fatal("no session")
 	}
-	resp, err := c.Get(base + "/ui/api/stream")
+	// No client timeout: the stream stays open until the server ends it.
+	resp, err := (&http.Client{Jar: c.Jar}).Get(base + "/ui/api/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
