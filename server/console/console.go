@@ -43,11 +43,14 @@ type Console struct {
 
 // watched is what the console keeps of one tenant.
 type watched struct {
-	mu       sync.Mutex // guards ring, last, restarts, top
+	mu       sync.Mutex // guards ring, last, restarts
 	ring     ring
 	last     Tenant         // as of the last tick
 	restarts map[string]int // per service, as of the last tick
+
+	topMu    sync.Mutex // guards the top lists: apart, so a slow Top never holds the sampler
 	topAt    time.Time
+	topEvery time.Duration
 	topCPU   []moonbox.ProcessInfo
 	topMail  []moonbox.ProcessInfo
 
@@ -195,13 +198,20 @@ func (c *Console) snapshot() map[string]*watched {
 }
 
 // top is the tenant's top n processes by instructions and by mailbox, read
-// at most once a second however many pages ask.
+// at most once a second however many pages ask, and less often when reading
+// them is dear (Top sorts every process of the tenant): at most a tenth of
+// the time goes to it, whatever the tenant's size.
 func (w *watched) top(n int) (cpu, mailbox []moonbox.ProcessInfo) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if time.Since(w.topAt) >= time.Second && w.last.Runtime != nil {
-		w.topCPU, w.topMail = w.last.Runtime.Top(n)
+	rt := w.last.Runtime
+	w.mu.Unlock()
+	w.topMu.Lock()
+	defer w.topMu.Unlock()
+	if time.Since(w.topAt) >= max(time.Second, w.topEvery) && rt != nil {
+		start := time.Now()
+		w.topCPU, w.topMail = rt.Top(n)
 		w.topAt = time.Now()
+		w.topEvery = 10 * w.topAt.Sub(start)
 	}
 	return w.topCPU, w.topMail
 }
