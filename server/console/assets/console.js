@@ -165,12 +165,12 @@ function overview(main) {
       el("td", {}, el("span", { class: "badge " + r.status }, r.status)),
       el("td", {}, "v" + r.version),
       el("td", { class: "n" }, num(r.procs)),
-      el("td", { class: "n" }, num(r.msgs), " ", spark(sp.msgs, points, 100, 22)),
-      el("td", { class: "n" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`), " ", spark(sp.instr, points, 100, 22)),
-      el("td", { class: "n" }, r.native ? el("span", { class: "dim" }, "native") :
-        [bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)], " ", spark(sp.mem, points, 100, 22)),
-      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, num(r.denied_min), " ", spark(sp.denied, points, 100, 22, r.denied_min > 0)),
-      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, num(r.kills_min), " ", spark(sp.kills, points, 100, 22, r.kills_min > 0)),
+      el("td", { class: "n" }, el("span", { class: "v" }, num(r.msgs)), spark(sp.msgs, points, 100, 22)),
+      el("td", { class: "n" }, el("span", { class: "v wide" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`)), spark(sp.instr, points, 100, 22)),
+      el("td", { class: "n" }, r.native ? el("span", { class: "v wider dim" }, "native: not measured") :
+        el("span", { class: "v wider" }, bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)), spark(sp.mem, points, 100, 22)),
+      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, el("span", { class: "v" }, num(r.denied_min)), spark(sp.denied, points, 100, 22, r.denied_min > 0)),
+      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, el("span", { class: "v" }, num(r.kills_min)), spark(sp.kills, points, 100, 22, r.kills_min > 0)),
       el("td", { class: "n" }, `${r.svc_up} / `, el("span", { class: r.svc_failed ? "bad" : "" }, String(r.svc_failed)),
         el("span", { class: "dim" }, ` of ${r.svc}`)));
   }
@@ -189,7 +189,17 @@ function tenantPage(main, name) {
   const head = el("div", { class: "head" });
   const charts = el("section", { class: "charts" });
   const services = el("section", {});
-  const top = el("section", { class: "tops" });
+  // The top lists change every second under load: their rows are kept by
+  // PID and updated in place, so a Terminate button stays the same element
+  // while the pointer moves to it.
+  const cpuBody = el("tbody", {}), mailBody = el("tbody", {});
+  const cpuRows = new Map(), mailRows = new Map();
+  const procHeads = () => el("thead", {}, el("tr", {}, ["PID", "Source", "Instructions", "Mailbox", ""].map(h => el("th", {}, h))));
+  const top = el("section", { class: "tops" },
+    el("div", {}, el("h2", {}, "Top processes by Lua instructions"), el("table", { id: "top-cpu" }, procHeads(), cpuBody)),
+    el("div", {}, el("h2", {}, "Fullest mailboxes"), el("table", { id: "top-mailbox" }, procHeads(), mailBody)),
+    el("p", { class: "note" }, "The top 20 of each, never the whole process table. Memory per process is not tracked by the runtime " +
+      "(processes of a tenant share its sandbox instances' heap): the tenant's guest memory is charted above."));
   const journal = el("section", {});
   const limits = el("section", {});
   main.replaceChildren(el("p", {}, el("a", { href: "/ui/" }, "← all tenants")), head, charts, services, top, journal, limits);
@@ -226,11 +236,8 @@ function tenantPage(main, name) {
       el("h3", {}, "Restart history"),
       entries(restarts, ["Time", "Service", "Exit before the restart"], e => [when(e.time), e.service, el("span", { class: "error" }, e.message)]),
     ]);
-    put(top, "top", [d.top_cpu, d.top_mailbox], ([cpu, mbox]) => [
-      el("div", {}, el("h2", {}, "Top processes by Lua instructions"), procs(cpu)),
-      el("div", {}, el("h2", {}, "Fullest mailboxes"), procs(mbox)),
-      el("p", { class: "note" }, "The top 20 of each, never the whole process table. Memory per process is not tracked by the runtime (processes of a tenant share its sandbox instances' heap): the tenant's guest memory is charted above."),
-    ]);
+    procs(cpuBody, cpuRows, d.top_cpu);
+    procs(mailBody, mailRows, d.top_mailbox);
     put(journal, "journal", [d.exits, d.kills, d.denials, d.warnings], ([exits, kills, denials, warnings]) => [
       el("h2", {}, "Recent limit kills"),
       entries(kills, ["Time", "PID", "Source", "Kind", "Error"], e => [when(e.time), e.pid, e.source, e.error_kind, el("span", { class: "error" }, e.message)]),
@@ -246,10 +253,24 @@ function tenantPage(main, name) {
     ]);
   });
 
-  function procs(list) {
-    return table(["PID", "Source", "Instructions", "Mailbox", ""], (list || []).map(p => [
-      p.pid, p.source + (p.go ? " (Go)" : ""), num(p.instr), num(p.mailbox),
-      el("button", { class: "terminate", "data-pid": p.pid, onclick: () => act(name, "terminate", { pid: p.pid }, `Terminate process ${p.pid} (${p.source}) of ${name}?`) }, "Terminate")]));
+  // procs shows a top list in tbody, reusing the rows (by PID) it had.
+  function procs(tbody, rows, list) {
+    const seen = new Set();
+    const order = (list || []).map(p => {
+      seen.add(p.pid);
+      let r = rows.get(p.pid);
+      if (!r) {
+        const instr = el("td", {}), mbox = el("td", {});
+        r = { instr, mbox, tr: el("tr", { "data-pid": p.pid }, el("td", {}, p.pid), el("td", {}, p.source + (p.go ? " (Go)" : "")), instr, mbox,
+          el("td", {}, el("button", { class: "terminate", "data-pid": p.pid, onclick: () => act(name, "terminate", { pid: p.pid }, `Terminate process ${p.pid} (${p.source}) of ${name}?`) }, "Terminate"))) };
+        rows.set(p.pid, r);
+      }
+      r.instr.textContent = num(p.instr);
+      r.mbox.textContent = num(p.mailbox);
+      return r.tr;
+    });
+    for (const pid of [...rows.keys()]) if (!seen.has(pid)) { rows.get(pid).tr.remove(); rows.delete(pid); }
+    order.forEach((tr, i) => { if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null); });
   }
   return es;
 }
