@@ -87,7 +87,8 @@ func until(t testing.TB, ctx context.Context, what, expr string, within time.Dur
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		if eval[bool](t, ctx, "!!("+expr+")") {
+		// An error is a page between two documents: try again.
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")")); err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -153,9 +154,11 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		// A tenant's API token does not open the console.
 		run(t, ctx, "login with a tenant's token", chromedp.SendKeys(chromedp.CSS("#token"), tokens["shop"]),
-			chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#failed")))
-		run(t, ctx, "login with the admin token", chromedp.SendKeys(chromedp.CSS("#token"), ts.admin),
-			chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS(`#tenants tr[data-tenant="shop"]`)))
+			chromedp.Click(chromedp.CSS("#login")))
+		until(t, ctx, "the refusal", `location.search === "?failed=1" && !document.getElementById("failed").hidden`, 10*time.Second)
+		run(t, ctx, "login with the admin token", chromedp.Navigate(url+"/ui/login"), chromedp.WaitVisible(chromedp.CSS("#token")),
+			chromedp.SendKeys(chromedp.CSS("#token"), ts.admin), chromedp.Click(chromedp.CSS("#login")))
+		until(t, ctx, "the overview", `document.querySelector('#tenants tr[data-tenant="shop"]')`, 10*time.Second)
 		// The session cookie is HttpOnly: the page's scripts do not see it.
 		cookies := eval[string](t, ctx, "document.cookie")
 		if strings.Contains(cookies, "moonbox_console") {
@@ -198,7 +201,8 @@ func TestConsoleBrowser(t *testing.T) {
 		if eval[bool](t, ctx, "window.__pwned !== undefined") {
 			t.Fatal("a tenant's markup ran in the console")
 		}
-		shoot(t, ctx, "console-tenant.png")
+		shoot(t, ctx, "console-tenant.png", "")
+		shoot(t, ctx, "console-tenant-journal.png", "Recent limit kills")
 	})
 
 	t.Run("terminate a process", func(t *testing.T) {
@@ -233,7 +237,7 @@ func TestConsoleBrowser(t *testing.T) {
 		if _, ok := ts.s.tenant("scratch"); ok {
 			t.Fatal("scratch is still deployed")
 		}
-		shoot(t, ctx, "console-overview.png")
+		shoot(t, ctx, "console-overview.png", "")
 	})
 
 	t.Run("logout", func(t *testing.T) {
@@ -260,18 +264,24 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// shoot saves a screenshot of the page into $MOONBOX_CONSOLE_SHOTS (the
+// shoot saves a screenshot of the window into $MOONBOX_CONSOLE_SHOTS (the
 // docs' pictures come from `make console-shots`), after
-// $MOONBOX_CONSOLE_SHOTS_WAIT so the sparklines have a history.
-func shoot(t testing.TB, ctx context.Context, name string) {
+// $MOONBOX_CONSOLE_SHOTS_WAIT so the sparklines have a history; scrolled to
+// the heading that reads at, if any.
+func shoot(t testing.TB, ctx context.Context, name, at string) {
 	dir := os.Getenv("MOONBOX_CONSOLE_SHOTS")
 	if dir == "" {
 		return
 	}
-	if d, err := time.ParseDuration(os.Getenv("MOONBOX_CONSOLE_SHOTS_WAIT")); err == nil {
+	if d, err := time.ParseDuration(os.Getenv("MOONBOX_CONSOLE_SHOTS_WAIT")); err == nil && at == "" {
 		time.Sleep(d)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	scroll := "window.scrollTo(0, 0)"
+	if at != "" {
+		scroll = `[...document.querySelectorAll("h2")].find(h => h.textContent === ` + jsString(at) + `).scrollIntoView()`
+	}
+	eval[any](t, ctx, scroll+"; true")
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,12 +165,12 @@ function overview(main) {
       el("td", {}, el("span", { class: "badge " + r.status }, r.status)),
       el("td", {}, "v" + r.version),
       el("td", { class: "n" }, num(r.procs)),
-      el("td", { class: "n" }, el("span", { class: "v" }, num(r.msgs)), spark(sp.msgs, points, 100, 22)),
-      el("td", { class: "n" }, el("span", { class: "v wide" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`)), spark(sp.instr, points, 100, 22)),
+      el("td", { class: "n" }, el("span", { class: "v" }, num(r.msgs)), spark(sp.msgs, points, 80, 22)),
+      el("td", { class: "n" }, el("span", { class: "v wide" }, num(r.instr), el("span", { class: "dim" }, ` (${(r.share * 100).toFixed(0)}%)`)), spark(sp.instr, points, 80, 22)),
       el("td", { class: "n" }, r.native ? el("span", { class: "v wider dim" }, "native: not measured") :
-        el("span", { class: "v wider" }, bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)), spark(sp.mem, points, 100, 22)),
-      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, el("span", { class: "v" }, num(r.denied_min)), spark(sp.denied, points, 100, 22, r.denied_min > 0)),
-      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, el("span", { class: "v" }, num(r.kills_min)), spark(sp.kills, points, 100, 22, r.kills_min > 0)),
+        el("span", { class: "v wider" }, bytes(r.mem), el("span", { class: "dim" }, " / " + bytes(r.mem_limit)), meter(memPct)), spark(sp.mem, points, 80, 22)),
+      el("td", { class: "n" + (r.denied_min > 0 ? " warn" : "") }, el("span", { class: "v" }, num(r.denied_min)), spark(sp.denied, points, 80, 22, r.denied_min > 0)),
+      el("td", { class: "n" + (r.kills_min > 0 ? " bad" : "") }, el("span", { class: "v" }, num(r.kills_min)), spark(sp.kills, points, 80, 22, r.kills_min > 0)),
       el("td", { class: "n" }, `${r.svc_up} / `, el("span", { class: r.svc_failed ? "bad" : "" }, String(r.svc_failed)),
         el("span", { class: "dim" }, ` of ${r.svc}`)));
   }
@@ -204,6 +204,7 @@ function tenantPage(main, name) {
   const limits = el("section", {});
   main.replaceChildren(el("p", {}, el("a", { href: "/ui/" }, "← all tenants")), head, charts, services, top, journal, limits);
   const last = {};
+  redraw = () => { for (const k of Object.keys(last)) delete last[k]; };
   // put re-renders a section only when its data changed, so a button is
   // not replaced under the pointer every second.
   function put(section, key, data, render) {
@@ -275,9 +276,18 @@ function tenantPage(main, name) {
   return es;
 }
 
+// entries shows the newest 10 of a journal list, and the rest (up to the
+// 50 the server keeps) on demand.
+const expanded = new Set();
+let redraw = () => {};
 function entries(list, heads, cells) {
   if (!list || !list.length) return el("p", { class: "dim" }, "none in memory");
-  return table(heads, list.map(cells));
+  const key = heads.join("|") + (list[0].kind || "");
+  const all = expanded.has(key);
+  const t = table(heads, (all ? list : list.slice(0, 10)).map(cells));
+  if (list.length <= 10) return t;
+  return el("div", {}, t, el("button", { class: "more", onclick: () => { all ? expanded.delete(key) : expanded.add(key); redraw(); } },
+    all ? "show the newest 10" : `show all ${list.length}`));
 }
 
 function table(heads, rows) {
