@@ -3,7 +3,9 @@ package moonbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -162,4 +164,41 @@ func testSupervise(t *testing.T, mode string) {
 	if _, err := ten.Call(ctx, "echo", "ping", 1); !errors.Is(err, moonbox.ErrNotFound) {
 		t.Errorf("a stopped service answers: %v", err)
 	}
+}
+
+// A tenant's services (tenant.yaml's services:) kept running: started
+// registered under their names, restarted one for one when they fail.
+func ExampleTenant_Supervise() {
+	ctx := context.Background()
+	rt, err := moonbox.New(moonbox.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	t, err := rt.Deploy(ctx, "testdata/services")
+	if err != nil {
+		log.Fatal(err)
+	}
+	echo := t.Config().Services[0] // name: echo, args: [hello]
+	sup := t.Supervise([]moonbox.Service{echo}, moonbox.DefaultIntensity)
+	defer func() { // CANCEL, and a terminate 100 ms later (echo does not listen for CANCEL)
+		stop, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		sup.Stop(stop)
+	}()
+
+	reply, _ := t.Call(ctx, "echo", "ping", "world")
+	var r struct{ Prefix, Got string }
+	reply.Decode(&r)
+	fmt.Println(r.Prefix, r.Got)
+
+	t.Call(ctx, "echo", "crash") // it fails; its supervisor starts it again
+	for sup.Status()[0].Restarts == 0 || sup.Status()[0].State != moonbox.ServiceRunning {
+		time.Sleep(time.Millisecond)
+	}
+	st := sup.Status()[0]
+	fmt.Println(st.Name, st.State, st.Restarts)
+	// Output:
+	// hello world
+	// echo running 1
 }

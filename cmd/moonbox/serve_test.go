@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -364,4 +366,69 @@ func TestServeBadConfig(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// SIGKILL in the middle of deploys: the restarted server serves a whole
+// version, the one its store says is current (shop's api answers with the
+// version its source was written for).
+func TestServeSIGKILLDuringDeploy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the server binary")
+	}
+	data := t.TempDir()
+	srv := startServer(t, data)
+	shop := deployCLI(t, srv.url, filepath.Join(saas, "shop"))
+	tok := shop["token"].(string)
+	bundles := map[int][]byte{}
+	for v := 2; v <= 100; v++ {
+		dir := filepath.Join(t.TempDir(), "shop")
+		os.CopyFS(dir, os.DirFS(filepath.Join(saas, "shop")))
+		api, _ := os.ReadFile(filepath.Join(dir, "app", "api.lua"))
+		os.WriteFile(filepath.Join(dir, "app", "api.lua"), bytes.Replace(api, []byte("local VERSION = 1"), []byte("local VERSION = "+strconv.Itoa(v)), 1), 0o644)
+		b, err := tarGzDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundles[v] = b
+	}
+	for round := range 5 {
+		// Deploy version after version until the server dies.
+		st := currentVersion(t, srv, tok)
+		go func(url string, from int) {
+			for v := from; v <= 100; v++ {
+				req, _ := http.NewRequest("POST", url+"/admin/tenants", bytes.NewReader(bundles[v]))
+				req.Header.Set("Authorization", "Bearer "+adminToken)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				resp.Body.Close()
+			}
+		}(srv.url, st+1)
+		time.Sleep(time.Duration(40+round*25) * time.Millisecond)
+		srv.cmd.Process.Signal(syscall.SIGKILL)
+		<-srv.done
+
+		srv = startServer(t, data)
+		stored := currentVersion(t, srv, tok)
+		t.Logf("round %d: killed after version %d had been current, restarted at version %d", round, st, stored)
+		if stored < st {
+			t.Fatalf("went back from version %d to %d", st, stored)
+		}
+	}
+}
+
+// currentVersion checks that the version the store says is current is the
+// one the api runs, and returns it.
+func currentVersion(t *testing.T, srv *serverProc, tok string) int {
+	t.Helper()
+	_, body := srv.do("GET", "/admin/tenants/shop", adminToken, "")
+	var info struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(body), &info); err != nil || info.Version == 0 {
+		t.Fatalf("show: %v %s", err, body)
+	}
+	srv.expect("the api runs the current version", "POST", "/t/shop/call/api/version", tok, "", 200, fmt.Sprintf(`{"version":%d}`, info.Version))
+	return info.Version
 }
