@@ -29,7 +29,7 @@
 //
 // A tenant's services (tenant.yaml's services:) run under a
 // moonbox.Supervisor, restarted one for one; the ingress calls them as the
-// security actor "ingress" (moonbox.Tenant.CallAs), so a tenant's policy says
+// security actor "ingress" (a Go-side process of moonbox.Tenant.NewProcessWith), so a tenant's policy says
 // which of its processes the outside may reach. examples/saas-server/README.md
 // is a walk-through; cmd/moonbox/serve_test.go runs it against the binary.
 package server

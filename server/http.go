@@ -310,7 +310,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Ingress.Timeout)
 	defer cancel()
 	callStart := time.Now()
-	reply, err := tn.t.CallAs(ctx, IngressActor, r.PathValue("name"), topic, payload...)
+	reply, err := ingressCall(ctx, tn.t, r.PathValue("name"), topic, payload...)
 	s.metrics.call(label, time.Since(callStart))
 	if err != nil {
 		kind, msg := moonbox.KindOf(err), err.Error()
@@ -379,4 +379,17 @@ func numbers(v any) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// ingressCall is one request of the outside to a tenant's process: a
+// Go-side process acting as IngressActor makes the call, so the tenant's
+// policy decides which of its processes the outside may reach
+// (p, ingress, process.send, api, allow), and exits with the request.
+func ingressCall(ctx context.Context, t *moonbox.Tenant, dest, topic string, payload ...any) (moonbox.Value, error) {
+	p, err := t.NewProcessWith(ctx, moonbox.ProcessOptions{Actor: IngressActor})
+	if err != nil {
+		return moonbox.Value{}, err
+	}
+	defer p.Exit(nil)
+	return p.Call(ctx, dest, topic, payload...)
 }
