@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"strings"
 
 	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
@@ -95,10 +96,82 @@ func (in *Instance) capBuiltins() {
 		}
 	})
 	wrap(str, "format", func(L *lua.LState) {
-		if err := checkFormat(L.CheckString(1)); err != "" {
+		f := L.CheckString(1)
+		if err := checkFormat(f); err != "" {
 			L.RaiseError("string.format: %s", err)
 		}
+		n := formatBound(L, f)
+		if n > int64(in.maxString) {
+			L.RaiseError("string.format: result of up to %d bytes exceeds the limit of %d", n, in.maxString)
+		}
+		in.debit(n / bytesPerCharge)
 	})
+	// A builtin's results go on the Lua stack, 16 bytes each, before the
+	// caller can do anything with them: string.byte of a megabyte wanted 16
+	// MiB at once. C Lua refuses more than 8,000 ("string slice too long");
+	// a larger bound keeps gopher-lua programs that unpack big tables
+	// working, and the work is charged before it is done.
+	results := func(name string, n int64) {
+		if n > maxResults {
+			L.RaiseError("%s: too many results (%d, the limit is %d)", name, n, maxResults)
+		}
+		if n > 0 {
+			in.debit(n)
+		}
+	}
+	wrap(str, "byte", func(L *lua.LState) {
+		s := L.CheckString(1)
+		i, j := int64(L.OptInt(2, 1)), int64(L.OptInt(3, L.OptInt(2, 1)))
+		if i < 0 {
+			i += int64(len(s)) + 1
+		}
+		if j < 0 {
+			j += int64(len(s)) + 1
+		}
+		results("string.byte", min(j, int64(len(s)))-max(i, 1)+1)
+	})
+	wrap(L.G.Global, "unpack", func(L *lua.LState) {
+		t := L.CheckTable(1)
+		i := int64(L.OptInt(2, 1))
+		j := int64(L.OptInt(3, t.Len()))
+		results("unpack", j-i+1)
+	})
+	wrap(str, "char", func(L *lua.LState) { in.debit(int64(L.GetTop())) })
+}
+
+// maxResults bounds the values string.byte and unpack may return: half the
+// largest registry (instance.go), 2 MiB of stack.
+const maxResults = 1 << 17
+
+// formatBound is at most how long string.format(f, ...) is: the format's
+// own bytes, and for each directive its argument's length (four bytes a
+// byte for %q, which may escape each), at least its width (two digits at
+// most, checkFormat) or a number's 32.
+func formatBound(L *lua.LState, f string) int64 {
+	n := int64(len(f))
+	arg := 2
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(f) && f[i] == '%' {
+			continue
+		}
+		for i < len(f) && strings.IndexByte("-+ #0123456789.", f[i]) >= 0 {
+			i++
+		}
+		size := int64(32 + 100)
+		if s, isString := L.Get(arg).(lua.LString); isString {
+			size += int64(len(s))
+			if i < len(f) && f[i] == 'q' {
+				size += 3*int64(len(s)) + 2
+			}
+		}
+		n += size
+		arg++
+	}
+	return n
 }
 
 // checkFormat refuses directives whose width or precision has more than two
