@@ -165,19 +165,29 @@ func randomCalls(r *rand.Rand, n int) string {
 	}
 	calls := []func() string{
 		func() string { return "string.rep, " + str() + ", " + size() + ", " + pick(`nil`, str()) },
-		func() string { return "string.gsub, " + str() + ", " + pattern() + ", " + pick(str(), `"%0%0"`, `"%1"`, tbl(), `function(c) return c .. c end`) },
-		func() string { return "string.format, " + pick(`"%q"`, `"%s"`, `"%99s"`, `"%s%s%s%s%s"`, `"%d"`, `"%5.2f"`, `"%x"`, `"%c"`) + ", " + arg() + ", " + arg() },
+		func() string {
+			return "string.gsub, " + str() + ", " + pattern() + ", " + pick(str(), `"%0%0"`, `"%1"`, tbl(), `function(c) return c .. c end`)
+		},
+		func() string {
+			return "string.format, " + pick(`"%q"`, `"%s"`, `"%99s"`, `"%s%s%s%s%s"`, `"%d"`, `"%5.2f"`, `"%x"`, `"%c"`) + ", " + arg() + ", " + arg()
+		},
 		func() string { return "string.byte, " + str() + ", " + size() + ", " + size() },
 		func() string { return "function() return string.char(unpack(arr, 1, " + size() + ")) end" },
 		func() string { return "string.sub, " + str() + ", " + size() + ", " + size() },
-		func() string { return pick("string.upper", "string.lower", "string.reverse", "string.len") + ", " + str() },
-		func() string { return pick("string.find", "string.match") + ", " + str() + ", " + pattern() + ", " + size() },
+		func() string {
+			return pick("string.upper", "string.lower", "string.reverse", "string.len") + ", " + str()
+		},
+		func() string {
+			return pick("string.find", "string.match") + ", " + str() + ", " + pattern() + ", " + size()
+		},
 		func() string {
 			return "function() local n = 0 for a in string.gmatch(" + str() + ", " + pattern() + ") do n = n + 1 end return n end"
 		},
 		func() string { return "unpack, " + tbl() + ", " + size() + ", " + size() },
 		func() string { return "table.concat, " + tbl() + ", " + str() + ", " + size() + ", " + size() },
-		func() string { return pick("table.insert", "table.remove") + ", " + tbl() + ", " + size() + ", " + arg() },
+		func() string {
+			return pick("table.insert", "table.remove") + ", " + tbl() + ", " + size() + ", " + arg()
+		},
 		func() string { return "table.sort, " + tbl() },
 		func() string { return "select, " + size() + ", " + arg() },
 		func() string { return pick("tostring", "tonumber") + ", " + arg() + ", " + size() },
@@ -190,7 +200,9 @@ func randomCalls(r *rand.Rand, n int) string {
 		func() string {
 			return "function() local co = {} for i = 1, " + pick("10", "1000", "1e5") + " do co[i] = coroutine.create(function() coroutine.yield(" + arg() + ") end) coroutine.resume(co[i]) end return #co end"
 		},
-		func() string { return "function() local t = {} for i = 1, " + size() + " do t[i] = " + arg() + " end return #t end" },
+		func() string {
+			return "function() local t = {} for i = 1, " + size() + " do t[i] = " + arg() + " end return #t end"
+		},
 		func() string {
 			return "function() local t = {} for i = 1, " + pick("1e3", "1e5", "1e6") + " do t[" + pick("i * 0.5", `"k" .. i`, "{}") + "] = i end return t end"
 		},
