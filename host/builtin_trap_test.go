@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
@@ -24,7 +25,14 @@ var trapBombs = map[string]string{
 	"char_many":      `local t = {}; for i = 1, 200000 do t[i] = 65 end; return #string.char(unpack(t))`,
 	"unpack_range":   `return select("#", unpack({}, 1, 1e8))`,
 	"format_q":       `local s = ("\n"):rep(3 * 1048576); return #string.format("%q", s)`,
-	"format_many":    `local s = ("x"):rep(1048576); return #string.format(("%s"):rep(40), s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s)`,
+	"payload_tables": `local e = {{}, {}, {}, {}, {}, {}, {}, {}}
+		local t = {}
+		for i = 1, 50000 do t[i] = e end
+		assert(process.send(process.pid(), "big", t))
+		local m = process.inbox():receive()
+		local p = m:payload()
+		return #p`,
+	"format_many": `local s = ("x"):rep(1048576); return #string.format(("%s"):rep(40), s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s)`,
 }
 
 // trapLimits is a small tenant: 16 MiB of linear memory per instance.
@@ -46,7 +54,7 @@ func TestBuiltinsCannotTrapAnInstance(t *testing.T) {
 		files[name+".lua"] = "return function() " + body + " end"
 	}
 	logs := &logLines{}
-	rt := New(Config{Shards: 1, Engine: testEngine(t), Log: logs.add})
+	rt := New(Config{Shards: 1, Log: logs.add}) // the engine of the tenant's memory limit
 	t.Cleanup(rt.Close)
 	ten, err := rt.AddTenant(TenantConfig{Name: "test", Bundle: writeBundle(t, files), Limits: trapLimits()})
 	if err != nil {
@@ -91,7 +99,10 @@ func TestRandomStdlibCallsNeverTrap(t *testing.T) {
 	if s := os.Getenv("MOONBOX_STDLIB_SEED"); s != "" {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
-	const processes, callsEach = 24, 15
+	processes, callsEach := 24, 15 // ~5-10 s
+	if os.Getenv("MOONBOX_STDLIB_ONE") != "" {
+		processes, callsEach = 150, 1
+	}
 	r := rand.New(rand.NewSource(seed))
 	files := map[string]string{}
 	for i := range processes {
@@ -100,8 +111,8 @@ func TestRandomStdlibCallsNeverTrap(t *testing.T) {
 	var warnings []string
 	var mu sync.Mutex
 	limits := trapLimits()
-	limits.CPUTotal = 200_000_000 // a generated loop ends, trap or no trap
-	rt := New(Config{Shards: 1, Engine: testEngine(t), Warn: func(tenant, msg string) {
+	limits.CPUTotal = 20_000_000 // a generated loop ends, trap or no trap
+	rt := New(Config{Shards: 1, Warn: func(tenant, msg string) {
 		mu.Lock()
 		warnings = append(warnings, msg)
 		mu.Unlock()
@@ -117,7 +128,16 @@ func TestRandomStdlibCallsNeverTrap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := wait(t, exit)
+		began := time.Now()
+		var e Exit
+		select {
+		case e = <-exit:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("seed %d, calls%d did not exit within 60s:\n%s", seed, i, files[fmt.Sprintf("calls%d.lua", i)])
+		}
+		if took := time.Since(began); took > 3*time.Second {
+			t.Logf("calls%d took %v:\n%s", i, took, files[fmt.Sprintf("calls%d.lua", i)])
+		}
 		if strings.Contains(e.Error, "sandbox crashed") {
 			t.Errorf("seed %d, calls%d trapped its instance: %s\n%s", seed, i, e.Error, files[fmt.Sprintf("calls%d.lua", i)])
 		}
@@ -209,7 +229,7 @@ func randomCalls(r *rand.Rand, n int) string {
 		func() string { return "function() return " + str() + " .. " + str() + " .. " + str() + " end" },
 	}
 	var b strings.Builder
-	b.WriteString("local big = (\"x\"):rep(1e6)\nlocal huge = (\"y\"):rep(2e6)\nlocal arr = {}\nfor i = 1, 1000 do arr[i] = i % 256 end\n")
+	b.WriteString("local big = (\"x\"):rep(5e5)\nlocal huge = (\"y\"):rep(1e6)\nlocal arr = {}\nfor i = 1, 1000 do arr[i] = i % 256 end\n")
 	b.WriteString("local keep = {}\nreturn function()\n")
 	for i := range n {
 		fmt.Fprintf(&b, "  do local ok, r = pcall(%s) keep[%d] = r end\n", calls[r.Intn(len(calls))](), i%4+1)

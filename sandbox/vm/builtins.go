@@ -48,17 +48,19 @@ func stringCap(softLimit uint64) int {
 }
 
 // patternDepth bounds the pattern matcher's recursion for an instance whose
-// heap has a soft limit: each level is a Go stack frame, and the stack grows
-// by copying, so a deep match (`^a*$` over 60,000 characters in a 64 MiB
-// instance) traps the instance. A third of the soft limit (the room above
-// it) at 512 bytes a level keeps the match to an error of its caller: 32,768
-// levels in a 64 MiB instance, 524,288 in a 1 GiB one. Without a limit
-// (native mode) gopher-lua's own 1,000,000 applies.
+// heap has a soft limit: each level is a Go stack frame (up to 512 bytes in
+// wasm), and the stack grows by copying, old and new at once, so a deep
+// match (`^a*$` over 60,000 characters in a 64 MiB instance) traps the
+// instance. A third of the soft limit less 4 MiB, at 512 bytes a level,
+// keeps the match to an error of its caller: 1,365 levels in a 16 MiB
+// instance (4,096 trapped it, growing the stack to 2 MiB), 25,941 in a
+// 64 MiB one, 517,461 in a 1 GiB one. Without a limit (native mode)
+// gopher-lua's own 1,000,000 applies.
 func patternDepth(softLimit uint64) int {
 	if softLimit == 0 {
 		return 0
 	}
-	return int(softLimit / 3 / 512)
+	return int(max(softLimit, 5<<20)-4<<20) / 3 / 512
 }
 
 // maxCoroutineDepth caps coroutines resumed inside coroutines: each level is
@@ -82,18 +84,26 @@ func (in *Instance) capBuiltins() {
 		if n > 0 && int64(len(s)+len(sep))*int64(n) > int64(in.maxString) {
 			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s)+len(sep))*int64(n), in.maxString)
 		}
+		in.reserve(L, int64(len(s)+len(sep))*int64(max(n, 0)))
 	})
 	wrap(tbl, "concat", func(L *lua.LState) {
 		t := L.CheckTable(1)
 		sep := L.OptString(2, "")
 		i, j := L.OptInt(3, 1), L.OptInt(4, t.Len())
 		total := int64(0)
-		for k := i; k <= j; k++ {
-			total += int64(len(lua.LVAsString(t.RawGetInt(k)))) + int64(len(sep))
+		for k := i; k <= j && k >= i; k++ { // k >= i: j may be the largest int
+			v := t.RawGetInt(k)
+			if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+				// As C Lua: gopher-lua took nil for "", and a range to
+				// 1/0 held its shard for good.
+				L.RaiseError("table.concat: invalid value (at index %d) in table", k)
+			}
+			total += int64(len(lua.LVAsString(v))) + int64(len(sep))
 			if total > int64(in.maxString) {
 				L.RaiseError("table.concat: result exceeds the limit of %d bytes", in.maxString)
 			}
 		}
+		in.reserve(L, total)
 	})
 	wrap(str, "format", func(L *lua.LState) {
 		f := L.CheckString(1)
@@ -104,18 +114,23 @@ func (in *Instance) capBuiltins() {
 		if n > int64(in.maxString) {
 			L.RaiseError("string.format: result of up to %d bytes exceeds the limit of %d", n, in.maxString)
 		}
+		in.reserve(L, n)
 		in.debit(n / bytesPerCharge)
 	})
+	for _, name := range []string{"upper", "lower", "reverse"} { // a buffer, then its string
+		wrap(str, name, func(L *lua.LState) { in.reserve(L, 2*int64(len(L.CheckString(1)))) })
+	}
 	// A builtin's results go on the Lua stack, 16 bytes each, before the
 	// caller can do anything with them: string.byte of a megabyte wanted 16
 	// MiB at once. C Lua refuses more than 8,000 ("string slice too long");
-	// a larger bound keeps gopher-lua programs that unpack big tables
-	// working, and the work is charged before it is done.
+	// half the stack's bound (registryMax) keeps gopher-lua programs that
+	// unpack big tables working, and the work is charged before it is done.
 	results := func(name string, n int64) {
-		if n > maxResults {
-			L.RaiseError("%s: too many results (%d, the limit is %d)", name, n, maxResults)
+		if n > int64(in.maxResults) {
+			L.RaiseError("%s: too many results (%d, the limit is %d)", name, n, in.maxResults)
 		}
 		if n > 0 {
+			in.reserve(L, 16*n)
 			in.debit(n)
 		}
 	}
@@ -136,16 +151,37 @@ func (in *Instance) capBuiltins() {
 		j := int64(L.OptInt(3, t.Len()))
 		results("unpack", j-i+1)
 	})
-	wrap(str, "char", func(L *lua.LState) { in.debit(int64(L.GetTop())) })
+	// The compiler holds the source, its tokens and its tree at once.
+	for _, name := range []string{"loadstring", "load"} {
+		if _, isFn := L.G.Global.RawGetString(name).(*lua.LFunction); isFn {
+			wrap(L.G.Global, name, func(L *lua.LState) {
+				if s, isString := L.Get(1).(lua.LString); isString {
+					in.reserve(L, 4*int64(len(s)))
+				}
+			})
+		}
+	}
+	wrap(str, "char", func(L *lua.LState) {
+		in.reserve(L, int64(L.GetTop()))
+		in.debit(int64(L.GetTop()))
+	})
 }
 
-// maxResults bounds the values string.byte and unpack may return: half the
-// largest registry (instance.go), 2 MiB of stack.
-const maxResults = 1 << 17
+// registryMax bounds a task's value stack (gopher-lua's registry, 16 bytes
+// a value), which grows by doubling, old and new at once: 4 MiB at 2^18
+// values, and unpack of 100,000 values trapped a 16 MiB instance while
+// growing it. A 256th of the soft limit: 24,576 values in a 16 MiB instance,
+// 2^18 from 64 MiB up (and without a soft limit).
+func registryMax(softLimit uint64) int {
+	if softLimit == 0 {
+		return 1 << 18
+	}
+	return int(min(max(softLimit/256, 1<<14), 1<<18))
+}
 
 // formatBound is at most how long string.format(f, ...) is: the format's
 // own bytes, and for each directive its argument's length (four bytes a
-// byte for %q, which may escape each), at least its width (two digits at
+// byte for %q, which may escape each, and for %x, Go's hex of a string), at least its width (two digits at
 // most, checkFormat) or a number's 32.
 func formatBound(L *lua.LState, f string) int64 {
 	n := int64(len(f))
@@ -164,8 +200,8 @@ func formatBound(L *lua.LState, f string) int64 {
 		size := int64(32 + 100)
 		if s, isString := L.Get(arg).(lua.LString); isString {
 			size += int64(len(s))
-			if i < len(f) && f[i] == 'q' {
-				size += 3*int64(len(s)) + 2
+			if i < len(f) && strings.IndexByte("qxX", f[i]) >= 0 {
+				size += 3*int64(len(s)) + 2 // \ddd or hex digits (and spaces)
 			}
 		}
 		n += size

@@ -41,6 +41,7 @@ type Instance struct {
 	turnBudget int64
 	memory     memoryGuard
 	maxString  int // the longest string a builtin or `..` may build
+	maxResults int // the most values string.byte or unpack may return
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -60,7 +61,7 @@ func New(host Host, o Options) *Instance {
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
 		RegistrySize:        16,
-		RegistryMaxSize:     1 << 18,
+		RegistryMaxSize:     registryMax(0),
 		RegistryGrowStep:    32,
 		SkipStackTrace:      true, // nothing reads it: errors keep their position
 	})
@@ -85,9 +86,19 @@ func New(host Host, o Options) *Instance {
 func (in *Instance) SetMemorySoftLimit(limit uint64) {
 	in.L.Options.MaxConcatBytes = stringCap(limit)
 	in.L.Options.MaxPatternDepth = patternDepth(limit)
+	in.L.Options.RegistryMaxSize = registryMax(limit)
 	in.maxString = stringCap(limit)
+	in.maxResults = registryMax(limit) / 2
+	in.L.Options.Reserve = nil
+	if in.memory.meter != nil && limit > 0 {
+		in.L.Options.Reserve = func(L *lua.LState, n int) { in.reserve(L, int64(n)) }
+	}
 	in.memory.limit = limit
 }
+
+// SetMemoryCap tells the instance its linear memory's cap in bytes (0:
+// unknown), so that a builtin refuses an allocation past it (memoryGuard.room).
+func (in *Instance) SetMemoryCap(bytes uint64) { in.memory.cap = bytes }
 
 // Step applies a batch of records, then runs processes until all are blocked
 // or budget instructions are spent. It reports whether processes are still

@@ -3,6 +3,7 @@ package lua
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/pm"
 )
@@ -162,14 +163,26 @@ func strGsub(L *LState) int {
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
-	var out strings.Builder
+	var out []byte
 	last, n := 0, 0
 	add := func(piece string) {
-		if max := L.Options.MaxConcatBytes; max > 0 && out.Len()+len(piece) > max {
-			L.RaiseError("string.gsub: result exceeds the limit of %d bytes", max)
+		maxBytes := L.Options.MaxConcatBytes
+		need := len(out) + len(piece)
+		if maxBytes > 0 && need > maxBytes {
+			L.RaiseError("string.gsub: result exceeds the limit of %d bytes", maxBytes)
 		}
 		L.Charge(int64(len(piece)/ConcatByteCost) + 1)
-		out.WriteString(piece)
+		if need > cap(out) {
+			grown := max(need, 2*cap(out), 64)
+			if maxBytes > 0 {
+				grown = min(grown, maxBytes)
+			}
+			if L.Options.Reserve != nil {
+				L.Options.Reserve(L, grown)
+			}
+			out = append(make([]byte, 0, grown), out...)
+		}
+		out = append(out, piece...)
 	}
 	err = compiled.Each(unsafeFastStringToReadOnlyBytes(str), 0, limit, L.patternMeter(), L.Options.MaxPatternDepth, func(match *pm.MatchData) bool {
 		start, end := match.Capture(0), match.Capture(1)
@@ -195,7 +208,7 @@ func strGsub(L *LState) int {
 		return 2
 	}
 	add(str[last:])
-	L.Push(LString(out.String()))
+	L.Push(LString(unsafe.String(unsafe.SliceData(out), len(out)))) // out is not written again
 	L.Push(LNumber(n))
 	return 2
 }
