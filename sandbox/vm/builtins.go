@@ -2,6 +2,8 @@ package vm
 
 import (
 	"fmt"
+	"math"
+	"math/rand"
 	"strings"
 
 	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
@@ -89,9 +91,16 @@ func (in *Instance) capBuiltins() {
 	wrap(tbl, "concat", func(L *lua.LState) {
 		t := L.CheckTable(1)
 		sep := L.OptString(2, "")
-		i, j := L.OptInt(3, 1), L.OptInt(4, t.Len())
+		// Bounds as numbers: Go converts 1/0 to an int differently on
+		// amd64 and wasm.
+		i := float64(L.OptNumber(3, 1))
+		j := float64(L.OptNumber(4, lua.LNumber(t.Len())))
+		if math.IsNaN(i) || math.IsNaN(j) || math.IsInf(i, 0) || math.IsInf(j, 1) {
+			// A range to infinity (or from nowhere) passes a nil.
+			L.RaiseError("table.concat: invalid value (at index %d) in table", t.Len()+1)
+		}
 		total := int64(0)
-		for k := i; k <= j && k >= i; k++ { // k >= i: j may be the largest int
+		for k := int(i); float64(k) <= j; k++ {
 			v := t.RawGetInt(k)
 			if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
 				// As C Lua: gopher-lua took nil for "", and a range to
@@ -150,6 +159,14 @@ func (in *Instance) capBuiltins() {
 		i := int64(L.OptInt(2, 1))
 		j := int64(L.OptInt(3, t.Len()))
 		results("unpack", j-i+1)
+	})
+	L.GetGlobal("math").(*lua.LTable).RawSetString("random", L.NewFunction(mathRandom))
+	wrap(L.GetGlobal("os").(*lua.LTable), "date", func(L *lua.LState) {
+		if L.GetTop() >= 2 {
+			if t := L.CheckNumber(2); !(t >= -maxDateSeconds && t <= maxDateSeconds) {
+				L.ArgError(2, "time out of range (years -9999 to 9999)")
+			}
+		}
 	})
 	// The compiler holds the source, its tokens and its tree at once.
 	for _, name := range []string{"loadstring", "load"} {
@@ -242,4 +259,44 @@ func checkFormat(f string) string {
 		}
 	}
 	return ""
+}
+
+// maxDateSeconds bounds the times os.date takes: 9999-12-31T23:59:59Z, and
+// as far before 1970. Go's time wraps a Unix time past 2^63 nanoseconds'
+// worth of years and prints years of eleven digits; C Lua fails.
+const maxDateSeconds = 253402300799
+
+// mathRandom is Lua 5.1's math.random: gopher-lua's panicked with Go's text
+// ("invalid argument to Intn") for an empty interval, and overflowed for a
+// wide one.
+func mathRandom(L *lua.LState) int {
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(rand.Float64()))
+		return 1
+	case 1:
+		return pushRandom(L, 1, int64(L.CheckNumber(1)))
+	case 2:
+		return pushRandom(L, int64(L.CheckNumber(1)), int64(L.CheckNumber(2)))
+	}
+	L.RaiseError("wrong number of arguments to 'random'")
+	return 0
+}
+
+func pushRandom(L *lua.LState, lo, hi int64) int {
+	if lo > hi {
+		L.ArgError(L.GetTop(), "interval is empty")
+	}
+	// math/rand's global source: moonbox_init and math.randomseed seed it.
+	span := uint64(hi-lo) + 1
+	if span != 0 && span <= math.MaxInt64 {
+		L.Push(lua.LNumber(lo + rand.Int63n(int64(span))))
+		return 1
+	}
+	v := rand.Uint64()
+	for span != 0 && v >= span { // more than half the int64 range: rejection
+		v = rand.Uint64()
+	}
+	L.Push(lua.LNumber(lo + int64(v)))
+	return 1
 }
