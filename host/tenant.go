@@ -90,13 +90,13 @@ func (t *Tenant) instanceFor(i int) (*instance, error) {
 	}
 	in := &instance{tenant: t, shard: t.rt.shards[i], procs: map[uint32]*process{}, runIndex: -1}
 	if t.native {
-		in.g = nativeGuest{vm.New(in, vm.Options{})}
+		in.g = nativeGuest{vm.New(in, vm.Options{CPURun: t.limits.CPURun})}
 	} else {
-		e, err := t.rt.sandboxEngine(t.limits.MemoryPages())
+		e, err := t.rt.sandboxEngine(t.limits.InstancePages(len(t.rt.shards)))
 		if err != nil {
 			return nil, err
 		}
-		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft)})
+		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft), CPURun: t.limits.CPURun})
 		if err != nil {
 			return nil, err
 		}

@@ -174,6 +174,9 @@ type InstanceConfig struct {
 	// quarters of the memory cap less the guest's footprint. It is capped at
 	// that default.
 	SoftLimit uint64
+	// CPURun is how many Lua instructions a process may run without waiting
+	// before it is ended with TIMEOUT; 0 is unlimited.
+	CPURun int64
 }
 
 // NewInstance instantiates the guest; its imports call h. It starts from the
@@ -189,7 +192,7 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 	}
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
-	in.stack[0], in.stack[1], in.stack[2] = softLimit, binary.LittleEndian.Uint64(seed[:]), e.memoryCap
+	in.stack[0], in.stack[1], in.stack[2], in.stack[3] = softLimit, binary.LittleEndian.Uint64(seed[:]), e.memoryCap, uint64(max(cfg.CPURun, 0))
 	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
 		in.Close()
 		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())

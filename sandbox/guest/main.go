@@ -213,11 +213,12 @@ var heapMeter = &meter{
 // snapshot's random state, which the seed makes their own again.
 //
 //go:wasmexport moonbox_init
-func initialize(softLimit uint64, seed int64, memoryCap uint64) {
+func initialize(softLimit uint64, seed int64, memoryCap uint64, cpuRun int64) {
 	if instance == nil {
 		instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter})
 	}
 	rand.Seed(seed)
+	instance.SetCPURun(cpuRun)
 	if softLimit == 0 {
 		return
 	}

@@ -22,6 +22,9 @@ type Options struct {
 	// ended with "memory limit exceeded"; its neighbours stay (memory.go).
 	Memory          MemoryMeter
 	MemorySoftLimit uint64
+	// CPURun ends a process with TIMEOUT when one of its tasks has run this
+	// many instructions (work included) without waiting; 0 is unlimited.
+	CPURun int64
 }
 
 // Instance is a set of processes sharing one Lua state and one scheduler. It
@@ -42,6 +45,7 @@ type Instance struct {
 	memory     memoryGuard
 	maxString  int // the longest string a builtin or `..` may build
 	maxResults int // the most values string.byte or unpack may return
+	cpuRun     int64 // instructions a task may run without waiting; 0: no limit
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -73,6 +77,7 @@ func New(host Host, o Options) *Instance {
 		memory:    memoryGuard{meter: o.Memory},
 	}
 	in.SetMemorySoftLimit(o.MemorySoftLimit)
+	in.SetCPURun(o.CPURun)
 	in.host = chargingHost{Host: host, in: in}
 	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
@@ -95,6 +100,10 @@ func (in *Instance) SetMemorySoftLimit(limit uint64) {
 	}
 	in.memory.limit = limit
 }
+
+// SetCPURun sets Options.CPURun (the sandbox calls it on an instance
+// restored from a snapshot).
+func (in *Instance) SetCPURun(n int64) { in.cpuRun = max(n, 0) }
 
 // SetMemoryCap tells the instance its linear memory's cap in bytes (0:
 // unknown), so that a builtin refuses an allocation past it (memoryGuard.room).
