@@ -43,8 +43,8 @@ type Instance struct {
 	tickEvery  int64
 	turnBudget int64
 	memory     memoryGuard
-	maxString  int // the longest string a builtin or `..` may build
-	maxResults int // the most values string.byte or unpack may return
+	maxString  int   // the longest string a builtin or `..` may build
+	maxResults int   // the most values string.byte or unpack may return
 	cpuRun     int64 // instructions a task may run without waiting; 0: no limit
 }
 
