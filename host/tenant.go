@@ -58,7 +58,8 @@ type Tenant struct {
 	limits   tenants.Limits
 	guard    *policies.Guard
 	spawns   *rateLimiter
-	cpu      *cpuRate     // nil: no cpu_rate
+	cpu      *cpuRate // nil: no cpu_rate
+	share    *fairShare
 	live     atomic.Int64 // live processes
 	nameSize int          // registered names, under mu
 

@@ -65,6 +65,7 @@ type Limits struct {
 	CPUTotal        int64 // Lua instructions per process, 0 = unlimited
 	CPURun          int64 // Lua instructions a process may run without waiting, 0 = unlimited
 	CPURate         int64 // Lua instructions per second over the tenant's processes, 0 = unlimited
+	CPUWeight       int64 // the tenant's weight in sharing the processors with other tenants, 0 = the default 100
 }
 
 // DefaultLimits returns the limits of a tenant whose config sets none.
@@ -84,6 +85,7 @@ func DefaultLimits() Limits {
 		CPUTotal:        0,
 		CPURun:          200_000_000, // ~20 s of a sandbox's CPU, ~2-4 s natively
 		CPURate:         0,
+		CPUWeight:       100,
 	}
 }
 
@@ -146,6 +148,7 @@ func (l Limits) Check() error {
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
 //	  cpu_run: 200000000    # 0 (unlimited) or 10^6 to 10^15 Lua instructions without waiting
 //	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
+//	  cpu_weight: 100       # 1 to 10,000 (0: 100): the tenant's share of the processors when others want them
 //
 // Sizes are whole bytes or a number with a unit: B, KiB, MiB, GiB, TiB, KB,
 // MB, GB, TB (case-sensitive). Counts are YAML integers. 0 is "unlimited"
@@ -346,6 +349,8 @@ var limitSpecs = []limitSpec{
 		get: func(l *Limits) int64 { return l.CPUTotal }, set: func(l *Limits, v int64) { l.CPUTotal = v }},
 	{key: "cpu_run", kind: countLimit, min: 1_000_000, max: 1_000_000_000_000_000, zeroOK: true,
 		get: func(l *Limits) int64 { return l.CPURun }, set: func(l *Limits, v int64) { l.CPURun = v }},
+	{key: "cpu_weight", kind: countLimit, min: 1, max: 10_000, zeroOK: true,
+		get: func(l *Limits) int64 { return l.CPUWeight }, set: func(l *Limits, v int64) { l.CPUWeight = v }},
 	{key: "cpu_rate", kind: countLimit, min: 100_000, max: 1_000_000_000_000, zeroOK: true,
 		get: func(l *Limits) int64 { return l.CPURate }, set: func(l *Limits, v int64) { l.CPURate = v }},
 }
