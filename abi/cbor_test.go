@@ -18,8 +18,12 @@ import (
 // The Lua view of a decoded value: nil, bool, int64, float64, string (text
 // and bytes alike), []any (array), []pair (map, in wire order) or errObj.
 type (
-	errObj struct{ Kind, Message string }
-	pair   struct{ K, V any }
+	errObj struct {
+		Kind, Message string
+		Retryable     any // nil, or a bool (the long form)
+		Details       any // nil, or a table's view (the long form)
+	}
+	pair struct{ K, V any }
 )
 
 // decodeValue reads one complete value from d into its Lua view. Call it on
@@ -67,16 +71,28 @@ func decodeValue(d *abi.Decoder) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if a, ok := v.([]any); ok && len(a) == 2 {
-			kind, ok1 := a[0].(string)
-			msg, ok2 := a[1].(string)
-			if ok1 && ok2 {
-				return errObj{kind, msg}, nil
-			}
+		if e, ok := errObjOf(v); ok {
+			return e, nil
 		}
 		return nil, fmt.Errorf("error object over %#v", v)
 	}
 	return nil, fmt.Errorf("item type %d", it.Type)
+}
+
+// errObjOf reads the view of an error object's content: [kind, message] or
+// [kind, message, retryable, details].
+func errObjOf(v any) (errObj, bool) {
+	a, ok := v.([]any)
+	if !ok || (len(a) != 2 && len(a) != 4) {
+		return errObj{}, false
+	}
+	kind, ok1 := a[0].(string)
+	msg, ok2 := a[1].(string)
+	e := errObj{Kind: kind, Message: msg}
+	if len(a) == 4 {
+		e.Retryable, e.Details = a[2], a[3]
+	}
+	return e, ok1 && ok2
 }
 
 // fromFx turns a value fxamacker decoded into `any` into its Lua view.
@@ -109,12 +125,8 @@ func fromFx(v any) any {
 		}
 		return m
 	case cbor.Tag:
-		if c, ok := fromFx(v.Content).([]any); ok && v.Number == abi.TagError && len(c) == 2 {
-			kind, ok1 := c[0].(string)
-			msg, ok2 := c[1].(string)
-			if ok1 && ok2 {
-				return errObj{kind, msg}
-			}
+		if e, ok := errObjOf(fromFx(v.Content)); ok && v.Number == abi.TagError {
+			return e
 		}
 	}
 	return fmt.Sprintf("unexpected %T %#v", v, v)
@@ -142,6 +154,9 @@ func sameValue(a, b any) bool {
 	case []pair:
 		b, ok := b.([]pair)
 		return ok && samePairs(a, b)
+	case errObj:
+		b, ok := b.(errObj)
+		return ok && a.Kind == b.Kind && a.Message == b.Message && a.Retryable == b.Retryable && sameValue(a.Details, b.Details)
 	}
 	return a == b
 }
@@ -393,7 +408,7 @@ func TestFxamackerReadByDecoder(t *testing.T) {
 			Host string `cbor:"host"`
 		}{"ping", "app:processes"}, nil, []pair{{"id", "ping"}, {"host", "app:processes"}}, 0xa2},
 		{"error object", cbor.Tag{Number: abi.TagError, Content: []any{"INVALID", "bad"}}, nil,
-			errObj{"INVALID", "bad"}, 0xd9},
+			errObj{Kind: "INVALID", Message: "bad"}, 0xd9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,8 @@ func validateSeeds(f *testing.F) {
 		abi.AppendError(nil, "INVALID", "bad"),
 		nest(abi.MaxDepth, false, abi.AppendInt(nil, 1)),
 		nest(40, true, abi.AppendError(nil, "", "")),
+		abi.AppendErrorObject(nil, abi.ErrorObject{Kind: "UNAVAILABLE", Message: "busy", Retry: abi.RetryYes,
+			Details: abi.AppendInt(abi.AppendString(abi.AppendMap(nil, 1), "after"), 5)}),
 		{0xf9, 0x7c, 0x00},                   // half Inf
 		{0xf9, 0x00, 0x01},                   // half subnormal
 		{0xfa, 0x7f, 0xc0, 0x00, 0x00},       // single NaN

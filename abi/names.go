@@ -2,7 +2,7 @@ package abi
 
 // Version is the ABI version a guest reports through [ExportVersion]. The host
 // refuses a guest with another version rather than guess at its layout.
-const Version = 4 // 4: moonbox_init takes the memory cap and cpu_run
+const Version = 5 // 5: moonbox_init takes the memory cap and cpu_run
 
 // Module is the import module name every host function lives under.
 const Module = "moonbox"
@@ -29,6 +29,10 @@ const (
 	// registry(process, op, name_ptr, name_len, pid_ptr, pid_len, out_ptr, out_cap) -> i64
 	// Name registry operations, see [RegistryOp].
 	ImportRegistry = "registry"
+	// security(process, op, action_ptr, action_len, resource_ptr, resource_len, out_ptr, out_cap) -> i64
+	// The caller's own security identity and rights, see [SecurityOp]. The
+	// host answers from what it holds; nothing the guest says widens it.
+	ImportSecurity = "security"
 	// source(process, id_ptr, id_len, out_ptr, out_cap) -> i64
 	// The text of a source in the caller's bundle (for require). If the text is
 	// longer than out_cap nothing is written and the result carries the length
@@ -80,6 +84,13 @@ const (
 	// and figures); collect != 0 first runs a full collection, which stalls
 	// every process of the instance: for measurements only.
 	ExportMemory = "moonbox_memory"
+	// moonbox_waits() -> i64: what every live process's tasks wait on, for
+	// the report of a stuck run (moonbox run on a timeout or when every
+	// process is blocked). The result is ptr << 32 | len of a CBOR array of
+	// [handle, [text, ...]] pairs in guest memory, valid until the next call.
+	// Optional: a host calls it between steps only, and a guest without it
+	// is only less informative.
+	ExportWaits = "moonbox_waits"
 )
 
 // StepMore is set in moonbox_step's result when the guest has runnable
@@ -114,6 +125,30 @@ const (
 	OpUnregister                       // result: "1" if a name was removed, "" if not
 )
 
+// SecurityOp selects what the security import does. Both ask about the
+// caller only: no operation names another process.
+type SecurityOp uint32
+
+const (
+	// OpIdentity: the caller's security identity as a CBOR map with text
+	// keys (Identity*): its actor, the actor's meta when its spawner gave
+	// one, its scope when it has one. action and resource are unused. A
+	// result longer than out_cap is not written; retry with the length.
+	OpIdentity SecurityOp = iota + 1
+	// OpCan: may the caller (its actor and scope) do action on resource
+	// under its tenant's policy? Result "1" for yes, "" for no; INVALID for
+	// an empty action or resource, or an unknown action of the runtime's
+	// (process.*).
+	OpCan
+)
+
+// Identity keys: the CBOR map OpIdentity returns.
+const (
+	IdentityActor = "actor" // text: the security actor policy checks use
+	IdentityMeta  = "meta"  // map: the actor's meta (absent when none)
+	IdentityScope = "scope" // array of text: the scope's roles (absent when none)
+)
+
 // Spawn request keys (a CBOR map with text keys).
 const (
 	SpawnID       = "id"       // text: source ID
@@ -122,7 +157,7 @@ const (
 	SpawnMonitor  = "monitor"  // bool: the caller monitors the child
 	SpawnLink     = "link"     // bool: caller and child are linked
 	SpawnContext  = "context"  // map: values for ctx.get/ctx.all
-	SpawnActor    = "actor"    // text: security actor of the child
+	SpawnActor    = "actor"    // text, or a map {id = text, meta = map}: security actor of the child
 	SpawnScope    = "scope"    // array of text: roles the child is limited to
 	SpawnName     = "name"     // text: register the child under this name
 	SpawnMessages = "messages" // array of [topic, payload array]: sent before anything else
@@ -143,3 +178,8 @@ const (
 	MaxSource  = 4 << 20 // bytes of one Lua source
 	MaxDepth   = 64      // nesting of tables in a value
 )
+
+// MaxDurationMs bounds every duration a process can ask for (a cancel
+// deadline, a timer), in milliseconds: a year. Beyond it, milliseconds
+// overflow time.Duration and a far deadline would fire at once.
+const MaxDurationMs = 365 * 24 * 3600 * 1000

@@ -13,7 +13,7 @@ func TestCodes(t *testing.T) {
 		name      string
 		got, want uint64
 	}{
-		{"Version", abi.Version, 4},
+		{"Version", abi.Version, 5},
 		{"StepMore", abi.StepMore, 1},
 		{"OpTerminate", uint64(abi.OpTerminate), 1},
 		{"OpCancel", uint64(abi.OpCancel), 2},
@@ -25,6 +25,9 @@ func TestCodes(t *testing.T) {
 		{"OpRegister", uint64(abi.OpRegister), 1},
 		{"OpLookup", uint64(abi.OpLookup), 2},
 		{"OpUnregister", uint64(abi.OpUnregister), 3},
+		{"OpIdentity", uint64(abi.OpIdentity), 1},
+		{"OpCan", uint64(abi.OpCan), 2},
+		{"Conflict", uint64(abi.Conflict), 11},
 		{"RecordHeader", abi.RecordHeader, 9},
 		{"TagError", abi.TagError, 27001},
 		{"MaxTopic", abi.MaxTopic, 256},
@@ -46,6 +49,7 @@ func TestCodes(t *testing.T) {
 		{abi.ImportControl, "control"},
 		{abi.ImportRegistry, "registry"},
 		{abi.ImportSource, "source"},
+		{abi.ImportSecurity, "security"},
 		{abi.ImportTick, "tick"},
 		{abi.ImportLog, "log"},
 		{abi.ImportTimer, "timer"},
@@ -64,6 +68,9 @@ func TestCodes(t *testing.T) {
 		{abi.SpawnName, "name"},
 		{abi.SpawnMessages, "messages"},
 		{abi.SpawnCall, "call"},
+		{abi.IdentityActor, "actor"},
+		{abi.IdentityMeta, "meta"},
+		{abi.IdentityScope, "scope"},
 	}
 	for _, n := range names {
 		if n.got != n.want {

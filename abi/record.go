@@ -18,7 +18,8 @@ type RecordKind uint8
 
 const (
 	// RecordStart starts a process: pid, source id, source text, args (CBOR
-	// array), context (CBOR map or empty), security actor.
+	// array), context (CBOR map or empty). Its security identity stays in
+	// the host; the guest asks for it (ImportSecurity, OpIdentity).
 	RecordStart RecordKind = iota + 1
 	// RecordMessage delivers a message: from PID (empty: the runtime), topic,
 	// payload (CBOR array).

@@ -16,6 +16,10 @@ const (
 	Timeout
 	RateLimited
 	Unknown
+	// Conflict is the kind Wippy has beside the seed's ten (the state of a
+	// resource conflicts with the call); nothing in the runtime returns it,
+	// programs make it with errors.new.
+	Conflict
 )
 
 // Yield is not an error: the tick import returns it to say "end this turn
@@ -35,6 +39,7 @@ var statusKinds = [...]string{
 	Timeout:          "TIMEOUT",
 	RateLimited:      "RATE_LIMITED",
 	Unknown:          "UNKNOWN",
+	Conflict:         "CONFLICT",
 }
 
 // Kind returns the Lua error kind of s ("INVALID", "NOT_FOUND", ...). A status

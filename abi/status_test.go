@@ -24,6 +24,7 @@ func TestStatusKind(t *testing.T) {
 		{abi.Timeout, 8, "TIMEOUT"},
 		{abi.RateLimited, 9, "RATE_LIMITED"},
 		{abi.Unknown, 10, "UNKNOWN"},
+		{abi.Conflict, 11, "CONFLICT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
@@ -47,7 +48,7 @@ func TestStatusKind(t *testing.T) {
 func TestStatusOutsideTable(t *testing.T) {
 	// A guest may be newer than the host: a code past the table is UNKNOWN,
 	// never a panic (also where int is 32 bits and the code is above MaxInt32).
-	for _, s := range []abi.Status{11, 12, 1000, math.MaxInt32, math.MaxInt32 + 1, math.MaxUint32} {
+	for _, s := range []abi.Status{12, 13, 1000, math.MaxInt32, math.MaxInt32 + 1, math.MaxUint32} {
 		if got := s.Kind(); got != "UNKNOWN" {
 			t.Errorf("Status(%d).Kind() = %q, want UNKNOWN", uint32(s), got)
 		}
@@ -65,7 +66,7 @@ func TestStatusOfUnknownKind(t *testing.T) {
 func TestKinds(t *testing.T) {
 	kinds := abi.Kinds()
 	want := []string{"INVALID", "NOT_FOUND", "PERMISSION_DENIED", "ALREADY_EXISTS", "UNAVAILABLE",
-		"INTERNAL", "CANCELED", "TIMEOUT", "RATE_LIMITED", "UNKNOWN"}
+		"INTERNAL", "CANCELED", "TIMEOUT", "RATE_LIMITED", "UNKNOWN", "CONFLICT"}
 	if len(kinds) != len(want) {
 		t.Fatalf("Kinds() = %q, want %q", kinds, want)
 	}

@@ -17,13 +17,39 @@ import (
 //	other number   float64 (major 7, 27); half and single floats are read too
 //	string         text (major 3) when valid UTF-8, else bytes (major 2); both read as a Lua string
 //	table          array (major 4) when its keys are exactly 1..n, else map (major 5)
-//	error object   tag [TagError] over an array [kind text, message text]
+//	error object   tag [TagError] over an array [kind text, message text], or
+//	               [kind, message, retryable (bool or null), details (table or null)]
 //
 // Definite lengths only. A payload of several values (message payloads,
 // spawn arguments) is one array. Nesting deeper than [MaxDepth] is refused.
 
-// TagError is the CBOR tag of a Moonbox error object: tag(TagError, [kind, message]).
+// TagError is the CBOR tag of a Moonbox error object: tag(TagError, [kind,
+// message]), or tag(TagError, [kind, message, retryable, details]) when its
+// retryable flag or its details are set (see [ErrorObject]).
 const TagError = 27001
+
+// Retry is an error object's retryable flag: unset (nil in Lua: the error
+// does not say), no or yes.
+type Retry uint8
+
+const (
+	RetryUnset Retry = iota
+	RetryNo
+	RetryYes
+)
+
+// ErrorObject is an error object of the wire format: what Lua's error objects
+// (err:kind(), err:message(), err:retryable(), err:details()) carry across
+// a process boundary.
+type ErrorObject struct {
+	Kind    string
+	Message string
+	Retry   Retry
+	// Details is one wire value, a table (array or map), or nil for none. It
+	// nests one level below the error object: a table inside it counts
+	// towards MaxDepth as if the error object were a table.
+	Details []byte
+}
 
 // Type is the type of a decoded item.
 type Type uint8
@@ -104,12 +130,40 @@ func AppendArray(b []byte, n int) []byte { return appendHead(b, 4, uint64(n)) }
 // AppendMap appends the head of a map of n pairs; keys and values follow.
 func AppendMap(b []byte, n int) []byte { return appendHead(b, 5, uint64(n)) }
 
-// AppendError appends an error object.
+// AppendError appends an error object with a kind and a message only.
 func AppendError(b []byte, kind, message string) []byte {
+	return AppendErrorObject(b, ErrorObject{Kind: kind, Message: message})
+}
+
+// AppendErrorObject appends an error object: the two-item form when neither
+// its retryable flag nor its details are set (what every version of the wire
+// format reads), else the four-item form. e.Details must be one well-formed
+// value (a table) or nil.
+func AppendErrorObject(b []byte, e ErrorObject) []byte {
 	b = appendHead(b, 6, TagError)
-	b = AppendArray(b, 2)
-	b = AppendString(b, kind)
-	return AppendString(b, message)
+	long := e.Retry != RetryUnset || len(e.Details) > 0
+	if !long {
+		b = AppendArray(b, 2)
+	} else {
+		b = AppendArray(b, 4)
+	}
+	b = AppendString(b, e.Kind)
+	b = AppendString(b, e.Message)
+	if !long {
+		return b
+	}
+	switch e.Retry {
+	case RetryNo:
+		b = AppendBool(b, false)
+	case RetryYes:
+		b = AppendBool(b, true)
+	default:
+		b = AppendNull(b)
+	}
+	if len(e.Details) == 0 {
+		return AppendNull(b)
+	}
+	return append(b, e.Details...)
 }
 
 // Item is one decoded item. Arrays and maps are heads: Len items (or pairs)
@@ -264,8 +318,8 @@ func halfToFloat(h uint16) float64 {
 
 // Skip reads past one complete item (with everything nested in it). depth is
 // the number of tables (arrays and maps) around the item: a table at depth
-// MaxDepth or deeper is [ErrTooDeep]. An error object is a leaf; its tag must
-// hold an array of two strings.
+// MaxDepth or deeper is [ErrTooDeep]. An error object must hold what
+// [Decoder.ReadError] reads; its details table counts as nested in it.
 func (d *Decoder) Skip(depth int) error {
 	it, err := d.Next()
 	if err != nil {
@@ -286,22 +340,68 @@ func (d *Decoder) Skip(depth int) error {
 			}
 		}
 	case TypeTag:
-		if it, err = d.Next(); err != nil {
-			return err
-		}
-		if it.Type != TypeArray || it.Len != 2 {
-			return ErrMalformed
-		}
-		for i := 0; i < 2; i++ {
-			if it, err = d.Next(); err != nil {
-				return err
-			}
-			if it.Type != TypeString {
-				return ErrMalformed
-			}
-		}
+		_, err := d.ReadError(depth)
+		return err
 	}
 	return nil
+}
+
+// ReadError reads the content of an error object, after Next returned its
+// tag: an array of kind and message (strings), and in the long form
+// retryable (a boolean or null) and details (a table or null). depth is the
+// number of tables around the error object; its details nest one deeper.
+// The result's Details alias the input.
+func (d *Decoder) ReadError(depth int) (ErrorObject, error) {
+	var e ErrorObject
+	it, err := d.Next()
+	if err != nil {
+		return e, err
+	}
+	if it.Type != TypeArray || (it.Len != 2 && it.Len != 4) {
+		return e, ErrMalformed
+	}
+	long := it.Len == 4
+	for i := 0; i < 2; i++ {
+		s, err := d.Next()
+		if err != nil {
+			return e, err
+		}
+		if s.Type != TypeString {
+			return e, ErrMalformed
+		}
+		if i == 0 {
+			e.Kind = string(s.Str)
+		} else {
+			e.Message = string(s.Str)
+		}
+	}
+	if !long {
+		return e, nil
+	}
+	r, err := d.Next()
+	switch {
+	case err != nil:
+		return e, err
+	case r.Type == TypeBool && r.Bool:
+		e.Retry = RetryYes
+	case r.Type == TypeBool:
+		e.Retry = RetryNo
+	case r.Type != TypeNull:
+		return e, ErrMalformed
+	}
+	start := d.off
+	if start < len(d.b) && d.b[start] == 0xf6 { // null: no details
+		d.off++
+		return e, nil
+	}
+	if start >= len(d.b) || (d.b[start]>>5 != 4 && d.b[start]>>5 != 5) {
+		return e, ErrMalformed // details are a table
+	}
+	if err := d.Skip(depth + 1); err != nil {
+		return e, err
+	}
+	e.Details = d.b[start:d.off]
+	return e, nil
 }
 
 // Validate checks that b is exactly one well-formed value of the wire format.

@@ -361,6 +361,48 @@ func nest(n int, asMap bool, inner []byte) []byte {
 	return append(b, inner...)
 }
 
+// withDetails is an error object with details: it counts as one table
+// around them.
+func withDetails(details []byte) []byte {
+	return abi.AppendErrorObject(nil, abi.ErrorObject{Kind: "INVALID", Message: "deep", Details: details})
+}
+
+func TestErrorObject(t *testing.T) {
+	details := abi.AppendInt(abi.AppendString(abi.AppendMap(nil, 1), "id"), 7)
+	tests := []struct {
+		name string
+		e    abi.ErrorObject
+		hex  string
+	}{
+		{"short form when nothing is set", abi.ErrorObject{Kind: "INVALID", Message: "bad"}, "d96979 82 67494e56414c4944 63626164"},
+		{"retryable", abi.ErrorObject{Kind: "", Message: "", Retry: abi.RetryYes}, "d96979 84 60 60 f5 f6"},
+		{"not retryable", abi.ErrorObject{Kind: "", Message: "", Retry: abi.RetryNo}, "d96979 84 60 60 f4 f6"},
+		{"details", abi.ErrorObject{Kind: "", Message: "", Details: details}, "d96979 84 60 60 f6 a1 626964 07"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := abi.AppendErrorObject(nil, tt.e)
+			if got := hex.EncodeToString(b); got != strings.ReplaceAll(tt.hex, " ", "") {
+				t.Errorf("AppendErrorObject = %s, want %s", got, tt.hex)
+			}
+			d := abi.NewDecoder(b)
+			if it, err := d.Next(); err != nil || it.Type != abi.TypeTag {
+				t.Fatalf("Next = %+v, %v; want the tag", it, err)
+			}
+			got, err := d.ReadError(0)
+			if err != nil {
+				t.Fatalf("ReadError: %v", err)
+			}
+			if got.Kind != tt.e.Kind || got.Message != tt.e.Message || got.Retry != tt.e.Retry || !bytes.Equal(got.Details, tt.e.Details) {
+				t.Errorf("ReadError = %+v, want %+v", got, tt.e)
+			}
+			if d.Remaining() != 0 {
+				t.Errorf("%d bytes left after ReadError", d.Remaining())
+			}
+		})
+	}
+}
+
 func TestDepth(t *testing.T) {
 	leaf := abi.AppendInt(nil, 1)
 	emptyArray := abi.AppendArray(nil, 0)
@@ -379,6 +421,10 @@ func TestDepth(t *testing.T) {
 		{"MaxDepth maps around a leaf", nest(abi.MaxDepth, true, nil)[:0], nil}, // replaced below
 		{"error object in MaxDepth tables", nest(abi.MaxDepth, false, errObj), nil},
 		{"error object in MaxDepth maps", nest(abi.MaxDepth, true, errObj), nil},
+		{"details in an error object in MaxDepth-2 tables", nest(abi.MaxDepth-2, false, withDetails(emptyMap)), nil},
+		{"details in an error object in MaxDepth-1 tables", nest(abi.MaxDepth-1, false, withDetails(emptyMap)), abi.ErrTooDeep},
+		{"MaxDepth tables in an error object's details", withDetails(nest(abi.MaxDepth-2, false, emptyArray)), nil},
+		{"MaxDepth+1 tables in an error object's details", withDetails(nest(abi.MaxDepth-1, false, emptyArray)), abi.ErrTooDeep},
 		{"MaxDepth+1 arrays around a leaf", nest(abi.MaxDepth+1, false, leaf), abi.ErrTooDeep},
 		{"MaxDepth+1 arrays, innermost empty", nest(abi.MaxDepth, false, emptyArray), abi.ErrTooDeep},
 		{"MaxDepth+1 maps, innermost empty", nest(abi.MaxDepth, true, emptyMap), abi.ErrTooDeep},
@@ -429,6 +475,10 @@ func TestValidate(t *testing.T) {
 		{"text with invalid UTF-8 (a Lua string)", "61ff", nil},
 		{"error object with byte strings", "d96979 82 41ff 40", nil},
 		{"error object, non-shortest tag head", "da00006979 82 60 60", nil},
+		{"long error object, nothing set", "d96979 84 60 60 f6 f6", nil},
+		{"long error object, retryable", "d96979 84 60 60 f5 f6", nil},
+		{"long error object, details map", "d96979 84 60 60 f4 a1 6161 01", nil},
+		{"long error object, details array", "d96979 84 60 60 f6 81 01", nil},
 
 		{"empty input", "", abi.ErrMalformed},
 		{"trailing byte", "01 01", abi.ErrMalformed},
@@ -494,6 +544,15 @@ func TestValidate(t *testing.T) {
 		{"error object over a map", "d96979 a1 60 60", abi.ErrMalformed},
 		{"error object of one string", "d96979 81 60", abi.ErrMalformed},
 		{"error object of three strings", "d96979 83 60 60 60", abi.ErrMalformed},
+		{"error object of three items", "d96979 83 60 60 f5", abi.ErrMalformed},
+		{"error object of five items", "d96979 85 60 60 f5 f6 f6", abi.ErrMalformed},
+		{"long error object, retryable a string", "d96979 84 60 60 60 f6", abi.ErrMalformed},
+		{"long error object, retryable an int", "d96979 84 60 60 01 f6", abi.ErrMalformed},
+		{"long error object, details a string", "d96979 84 60 60 f6 60", abi.ErrMalformed},
+		{"long error object, details an int", "d96979 84 60 60 f6 01", abi.ErrMalformed},
+		{"long error object, details an error", "d96979 84 60 60 f6 d96979 82 60 60", abi.ErrMalformed},
+		{"long error object, details cut short", "d96979 84 60 60 f6 a1 60", abi.ErrMalformed},
+		{"long error object, no details", "d96979 84 60 60 f6", abi.ErrMalformed},
 		{"error object with an int kind", "d96979 82 01 60", abi.ErrMalformed},
 		{"error object with a nil message", "d96979 82 60 f6", abi.ErrMalformed},
 		{"error object in an error object", "d96979 82 60 d96979 82 60 60", abi.ErrMalformed},

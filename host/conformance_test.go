@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -33,10 +34,12 @@ func conformanceCases(t testing.TB, dir string) []string {
 }
 
 // directives reads a case's comment lines `-- output: LINE` (the exact print
-// lines expected, in order) and `-- modes: sandbox` (the modes the case
+// lines expected, in order), `-- modes: sandbox` (the modes the case
 // applies to; default both: memory-limit cases mean nothing natively, where
-// a tenant shares the host's heap and has no memory limit).
-func directives(t testing.TB, dir, id string) (output []string, modes string) {
+// a tenant shares the host's heap and has no memory limit) and
+// `-- policy: FILE` (the case runs under that policy file of the bundle;
+// default none, everything allowed).
+func directives(t testing.TB, dir, id string) (output []string, modes, policy string) {
 	src, err := os.ReadFile(filepath.Join(dir, "cases", strings.TrimPrefix(id, "cases:")+".lua"))
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +52,11 @@ func directives(t testing.TB, dir, id string) (output []string, modes string) {
 		if rest, found := strings.CutPrefix(line, "-- modes:"); found {
 			modes = strings.TrimSpace(rest)
 		}
+		if rest, found := strings.CutPrefix(line, "-- policy:"); found {
+			policy = strings.TrimSpace(rest)
+		}
 	}
-	return output, modes
+	return output, modes, policy
 }
 
 // appliesTo reports whether a case's modes directive includes mode.
@@ -75,13 +81,20 @@ func TestConformance(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			for _, id := range conformanceCases(t, conformanceDir) {
-				want, caseModes := directives(t, conformanceDir, id)
+				want, caseModes, policyFile := directives(t, conformanceDir, id)
 				if !appliesTo(caseModes, m.name) {
 					continue
 				}
 				t.Run(strings.TrimPrefix(id, "cases:"), func(t *testing.T) {
 					// A runtime per case: a case that breaks the runtime cannot hide behind another.
 					_, ten, logs := newTestRuntime(t, m.native, 2, bundle)
+					if policyFile != "" {
+						p, err := policies.Load(filepath.Join(conformanceDir, policyFile))
+						if err != nil {
+							t.Fatal(err)
+						}
+						ten.SetPolicy(p)
+					}
 					_, exit, err := ten.Spawn(id, DefaultHost, nil)
 					if err != nil {
 						t.Fatalf("spawn: %v", err)

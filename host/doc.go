@@ -10,8 +10,7 @@
 // record to the destination instance's queue and schedules that instance on
 // its shard. There is no host goroutine per process.
 //
-//	rt, _ := host.New(host.Config{})
-//	t, _ := rt.AddTenant(host.TenantConfig{Name: "demo", Bundle: bundle})
-//	pid, exit, _ := t.Spawn("main", host.DefaultHost)
-//	fmt.Println(<-exit)
+// Applications use the module root's package (moonbox), which loads
+// tenant bundles with their configs and policies; this package is its
+// machinery. ExampleRuntime shows it used directly.
 package host

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // guest is a running guest runtime: a wasm sandbox instance or, in native
@@ -20,6 +21,8 @@ type guest interface {
 	Memory(collect bool) (heap, linear uint64)
 	// Diagnostics is what the guest wrote to stderr, for a crash report.
 	Diagnostics() string
+	// Waits is what each live process's tasks wait on (between steps only).
+	Waits() []vm.ProcessWaits
 	Close()
 }
 
@@ -52,7 +55,7 @@ func (in *instance) add(p *process) {
 	in.mu.Lock()
 	in.next++
 	p.handle = in.next
-	p.inst = in
+	p.box = in
 	in.procs[p.handle] = p
 	in.mu.Unlock()
 }

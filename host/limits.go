@@ -1,6 +1,7 @@
 package host
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -39,4 +40,22 @@ func (r *rateLimiter) allow() bool {
 
 func quotaError(what string, limit int) *vm.Error {
 	return vm.Errorf(abi.RateLimited, "%s quota of %d reached", what, limit)
+}
+
+// LimitKill reports whether the exit was a limit ending the process: its
+// memory limit, its CPU budget (cpu_total), a cancel deadline passed, or its
+// sandbox crashing (the last resort of the memory limit).
+func (e Exit) LimitKill() bool {
+	if !e.Abnormal {
+		return false
+	}
+	switch e.Kind {
+	case abi.Unavailable.Kind():
+		return e.Error == vm.ErrMemoryLimit.Message
+	case abi.Timeout.Kind():
+		return e.Error == "CPU budget exhausted" || e.Error == cancelDeadlineExceeded
+	case abi.Internal.Kind():
+		return strings.HasPrefix(e.Error, "sandbox crashed")
+	}
+	return false
 }

@@ -23,6 +23,15 @@ func (p *process) by() policies.Request {
 // check asks the tenant's guard for every request.
 func (t *Tenant) check(rs ...policies.Request) *vm.Error {
 	if err := t.guard.CheckAll(rs); err != nil {
+		t.counters.denials.Add(1)
+		if denied := t.rt.cfg.Denied; denied != nil {
+			var d *policies.Denied
+			r := rs[0]
+			if errors.As(err, &d) {
+				r = d.Request
+			}
+			denied(t.name, r, err)
+		}
 		return permissionError(err)
 	}
 	return nil
@@ -37,6 +46,23 @@ func (t *Tenant) checkOn(p *process, action string, target *process) *vm.Error {
 	return t.check(p.by().On(action, target.pid, id))
 }
 
+// checkAll asks the tenant's guard for every request p makes, unless p is a
+// trusted Go-side process acting with the embedding application's authority.
+func (p *process) checkAll(rs ...policies.Request) *vm.Error {
+	if p.trusted {
+		return nil
+	}
+	return p.tenant.check(rs...)
+}
+
+// checkOn is [Tenant.checkOn] for a request p makes itself.
+func (p *process) checkOn(action string, target *process) *vm.Error {
+	if p.trusted {
+		return nil
+	}
+	return p.tenant.checkOn(p, action, target)
+}
+
 func permissionError(err error) *vm.Error {
 	var d *policies.Denied
 	if errors.As(err, &d) {
@@ -45,7 +71,7 @@ func permissionError(err error) *vm.Error {
 	return &vm.Error{Status: abi.PermissionDenied, Message: err.Error()}
 }
 
-// spawnChecks are the checks of a spawn request made by parent: the seed's
+// spawnChecks are the checks of a spawn request made by parent: the
 // combined spawn (or call) permissions, process.context for a context,
 // process.registry.register for a name given with with_name.
 func spawnChecks(parent *process, r spawnRequest) []policies.Request {

@@ -10,20 +10,27 @@ import (
 
 // process is the host's record of a live process.
 type process struct {
-	pid    string
-	id     string // source ID it runs (changes on upgrade)
-	actor  string // security actor: its source ID unless set by its spawner
-	scope  []string
-	tenant *Tenant
-	inst   *instance
-	handle uint32
-	parent string
-	caller *process // set for process.call: gets a RecordReply at exit
-	onExit func(Exit)
-	depth  int          // process.call nesting: 0 unless spawned by call
-	ticks  atomic.Int64 // CPU used, in ticks of abi.TickInstructions
-	queued atomic.Int64 // messages queued for it (mailbox length)
-	ready  atomic.Bool  // its START is queued: it may be named and reached
+	pid   string
+	id    string // source ID it runs (changes on upgrade)
+	actor string // security actor: its source ID unless set by its spawner
+	// actorMeta is the meta table its spawner gave the actor (wire format),
+	// nil when none: security.actor():meta().
+	actorMeta []byte
+	scope     []string
+	tenant    *Tenant
+	box       mailbox // where its records go: its instance, or a Go-side process's queue
+	handle    uint32
+	parent    string
+	caller    *process // set for process.call: gets a RecordReply at exit
+	onExit    func(Exit)
+	depth     int          // process.call nesting: 0 unless spawned by call
+	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
+	queued    atomic.Int64 // messages queued for it (mailbox length)
+	ready     atomic.Bool  // its START is queued: it may be named and reached
+	// trusted is set for the Go-side processes through which the embedding
+	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
+	// the host's authority, so policy checks do not apply to what they do.
+	trusted bool
 
 	mu        sync.Mutex // guards the fields below
 	alive     bool
@@ -36,13 +43,22 @@ type process struct {
 }
 
 // Exit is how a process ended: Value (CBOR) on a normal exit, Kind and Error
-// on an abnormal one.
+// on an abnormal one, with the error object's retryable flag and details.
 type Exit struct {
 	PID      string
 	Abnormal bool
-	Value    []byte // CBOR; nil when abnormal
-	Kind     string // error kind when abnormal
-	Error    string // error message when abnormal
+	Value    []byte    // CBOR; nil when abnormal
+	Kind     string    // error kind when abnormal
+	Error    string    // error message when abnormal
+	Retry    abi.Retry // the error's retryable flag, when abnormal
+	Details  []byte    // the error's details (a table, CBOR), nil when none
+}
+
+// errorObject is an abnormal exit's error as an error object: what a
+// process.call gets back, whole.
+func (e Exit) errorObject() []byte {
+	status, _ := abi.StatusOf(e.Kind)
+	return abi.AppendErrorObject(nil, abi.ErrorObject{Kind: status.Kind(), Message: e.Error, Retry: e.Retry, Details: e.Details})
 }
 
 // result is the EXIT/LINK_DOWN event's result table: {value = v} or {error = msg}.
@@ -71,14 +87,15 @@ func exitOf(pid string, abnormal bool, value []byte) Exit {
 	e.Kind, e.Error = abi.Unknown.Kind(), "process failed"
 	d := abi.NewDecoder(value)
 	if tag, err := d.Next(); err == nil && tag.Type == abi.TypeTag && tag.Int == abi.TagError {
-		arr, err1 := d.Next()
-		kind, err2 := d.Next()
-		msg, err3 := d.Next()
-		if err1 == nil && err2 == nil && err3 == nil && arr.Len == 2 && kind.Type == abi.TypeString && msg.Type == abi.TypeString {
-			if s, known := abi.StatusOf(string(kind.Str)); known {
+		// Both forms: [kind, message] and [kind, message, retryable, details].
+		if o, err := d.ReadError(0); err == nil && d.Remaining() == 0 {
+			if s, known := abi.StatusOf(o.Kind); known {
 				e.Kind = s.Kind()
 			}
-			e.Error = string(msg.Str)
+			e.Error, e.Retry = o.Message, o.Retry
+			if len(o.Details) > 0 {
+				e.Details = append([]byte(nil), o.Details...)
+			}
 		}
 	}
 	return e

@@ -2,6 +2,7 @@ package host
 
 import (
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
@@ -92,4 +93,67 @@ func (t *Tenant) unregisterAll(p *process, names []string) {
 			t.nameSize--
 		}
 	}
+}
+
+// resolve finds a destination by PID or registered name, within the
+// caller's tenant only: another tenant's process is NOT_FOUND, exactly like
+// one that never existed.
+func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
+	if dest == "" || len(dest) > abi.MaxName {
+		return nil, vm.Errorf(abi.Invalid, "destination must be a PID or a registered name")
+	}
+	var p *process
+	if isPID(dest) {
+		// The PID says where the process lives: another tenant's or another
+		// node's is answered without a lookup (no other node is reachable yet).
+		parts, valid := parsePID(dest)
+		if !valid || parts.tenant != t.index || parts.node != t.rt.cfg.Node {
+			return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+		}
+		p = t.rt.lookup(dest)
+	} else {
+		t.mu.Lock()
+		p = t.names[dest]
+		t.mu.Unlock()
+	}
+	if p == nil || p.tenant != t || !p.ready.Load() || !p.isAlive() {
+		return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+	}
+	return p, nil
+}
+
+// registry carries out a name registry operation of process self (of t).
+func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+	var err *vm.Error
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	switch op {
+	case abi.OpRegister:
+		if err := self.checkAll(self.by().On(policies.ActionRegister, name)); err != nil {
+			return "", err
+		}
+		target := self
+		if pid != "" {
+			if target, err = t.resolve(pid); err != nil {
+				return "", err
+			}
+		}
+		return "", t.register(name, target)
+	case abi.OpLookup:
+		p, err := t.resolve(name)
+		if err != nil {
+			return "", vm.Errorf(abi.NotFound, "no process registered as %s", name)
+		}
+		return p.pid, nil
+	case abi.OpUnregister:
+		if err := self.checkAll(self.by().On(policies.ActionUnregister, name)); err != nil {
+			return "", err
+		}
+		if t.unregister(name) {
+			return "1", nil
+		}
+		return "", nil
+	}
+	return "", vm.Errorf(abi.Invalid, "unknown registry operation %d", op)
 }

@@ -27,6 +27,12 @@ type Config struct {
 	// crashed sandbox with what its guest wrote to stderr. Default: the
 	// standard logger.
 	Warn func(tenant, message string)
+	// Exited, if set, is called for every process exit, normal or not, after
+	// the runtime has done with it (monitors told, names released). source
+	// is the source ID the process ran.
+	Exited func(tenant, pid, source string, e Exit)
+	// Denied, if set, is called for every request a tenant's policy refused.
+	Denied func(tenant string, r policies.Request, err error)
 	// Engine compiles and instantiates wasm sandboxes. Default: one engine
 	// shared by the process's runtimes (created on the first sandboxed
 	// tenant), with the compilation cache in the user's cache directory.
@@ -40,6 +46,11 @@ type Runtime struct {
 	done   chan struct{}
 	loops  sync.WaitGroup // shard goroutines, their relief and the watchdog
 	seq    atomic.Uint64
+	// tenantSeq numbers tenants as they are added (PIDs carry the number).
+	tenantSeq atomic.Uint32
+
+	// quiet tells whether the runtime can make progress by itself (blocked.go).
+	quiet quietness
 
 	// awake counts the goroutines serving shards that are not asleep (the
 	// shards' own and their relief servers); below procs, a processor is
@@ -147,9 +158,16 @@ func (rt *Runtime) sandboxEngine(memoryPages uint32) (*sandbox.Engine, error) {
 	return e, nil
 }
 
+// ShardOf is the shard of a process among shards: xxhash(pid) % shards.
+// The one placement function: tools that place processes on purpose (the
+// bench, the stress harness) call it too.
+func ShardOf(pid string, shards int) int {
+	return int(xxhash.Sum64String(pid) % uint64(shards))
+}
+
 // shardOf places a process: xxhash of its PID modulo the shard count.
 func (rt *Runtime) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(len(rt.shards)))
+	return ShardOf(pid, len(rt.shards))
 }
 
 func (rt *Runtime) lookup(pid string) *process {
@@ -202,9 +220,8 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 	}
 	t := &Tenant{
 		rt:        rt,
-		index:     uint32(len(rt.tenants) + 1),
+		index:     rt.tenantSeq.Add(1), // never reused: a removed tenant's PIDs stay NOT_FOUND
 		name:      cfg.Name,
-		bundle:    cfg.Bundle,
 		hosts:     map[string]bool{},
 		native:    cfg.Native,
 		limits:    limits,
@@ -215,7 +232,11 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		instances: make([]*instance, len(rt.shards)),
 		names:     map[string]*process{},
 	}
+	t.bundle.Store(cfg.Bundle)
 	for _, h := range cfg.Hosts {
+		if !t.hosts[h] {
+			t.hostList = append(t.hostList, h)
+		}
 		t.hosts[h] = true
 	}
 	rt.tenants = append(rt.tenants, t)

@@ -106,6 +106,7 @@ func (s *shard) turn(sv *server, in *instance) {
 	sv.since.Store(start.UnixNano())
 	again := in.turn()
 	sv.since.Store(0)
+	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
 	now := time.Now()
 	in.tenant.rt.spendShare(in.tenant.share, now.Sub(start), now)
 	s.mu.Lock()

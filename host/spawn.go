@@ -4,6 +4,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
 // spawnRequest is the decoded CBOR spawn request of the spawn import (keys in abi).
@@ -64,19 +65,36 @@ func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *vm.Error) {
 	return r, nil
 }
 
-// actorID reads the security actor of a request: a string, or {id = ..., meta = ...}.
-func actorID(raw cbor.RawMessage) (string, bool) {
+// actorOf reads the security actor of a request: a string, or {id = ...,
+// meta = {...}}. meta is the actor's meta table in the wire format, nil when
+// there is none; security.actor():meta() reads it back.
+func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
 	var s string
 	if cbor.Unmarshal(raw, &s) == nil && s != "" {
-		return s, true
+		return s, nil, true
 	}
 	var t struct {
-		ID string `cbor:"id"`
+		ID   string          `cbor:"id"`
+		Meta cbor.RawMessage `cbor:"meta"`
 	}
-	if cbor.Unmarshal(raw, &t) == nil && t.ID != "" {
-		return t.ID, true
+	if requestDecoder.Unmarshal(raw, &t) != nil || t.ID == "" {
+		return "", nil, false
 	}
-	return "", false
+	if len(t.Meta) == 0 || t.Meta[0] == 0xf6 {
+		return t.ID, nil, true
+	}
+	if major := t.Meta[0] >> 5; (major != 4 && major != 5) || abi.Validate(t.Meta) != nil {
+		return "", nil, false
+	}
+	return t.ID, append([]byte(nil), t.Meta...), true
+}
+
+// publish makes p reachable by PID and name.
+func (rt *Runtime) publish(p *process) {
+	rt.mu.Lock()
+	rt.table[p.pid] = p
+	rt.mu.Unlock()
+	p.ready.Store(true)
 }
 
 // spawn creates a process. Everything that can fail is checked before
@@ -91,17 +109,26 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			return nil, err
 		}
 	}
+	if t.isRemoved() {
+		return nil, vm.Errorf(abi.Unavailable, "spawn: tenant %s is removed", t.name)
+	}
 	if !t.hosts[r.Host] {
 		return nil, vm.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
 	}
 	if parent != nil {
-		if err := t.check(spawnChecks(parent, r)...); err != nil {
+		if err := parent.checkAll(spawnChecks(parent, r)...); err != nil {
 			return nil, err
 		}
 	}
-	src, serr := t.bundle.Source(r.ID)
-	if serr != nil {
-		return nil, &vm.Error{Status: serr.Status, Message: serr.Message}
+	// A source is a Lua file of the bundle or, when the embedding
+	// application handles it in Go, a Go-side process (goprocess.go).
+	handler := t.handler(r.ID)
+	var src *tenants.Source
+	if handler == nil {
+		var serr *tenants.SourceError
+		if src, serr = t.source(r.ID); serr != nil {
+			return nil, &vm.Error{Status: serr.Status, Message: serr.Message}
+		}
 	}
 	depth := 0
 	if r.Call && parent != nil {
@@ -138,33 +165,44 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	}
 	if parent != nil {
 		p.parent = parent.pid
+		parent.mu.Lock()
 		if parent.actor != parent.id { // an actor set by a spawner is inherited
-			p.actor = parent.actor
+			p.actor, p.actorMeta = parent.actor, parent.actorMeta
 		}
 		p.scope = parent.scope
+		parent.mu.Unlock()
 	}
 	if len(r.Actor) > 0 {
-		a, valid := actorID(r.Actor)
+		a, meta, valid := actorOf(r.Actor)
 		if !valid {
-			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ...}")
+			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ..., meta = {...}}")
 		}
-		p.actor = a
+		p.actor, p.actorMeta = a, meta
 	}
 	if r.Scope != nil {
 		p.scope = r.Scope
 	}
 	p.pid = formatPID(r.Host, rt.seq.Add(1), t.index, rt.cfg.Node)
-	in, err := t.instanceFor(rt.shardOf(p.pid))
-	if err != nil {
-		return nil, vm.Errorf(abi.Unavailable, "spawn: no sandbox: %v", err)
+	var in *instance
+	if handler != nil {
+		p.box = newGoMailbox()
+		t.liveGo.Add(1)
+	} else {
+		var err error
+		if in, err = t.instanceFor(rt.shardOf(p.pid)); err != nil {
+			return nil, vm.Errorf(abi.Unavailable, "spawn: no sandbox: %v", err)
+		}
+		in.add(p)
 	}
-	in.add(p)
 	// The name is taken before anything else is visible, so a name clash
 	// fails the spawn with nothing to undo but the handle. Until the START
 	// record is queued, lookups by name or PID do not see the process.
 	if r.Name != "" {
 		if e := t.register(r.Name, p); e != nil {
-			in.remove(p)
+			p.box.remove(p)
+			if handler != nil {
+				t.liveGo.Add(-1)
+			}
 			return nil, e
 		}
 	}
@@ -185,6 +223,13 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			unlock()
 		}
 	}
+	if handler != nil {
+		rt.publish(p)
+		rt.startGo(p, handler, r.Args)
+		t.counters.spawns.Add(1)
+		ok = true
+		return p, nil
+	}
 	// START is queued and the process becomes reachable in one step under
 	// the instance lock: nothing can be queued for it before its START, and
 	// it cannot run before others can reach it.
@@ -194,12 +239,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		w.String(src.Text)
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
-	}, func() {
-		rt.mu.Lock()
-		rt.table[p.pid] = p
-		rt.mu.Unlock()
-		p.ready.Store(true)
-	})
+	}, func() { rt.publish(p) })
 	from := ""
 	if parent != nil {
 		from = parent.pid
@@ -208,5 +248,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		rt.deliver(p, from, m.Topic, m.Payload)
 	}
 	ok = true
+	t.counters.spawns.Add(1)
 	return p, nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultHost is the execution pool every tenant has unless configured otherwise.
-const DefaultHost = "app:processes"
+const DefaultHost = tenants.DefaultHost
 
 // TenantConfig describes a tenant to the runtime.
 type TenantConfig struct {
@@ -34,16 +34,25 @@ type TenantConfig struct {
 }
 
 // ConfigFor turns a loaded tenant.yaml into the runtime's tenant
-// configuration.
-func ConfigFor(c *tenants.Config, b *tenants.Bundle) TenantConfig {
+// configuration, with the policy file it names loaded (a config without one
+// has no policy: everything allowed inside the tenant).
+func ConfigFor(c *tenants.Config, b *tenants.Bundle) (TenantConfig, error) {
 	limits := c.Limits
-	return TenantConfig{
+	tc := TenantConfig{
 		Name:   c.Name,
 		Bundle: b,
 		Hosts:  append([]string(nil), c.Hosts...),
 		Native: c.Isolation == tenants.Native,
 		Limits: &limits,
 	}
+	if c.Policy != "" {
+		p, err := policies.Load(c.Policy)
+		if err != nil {
+			return TenantConfig{}, err
+		}
+		tc.Policy = p
+	}
+	return tc, nil
 }
 
 // Tenant is one tenant inside a runtime: its bundle, its instances (one per
@@ -52,8 +61,9 @@ type Tenant struct {
 	rt       *Runtime
 	index    uint32
 	name     string
-	bundle   *tenants.Bundle
+	bundle   atomic.Pointer[tenants.Bundle] // swapped by a redeploy: new spawns run the new code
 	hosts    map[string]bool
+	hostList []string // the hosts in the order declared
 	native   bool
 	limits   tenants.Limits
 	guard    *policies.Guard
@@ -61,15 +71,32 @@ type Tenant struct {
 	cpu      *cpuRate // nil: no cpu_rate
 	share    *fairShare
 	live     atomic.Int64 // live processes
+	liveGo   atomic.Int64 // live Go-side processes among them
+	counters counters     // what the tenant did, for Stats
 	nameSize int          // registered names, under mu
 
 	mu        sync.Mutex
 	instances []*instance
 	names     map[string]*process
+	handlers  map[string]GoHandler // Go sources (goprocess.go)
+	removed   bool                 // RemoveTenant ran: nothing new starts
 }
 
 // Name is the tenant's name.
 func (t *Tenant) Name() string { return t.name }
+
+// source is the validated Lua source id of the tenant's current bundle.
+func (t *Tenant) source(id string) (*tenants.Source, *tenants.SourceError) {
+	return t.bundle.Load().Source(id)
+}
+
+// SetBundle replaces the tenant's bundle: processes spawned (and upgrades
+// made) from now on run its code; running processes keep theirs.
+func (t *Tenant) SetBundle(b *tenants.Bundle) {
+	if b != nil {
+		t.bundle.Store(b)
+	}
+}
 
 // SetPolicy swaps the tenant's policy atomically: no check that starts after
 // it returns sees the old policy (revocation is immediate).

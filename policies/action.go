@@ -1,6 +1,12 @@
 package policies
 
-// The actions of the seed's permission table. A policy rule names one of
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The actions of the permission table (docs/PERMISSIONS.md). A policy rule names one of
 // them, or a pattern over them (process.*, process.spawn*).
 const (
 	ActionSend           = "process.send"                // send(): the target PID
@@ -21,13 +27,13 @@ const (
 	ActionUnregister     = "process.registry.unregister" // registry.unregister(): the name
 )
 
-// The fixed resources of the seed's table.
+// The fixed resources of the permission table.
 const (
 	ResourceContext  = "context"  // the resource of ActionContext
 	ResourceSecurity = "security" // the resource of ActionSecurity
 )
 
-// actions lists every action in the seed's order; an action's index is its
+// actions lists every action in the permission table's order; an action's index is its
 // position here.
 var actions = [...]string{
 	ActionSpawn, ActionSpawnMonitored, ActionSpawnLinked, ActionHost,
@@ -37,8 +43,75 @@ var actions = [...]string{
 }
 
 // Actions returns the names of every action a policy can name, in the order of
-// the seed's permission table.
+// the permission table (docs/PERMISSIONS.md).
 func Actions() []string { return append([]string(nil), actions[:]...) }
+
+// RuntimePrefix starts every action of the runtime's (docs/PERMISSIONS.md):
+// an action spelled with it that is not in Actions is a mistake, never an
+// application action.
+const RuntimePrefix = "process."
+
+// IsAppAction reports whether action is an application action: one of the
+// tenant's own (invoice.read), which only security.can asks about. Every
+// non-empty action outside the runtime's namespace (RuntimePrefix, or
+// "process" itself) is one.
+func IsAppAction(action string) bool {
+	return action != "" && action != "process" && !strings.HasPrefix(action, RuntimePrefix)
+}
+
+// CheckAction returns nil for an action a request may name, an action of
+// Actions or an application action, and an error saying what is wrong
+// otherwise.
+func CheckAction(action string) error {
+	if actionIndex(action) >= 0 || IsAppAction(action) {
+		return nil
+	}
+	if action == "" {
+		return errors.New("the action is empty")
+	}
+	return fmt.Errorf("unknown action %q; actions starting with %q are the runtime's: %s", action, RuntimePrefix, strings.Join(actions[:], ", "))
+}
+
+// nearAction returns an action of Actions that text is probably a typo of
+// (at most two letters wrong, or another case), or "".
+func nearAction(text string) string {
+	for _, a := range actions {
+		if strings.EqualFold(text, a) || editDistance(strings.ToLower(text), a, 2) <= 2 {
+			return a
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b, or max+1 once it is
+// sure to exceed max.
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
 
 // actionIndex returns the position of a known action in actions, or -1.
 func actionIndex(a string) int {
@@ -66,7 +139,7 @@ func SpawnActions(monitored, linked bool) []string {
 	return as
 }
 
-// Spawn describes a spawn for the combined check of the seed's table:
+// Spawn describes a spawn for the combined check of the permission table:
 //
 //	spawn()                  process.spawn + process.host
 //	spawn_monitored()        process.spawn + process.spawn.monitored + process.host

@@ -75,7 +75,10 @@ func (c *cache) put(key []byte, v verdict) {
 // resource is keyed as pidToken, so a send to a new process hits the cache.
 func (p *Policy) appendKey(b []byte, r Request) []byte {
 	a := actionIndex(r.Action)
-	b = binary.AppendUvarint(b, uint64(a+1)) // 0: unknown action
+	b = binary.AppendUvarint(b, uint64(a+1)) // 0: an application action, spelled out
+	if a < 0 {
+		b = appendString(b, r.Action)
+	}
 	b = appendString(b, r.Subject)
 	b = binary.AppendUvarint(b, uint64(len(r.Scope)))
 	for _, s := range r.Scope {

@@ -83,8 +83,10 @@ type roleLine struct {
 // plus blank lines and lines starting with #. Fields are trimmed and may be
 // double-quoted ("a, b") to hold a comma. A UTF-8 byte order mark and CRLF
 // line ends are accepted. SUBJECT, RESOURCE and ACTION are patterns (see the
-// package doc); ACTION must name or match at least one action of the seed's
-// table; ROLE is a plain name. A file without any p line is an error: to deny
+// package doc); an ACTION starting with process. must name or match at least
+// one action of the permission table (docs/PERMISSIONS.md), any other is the tenant's own (for
+// security.can), unless it is a letter or two from one of the table (a
+// typo: proces.send, Process.send); ROLE is a plain name. A file without any p line is an error: to deny
 // everything, say so with "p, *, *, **, deny".
 //
 // Parse checks every line before Casbin sees any, and returns a *ParseError
@@ -272,6 +274,20 @@ func (ps *parser) action(n int, text string) (pattern, bool) {
 		if p.matches(a) {
 			return p, true
 		}
+	}
+	// Outside process.* an action is the tenant's own (security.can), unless
+	// it is a letter or two away from a runtime action: a typo.
+	if IsAppAction(text) {
+		near := nearAction(text)
+		if near == "" {
+			return p, true
+		}
+		ps.addf(n, "unknown action %q; did you mean %s? (an action outside %s* is the tenant's own, for security.can, but this one looks like a typo of the runtime's)", text, near, RuntimePrefix)
+		return p, false
+	}
+	if text == "process.exec" { // Wippy's name of the permission
+		ps.addf(n, "unknown action %q; process.exec is an alias of process.call, whose permission is process.call", text)
+		return p, false
 	}
 	if p.isLiteral() {
 		ps.addf(n, "unknown action %q; the actions are %s", text, strings.Join(actions[:], ", "))

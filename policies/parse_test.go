@@ -26,7 +26,12 @@ func TestParseErrors(t *testing.T) {
 		{"unknown line type", good + "r, a, process.send, *, allow\n", 2, `unknown line type "r"`},
 		{"action and resource swapped", good + "p, app:main, app:processes, process.host, allow\n", 2, "look swapped"},
 		{"unknown action", good + "p, a, process.sned, *, allow\n", 2, `unknown action "process.sned"`},
-		{"action pattern matching nothing", good + "p, a, proc.*, *, allow\n", 2, `ACTION "proc.*" matches no action`},
+		{"action pattern matching nothing", good + "p, a, process.x*, *, allow\n", 2, `ACTION "process.x*" matches no action`},
+		{"typo of a runtime action", good + "p, a, proces.send, *, allow\n", 2, `unknown action "proces.send"; did you mean process.send?`},
+		{"runtime action in another case", good + "p, a, Process.Send, *, allow\n", 2, `did you mean process.send?`},
+		{"runtime action without its dot", good + "p, a, processsend, *, allow\n", 2, `did you mean process.send?`},
+		{"Wippy's process.exec", good + "p, a, process.exec, *, allow\n", 2, `process.exec is an alias of process.call, whose permission is process.call`},
+		{"the runtime's namespace itself", good + "p, a, process, *, allow\n", 2, `unknown action "process"`},
 		{"bad effect", good + "p, a, process.send, *, permit\n", 2, `EFFECT is "permit"`},
 		{"effect is case-sensitive", good + "p, a, process.send, *, Allow\n", 2, `EFFECT is "Allow"`},
 		{"bad glob: unclosed [", good + "p, a, process.send, [abc, allow\n", 2, `bad pattern "[abc"`},
@@ -39,7 +44,7 @@ func TestParseErrors(t *testing.T) {
 		{"control character", good + "p, a\x00b, process.send, *, allow\n", 2, "control character"},
 		{"BOM inside a line", good + "p, a\uFEFF, process.send, *, allow\n", 2, "control character"},
 		{"invalid UTF-8", good + "p, a\xff, process.send, *, allow\n", 2, "not valid UTF-8"},
-		{"CRLF line numbers", "\uFEFF# comment\r\n" + strings.ReplaceAll(good, "\n", "\r\n") + "\r\np, a, bogus, *, allow\r\n", 4, `unknown action "bogus"`},
+		{"CRLF line numbers", "\uFEFF# comment\r\n" + strings.ReplaceAll(good, "\n", "\r\n") + "\r\np, a, process.bogus, *, allow\r\n", 4, `unknown action "process.bogus"`},
 		{"empty file", "", 0, "no rules; to deny everything say so"},
 		{"BOM only", "\uFEFF", 0, "no rules"},
 		{"comments only", "# nothing\n\n   \n", 0, "no rules"},
@@ -102,7 +107,7 @@ func TestParseAllProblems(t *testing.T) {
 }
 
 func TestParseErrorTruncates(t *testing.T) {
-	data := "p, a, process.send, *, allow\n" + strings.Repeat("p, a, bogus, *, allow\n", 50)
+	data := "p, a, process.send, *, allow\n" + strings.Repeat("p, a, process.bogus, *, allow\n", 50)
 	_, err := Parse("t.csv", []byte(data))
 	var pe *ParseError
 	if !errors.As(err, &pe) || len(pe.Problems) != 50 {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/casbin/casbin/v2"
@@ -10,11 +11,12 @@ import (
 // A Policy is one tenant's compiled policy. It is immutable and safe for
 // concurrent use; a Guard holds the one in force.
 type Policy struct {
-	name     string
-	allowAll bool
-	rules    []rule // the p lines, in file order, without repeats
-	nroles   int    // g lines
-	roles    *roleGraph
+	name      string
+	allowAll  bool
+	rules     []rule     // the p lines, in file order, without repeats
+	nroles    int        // g lines
+	roleLines []roleLine // the g lines, in file order (for Lint)
+	roles     *roleGraph
 	// enforcers[a] holds the rules whose ACTION matches action a, in file
 	// order; nil when there are none. A rule for another action can never
 	// match, so Casbin need not look at it: with 100 rules spread over the
@@ -24,6 +26,12 @@ type Policy struct {
 	// pidSome[a] is true when a rule for action a may decide two PIDs
 	// differently; when false, the decision cache keys every PID alike.
 	pidSome [len(actions)]bool
+	// app holds, for each application action a rule names literally
+	// (invoice.read), its rules and the pattern rules that match it;
+	// appOther the pattern rules, for an application action no rule names.
+	// nil when there are none.
+	app      map[string]*casbin.Enforcer
+	appOther *casbin.Enforcer
 }
 
 var allowAll = &Policy{name: "(no policy file)", allowAll: true}
@@ -33,7 +41,7 @@ var allowAll = &Policy{name: "(no policy file)", allowAll: true}
 func AllowAll() *Policy { return allowAll }
 
 func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
-	p := &Policy{name: name, rules: rules, nroles: len(roles), roles: newRoleGraph(roles), index: make(map[ruleKey]int, len(rules))}
+	p := &Policy{name: name, rules: rules, nroles: len(roles), roleLines: roles, roles: newRoleGraph(roles), index: make(map[ruleKey]int, len(rules))}
 	for i := range rules {
 		p.index[rules[i].key()] = i
 	}
@@ -56,7 +64,74 @@ func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
 		}
 		p.enforcers[a] = e
 	}
-	return p, nil
+	return p, p.compileApp()
+}
+
+// compileApp builds the enforcers of the application actions (IsAppAction):
+// one per action a rule names literally, so a check evaluates the rules of
+// its action, not every rule of the file.
+func (p *Policy) compileApp() error {
+	var patterns []rule
+	literal := map[string][]rule{}
+	var names []string
+	for _, r := range p.rules {
+		switch {
+		case strings.HasPrefix(r.act.text, RuntimePrefix):
+			// process.* and the like match the runtime's actions only.
+		case !r.act.isLiteral():
+			patterns = append(patterns, r)
+		case IsAppAction(r.act.text):
+			if literal[r.act.text] == nil {
+				names = append(names, r.act.text)
+			}
+			literal[r.act.text] = append(literal[r.act.text], r)
+		}
+	}
+	for _, name := range names {
+		mine := literal[name]
+		for _, r := range patterns {
+			if r.act.matches(name) {
+				mine = append(mine, r)
+			}
+		}
+		e, err := newEnforcer(sortByLine(mine))
+		if err != nil {
+			return err
+		}
+		if p.app == nil {
+			p.app = map[string]*casbin.Enforcer{}
+		}
+		p.app[name] = e
+	}
+	if len(patterns) > 0 {
+		e, err := newEnforcer(patterns)
+		if err != nil {
+			return err
+		}
+		p.appOther = e
+	}
+	return nil
+}
+
+// sortByLine puts rules in file order (Casbin reports the first matching).
+func sortByLine(rs []rule) []rule {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].line < rs[j].line })
+	return rs
+}
+
+// enforcerFor returns the enforcer holding the rules that may match action,
+// or nil when none can (or the action is an unknown one of the runtime's).
+func (p *Policy) enforcerFor(action string) *casbin.Enforcer {
+	if a := actionIndex(action); a >= 0 {
+		return p.enforcers[a]
+	}
+	if !IsAppAction(action) {
+		return nil
+	}
+	if e := p.app[action]; e != nil {
+		return e
+	}
+	return p.appOther
 }
 
 // roleGraph is the g lines made quick to follow: who holds which role.
@@ -142,7 +217,8 @@ type Request struct {
 	// roles, taken as the subject, is allowed too: a scope narrows, never
 	// widens.
 	Scope []string
-	// Action is one of the Action constants.
+	// Action is one of the Action constants, or an application action of
+	// the tenant's own (IsAppAction), which only security.can asks about.
 	Action string
 	// Resources are the names of the target, the first being its own name.
 	// For an action on a PID: the PID and the target's source ID, so a rule
@@ -221,8 +297,8 @@ type verdict struct {
 	scope   int16 // the admitting scope role, -1 for none
 }
 
-// Decide answers r. An unknown action, or a request without resources, is
-// refused. Decide does not cache; a Guard does.
+// Decide answers r. An unknown action of the runtime's (process.*, not in
+// Actions), or a request without resources, is refused. Decide does not cache; a Guard does.
 func (p *Policy) Decide(r Request) Decision {
 	return p.decision(r, p.decide(r))
 }
@@ -233,17 +309,17 @@ func (p *Policy) decide(r Request) verdict {
 		v.allowed = true
 		return v
 	}
-	a := actionIndex(r.Action)
-	if a < 0 || len(r.Resources) == 0 || p.enforcers[a] == nil {
+	e := p.enforcerFor(r.Action)
+	if e == nil || len(r.Resources) == 0 {
 		return v
 	}
-	v = p.enforce(a, r.Subject, r.Resources)
+	v = p.enforce(e, r.Action, r.Subject, r.Resources)
 	if !v.allowed || len(r.Scope) == 0 {
 		return v
 	}
 	first := verdict{rule: -1, alt: -1, scope: -1}
 	for i, role := range r.Scope {
-		s := p.enforce(a, role, r.Resources)
+		s := p.enforce(e, r.Action, role, r.Resources)
 		s.who = int16(i)
 		if s.allowed {
 			v.scope = int16(i)
@@ -259,11 +335,11 @@ func (p *Policy) decide(r Request) verdict {
 	return first
 }
 
-// enforce asks Casbin about one subject and action a.
-func (p *Policy) enforce(a int, subject string, resources []string) verdict {
+// enforce asks Casbin, with the enforcer e of action, about one subject.
+func (p *Policy) enforce(e *casbin.Enforcer, action, subject string, resources []string) verdict {
 	v := verdict{rule: -1, who: -1, alt: -1, scope: -1}
 	who := &principal{name: subject, roles: p.rolesOf(subject)}
-	ok, explain, err := p.enforcers[a].EnforceEx(who, actions[a], alternatives(resources))
+	ok, explain, err := e.EnforceEx(who, action, alternatives(resources))
 	if err != nil {
 		v.failed = true
 		return v

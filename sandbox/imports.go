@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -30,6 +31,7 @@ func instantiateImports(ctx context.Context, r wazero.Runtime) error {
 	fn(abi.ImportExit, importExit, []api.ValueType{i32, i32, i32, i32}, nil)
 	fn(abi.ImportControl, importControl, []api.ValueType{i32, i32, i32, i32, i64, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportRegistry, importRegistry, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i64})
+	fn(abi.ImportSecurity, importSecurity, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportSource, importSource, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i64})
 	fn(abi.ImportTick, importTick, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn(abi.ImportLog, importLog, []api.ValueType{i32, i32, i32}, nil)
@@ -141,8 +143,12 @@ func importExit(ctx context.Context, m api.Module, s []uint64) {
 	}
 	abnormal := api.DecodeU32(s[1]) != 0
 	value, err := view(m, s[2], s[3], abi.MaxPayload)
-	if err != nil {
-		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), "exit value out of bounds"), true
+	switch {
+	case err == errTooLong:
+		msg := fmt.Sprintf("exit value of %d bytes is larger than the limit of %d bytes", u32(s[3]), abi.MaxPayload)
+		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), msg), true
+	case err != nil:
+		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), "exit value out of bounds of guest memory"), true
 	}
 	h.Exit(api.DecodeU32(s[0]), abnormal, value)
 }
@@ -174,6 +180,23 @@ func importRegistry(ctx context.Context, m api.Module, s []uint64) {
 	}
 	if err == nil {
 		result, err = h.Registry(api.DecodeU32(s[0]), abi.RegistryOp(api.DecodeU32(s[1])), name, pid)
+	}
+	s[0] = reply(m, s[6], s[7], result, err)
+}
+
+func importSecurity(ctx context.Context, m api.Module, s []uint64) {
+	h := hostOf(ctx)
+	if h == nil {
+		s[0] = reply(m, s[6], s[7], "", errNoHost)
+		return
+	}
+	action, err := str(m, s[2], s[3], abi.MaxName)
+	var resource, result string
+	if err == nil {
+		resource, err = str(m, s[4], s[5], abi.MaxName)
+	}
+	if err == nil {
+		result, err = h.Security(api.DecodeU32(s[0]), abi.SecurityOp(api.DecodeU32(s[1])), action, resource)
 	}
 	s[0] = reply(m, s[6], s[7], result, err)
 }

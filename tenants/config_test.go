@@ -115,8 +115,10 @@ limits:
 				t.Fatalf("ParseConfig: %v", err)
 			}
 			tt.want.Dir = dir
-			if !reflect.DeepEqual(*cfg, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", *cfg, tt.want)
+			got := *cfg
+			got.Lines, got.File = nil, "" // TestOperator covers them
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 			if err := cfg.Limits.Check(); err != nil {
 				t.Errorf("Limits.Check: %v", err)
@@ -185,11 +187,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad indentation", "name: a\nlimits:\n  mailbox: 1\n   names: 2\n", []want{{4, 0, "", "YAML syntax error: mapping values are not allowed"}}},
 		{"unclosed flow", "name: a\nhosts: [app:x,\nlimits: {}\n", []want{{2, 0, "", "YAML syntax error: did not find expected ',' or ']'"}}},
 		{"unclosed quote", "name: 'a\n", []want{{1, 0, "", "YAML syntax error"}}},
-		{"tab indentation", "name: a\nlimits:\n\tmailbox: 1\n", []want{{3, 0, "", "YAML syntax error"}}},
+		{"tab indentation", "name: a\nlimits:\n\tmailbox: 1\n", []want{{3, 1, "", "tabs are not allowed for indentation: indent with spaces"}}},
+		{"tab after spaces", "name: a\nhosts:\n  \t- app:x\n", []want{{3, 3, "", "tabs are not allowed for indentation"}}},
+		{"tab line after a mapping", "name: a\nlimits:\n  mailbox: 1\n\t\n", []want{{4, 1, "", "tabs are not allowed for indentation"}}},
 		{"unknown anchor", "name: a\nlimits:\n  mailbox: *m\n", []want{{3, 12, "", "unknown anchor 'm'"}}},
 		{"bad UTF-8", "name: a\nhosts: [app:x]\n# \xff\n", []want{{3, 3, "", "UTF-8"}}},
 		{"control character", "name: a\nisolation: s\x01\n", []want{{2, 13, "", "control characters"}}},
-		{"syntax error on line 1", "\tname: a\n", []want{{1, 0, "", "YAML syntax error"}}},
+		{"syntax error on line 1", "\tname: a\n", []want{{1, 1, "", "tabs are not allowed for indentation"}}},
 
 		// Keys.
 		{"unknown top-level key", "name: a\nnmae: b\nfoo: 1\n", []want{
@@ -429,7 +433,11 @@ func TestLoadConfigTestdata(t *testing.T) {
 		Limits: Limits{Processes: 5000, SpawnsPerSecond: 200, Mailbox: 2000, Payload: 256 << 10, Names: 100, Links: 50,
 			CallDepth: 8, Memory: 128 << 20, TenantMemory: 1 << 30, MemorySoft: 128 << 20 * 4 / 5, CPUTurn: 100_000, CPUTotal: 50_000_000,
 			CPURun: DefaultLimits().CPURun, CPUWeight: DefaultLimits().CPUWeight},
-		Dir: mustAbs(t, goodDir),
+		Dir:  mustAbs(t, goodDir),
+		File: filepath.Join(goodDir, ConfigFile),
+		Lines: map[string]int{"name": 2, "hosts": 3, "isolation": 6, "policy": 7, "limits": 8, "limits.processes": 9,
+			"limits.spawns_per_second": 10, "limits.mailbox": 11, "limits.payload": 12, "limits.names": 13, "limits.links": 14,
+			"limits.call_depth": 15, "limits.memory": 16, "limits.memory_soft": 17, "limits.cpu_turn": 18, "limits.cpu_total": 19},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("good:\ngot  %+v\nwant %+v", cfg, want)

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/sandbox"
@@ -46,6 +45,8 @@ sandbox/native. Workloads:
   pingpong    round trips/s and round-trip latency percentiles (same shard, other shard)
   fanout      one process sends to K children and waits for K replies, rounds/s
   call        process.call latency (spawn + run + exit + reply)
+  hostcall    Lua process.call of a Go-side process (Tenant.Handle) and its reply
+  gocall      Go's Tenant.Call of a running, named Lua process and its reply
   fib         CPU-bound Lua fib(27); also in plain gopher-lua in this process
   coldstart   new tenant to the exit of its first process (engine already compiled)
   scaling     send16 throughput with 1 shard and with 2 shards
@@ -57,7 +58,7 @@ sandbox/native. Workloads:
 // come last: a native tenant's idle processes stay behind as parked
 // goroutines after their runtime closes, and would burden every later
 // native measurement.
-var benchOrder = []string{"send", "send16", "pingpong", "fanout", "call", "fib", "coldstart", "scaling", "spawn10k", "spawn100k"}
+var benchOrder = []string{"send", "send16", "pingpong", "fanout", "call", "hostcall", "gocall", "fib", "coldstart", "scaling", "spawn10k", "spawn100k"}
 
 var benchSendN = regexp.MustCompile(`^send([0-9]+)$`)
 
@@ -305,6 +306,14 @@ func (b *bench) workload(name string) *benchWorkload {
 		return &benchWorkload{name: name, bundle: "call",
 			how: "call: " + b.sizes(3_000, 20_000, 500, "calls") + "; process.call of a callee that returns its argument (spawn, start, run, exit, reply to the caller), callee placed by PID hash; every call timed with os.clock(); median of 5 runs.",
 			run: b.runCall}
+	case "hostcall":
+		return &benchWorkload{name: name, bundle: "call",
+			how: "hostcall: " + b.sizes(5_000, 20_000, 500, "calls") + "; a Lua process does process.call(\"echo\", host, i) of a Go-side process the bench serves with Tenant.Handle (returns its argument): a Go-side process spawned, run in Go, exited, the reply delivered; every call timed with os.clock(); median of 5 runs. Through the public API (module root).",
+			run: b.runHostcall}
+	case "gocall":
+		return &benchWorkload{name: name, bundle: "gocall",
+			how: "gocall: " + b.sizes(5_000, 50_000, 500, "calls") + "; Go calls Tenant.Call(ctx, \"server\", \"ping\", i) of a running Lua process registered as server, which answers msg:from() with the payload: a temporary Go-side process, a monitor of the server, the message, the reply; every call timed in Go; median of 5 runs.",
+			run: b.runGocall}
 	case "fib":
 		return &benchWorkload{name: name, bundle: "fib",
 			how: fmt.Sprintf("fib: fib(%d) (recursive, fib.lua), each call timed with os.clock() inside one process, the best of 5 (CPU-bound: the minimum is the least disturbed by a busy machine); the same fib.lua in a plain gopher-lua state (lua.NewState + DoString, timed in Go, best of 5) is the baseline: 'x gopher-lua' is each mode's time over it (native: the instruction metering of our vm).", b.fibN()),
@@ -692,7 +701,7 @@ func (e *benchEnv) close() { e.rt.Close() }
 
 // shardOf is the shard the runtime places pid on: xxhash(pid) % shards.
 func (e *benchEnv) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(e.shards))
+	return host.ShardOf(pid, e.shards)
 }
 
 func (e *benchEnv) spawn(id string, args ...string) (string, <-chan host.Exit, error) {

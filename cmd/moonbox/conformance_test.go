@@ -30,7 +30,7 @@ func TestConformanceCLI(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".lua")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			want, modes := expectedLines(t, file)
+			want, modes, policy := expectedLines(t, file)
 			for _, mode := range []struct {
 				name  string
 				flags []string
@@ -38,7 +38,11 @@ func TestConformanceCLI(t *testing.T) {
 				if modes != "" && !strings.Contains(modes, mode.name) {
 					continue // `-- modes:` limits the case to some modes
 				}
-				args := append(append([]string{"run"}, mode.flags...), "--shards", "2", conformanceBundle, "cases:"+name)
+				args := append(append([]string{"run"}, mode.flags...), "--shards", "2")
+				if policy != "" { // `-- policy: FILE` runs the case under that policy
+					args = append(args, "--policy", filepath.Join(conformanceBundle, policy))
+				}
+				args = append(args, conformanceBundle, "cases:"+name)
 				r := runInProcess(t, args)
 				if r.code != exitOK || lastLine(r.stdout) != "true" {
 					t.Errorf("%s: moonbox %q: exit %d, want 0 with last line true\nstdout:\n%s\nstderr:\n%s",
@@ -56,9 +60,10 @@ func TestConformanceCLI(t *testing.T) {
 	}
 }
 
-// expectedLines reads a case's `-- output: LINE` comments (nil if none) and
-// its `-- modes:` directive ("" for all modes).
-func expectedLines(t *testing.T, file string) (out []string, modes string) {
+// expectedLines reads a case's `-- output: LINE` comments (nil if none), its
+// `-- modes:` directive ("" for all modes) and its `-- policy:` directive (a
+// policy file in the bundle, "" for none).
+func expectedLines(t *testing.T, file string) (out []string, modes, policy string) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +76,9 @@ func expectedLines(t *testing.T, file string) (out []string, modes string) {
 		if rest, found := strings.CutPrefix(line, "-- modes:"); found {
 			modes = strings.TrimSpace(rest)
 		}
+		if rest, found := strings.CutPrefix(line, "-- policy:"); found {
+			policy = strings.TrimSpace(rest)
+		}
 	}
-	return out, modes
+	return out, modes, policy
 }

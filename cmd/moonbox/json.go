@@ -14,7 +14,8 @@ import (
 
 // exitJSON renders a CBOR exit value as one line of JSON: tables with keys
 // 1..n are arrays, other tables objects (keys as strings), error objects
-// {"error": message, "kind": kind}, non-UTF-8 strings base64.
+// {"error": message, "kind": kind} (with "retryable" and "details" when
+// set), non-UTF-8 strings base64.
 func exitJSON(value []byte) (string, error) {
 	var v any
 	if err := cbor.Unmarshal(value, &v); err != nil {
@@ -55,8 +56,17 @@ func toJSON(v any) any {
 		return out
 	case cbor.Tag:
 		if v.Number == abi.TagError {
-			if arr, ok := v.Content.([]any); ok && len(arr) == 2 {
-				return map[string]any{"kind": toJSON(arr[0]), "error": toJSON(arr[1])}
+			if arr, ok := v.Content.([]any); ok && (len(arr) == 2 || len(arr) == 4) {
+				e := map[string]any{"kind": toJSON(arr[0]), "error": toJSON(arr[1])}
+				if len(arr) == 4 { // retryable and details, when set
+					if arr[2] != nil {
+						e["retryable"] = arr[2]
+					}
+					if arr[3] != nil {
+						e["details"] = toJSON(arr[3])
+					}
+				}
+				return e
 			}
 		}
 		return toJSON(v.Content)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,23 @@ func TestPolicyCommand(t *testing.T) {
 	r = runInProcess(t, []string{"policy", "check", "testdata/notlua.txt"})
 	if r.code == exitOK {
 		t.Errorf("policy check of a non-policy: exit 0")
+	}
+	// Application actions (security.can) are explained like the runtime's.
+	const app = "../../host/testdata/conformance/policies/wippy_security_can.csv"
+	r = runInProcess(t, []string{"policy", "explain", app, "user:alice", "invoice.write", "invoices/locked"})
+	if r.code != exitAbnormal || !strings.Contains(r.stdout, "deny: line 8") {
+		t.Errorf("policy explain of an application action (deny): %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runInProcess(t, []string{"policy", "explain", app, "user:alice", "invoice.void", "invoices/2"})
+	if r.code != exitOK || !strings.Contains(r.stdout, "allow: line 7") {
+		t.Errorf("policy explain of an application action (allow): %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	typo := filepath.Join(t.TempDir(), "typo.csv")
+	if err := os.WriteFile(typo, []byte("p, a, invoice.read, x, allow\np, a, proces.send, x, allow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runInProcess(t, []string{"policy", "check", typo})
+	if r.code == exitOK || !strings.Contains(r.stderr, "typo.csv:2: unknown action \"proces.send\"; did you mean process.send?") {
+		t.Errorf("policy check of a misspelt runtime action: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/tenants"
@@ -486,7 +485,7 @@ func (e *stressEnv) warnings(tenant string) []string {
 }
 
 func (e *stressEnv) shardOf(pid string) int {
-	return int(xxhash.Sum64String(pid) % uint64(e.s.shards))
+	return host.ShardOf(pid, e.s.shards)
 }
 
 // stressWait waits for an exit, at most d.
@@ -721,7 +720,11 @@ func (s *stress) measureRow(attack string) (row *stressRow, pi, po map[string]an
 	monMu.Unlock()
 	ta := clock.now()
 	var mainExit <-chan host.Exit
-	attacker, err := e.rt.AddTenant(host.ConfigFor(conf, bundle))
+	var attacker *host.Tenant
+	tc, err := host.ConfigFor(conf, bundle)
+	if err == nil {
+		attacker, err = e.rt.AddTenant(tc)
+	}
 	if err == nil {
 		_, mainExit, err = attacker.Spawn("main", host.DefaultHost, host.Args(mainArgs...))
 	}

@@ -42,6 +42,9 @@ func importControl(process uint32, op uint32, dest unsafe.Pointer, destLen uint3
 //go:wasmimport moonbox registry
 func importRegistry(process uint32, op uint32, name unsafe.Pointer, nameLen uint32, pid unsafe.Pointer, pidLen uint32, out unsafe.Pointer, outCap uint32) uint64
 
+//go:wasmimport moonbox security
+func importSecurity(process uint32, op uint32, action unsafe.Pointer, actionLen uint32, resource unsafe.Pointer, resourceLen uint32, out unsafe.Pointer, outCap uint32) uint64
+
 //go:wasmimport moonbox source
 func importSource(process uint32, id unsafe.Pointer, idLen uint32, out unsafe.Pointer, outCap uint32) uint64
 
@@ -139,6 +142,18 @@ func (h *wasmHost) Registry(process uint32, op abi.RegistryOp, name, pid string)
 	outp, outc := h.outBuf()
 	s, err, _ := h.result(importRegistry(process, uint32(op), np, nl, pp, pl, outp, outc))
 	return s, err
+}
+
+func (h *wasmHost) Security(process uint32, op abi.SecurityOp, action, resource string) (string, *vm.Error) {
+	for {
+		ap, al := strPtr(action)
+		rp, rl := strPtr(resource)
+		outp, outc := h.outBuf()
+		s, err, fit := h.result(importSecurity(process, uint32(op), ap, al, rp, rl, outp, outc))
+		if fit {
+			return s, err
+		}
+	}
 }
 
 func (h *wasmHost) Source(process uint32, id string) (string, *vm.Error) {
@@ -275,6 +290,26 @@ func memory(collect uint32) uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// waitsOut holds moonbox_waits's result until the next call.
+var waitsOut []byte
+
+//go:wasmexport moonbox_waits
+func waits() (result uint64) {
+	// A report must never cost the instance: a panic here would end the
+	// guest and every process in it. On one the report is empty.
+	waitsOut = vm.EncodeWaits(nil)
+	defer func() {
+		if recover() != nil {
+			waitsOut = vm.EncodeWaits(nil)
+		}
+		result = uint64(uintptr(unsafe.Pointer(&waitsOut[0])))<<32 | uint64(len(waitsOut))
+	}()
+	if instance != nil {
+		waitsOut = vm.EncodeWaits(instance.Waits())
+	}
+	return 0 // set by the deferred function
 }
 
 func main() {}

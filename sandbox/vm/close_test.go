@@ -20,10 +20,13 @@ func (nullHost) Registry(uint32, abi.RegistryOp, string, string) (string, *Error
 	return "", nil
 }
 func (nullHost) Source(uint32, string) (string, *Error) { return "", nil }
-func (nullHost) Tick(uint32, uint32) abi.Status         { return abi.OK }
-func (nullHost) Log(uint32, string)                     {}
-func (nullHost) Timer(uint32, uint32, int64)            {}
-func (nullHost) Consumed([]Consumption)                 {}
+func (nullHost) Security(uint32, abi.SecurityOp, string, string) (string, *Error) {
+	return "", nil
+}
+func (nullHost) Tick(uint32, uint32) abi.Status { return abi.OK }
+func (nullHost) Log(uint32, string)             {}
+func (nullHost) Timer(uint32, uint32, int64)    {}
+func (nullHost) Consumed([]Consumption)         {}
 
 func startRecord(w *abi.RecordWriter, h uint32, src string) {
 	w.Begin(abi.RecordStart, h)

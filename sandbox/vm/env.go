@@ -18,7 +18,13 @@ import (
 
 // libraries are the shared tables every process reads and none may change:
 // a process could otherwise monkey-patch string or process for its neighbours.
-var libraries = []string{"string", "table", "math", "coroutine", "os", "process", "channel", "time", "errors", "ctx"}
+var libraries = []string{"string", "table", "math", "coroutine", "os", "process", "channel", "time", "errors", "ctx", "security"}
+
+// builtinModules are the libraries require also returns, the same shared
+// table as the global: Wippy's scripts load them with require("time"),
+// require("ctx"), require("security"). A bundle module of one of these
+// names cannot be required.
+var builtinModules = map[string]bool{"process": true, "channel": true, "time": true, "errors": true, "ctx": true, "security": true}
 
 var removedGlobals = []string{"dofile", "loadfile", "module", "setfenv", "getfenv", "_printregs", "newproxy"}
 
@@ -64,6 +70,7 @@ func (in *Instance) openLibraries() {
 	in.openSpawner()
 	L.SetGlobal("process", in.openProcess())
 	L.SetGlobal("ctx", in.openCtx())
+	L.SetGlobal("security", in.openSecurity())
 
 	// The string metatable is shared by every process: hide it.
 	if mt, isTable := L.GetMetatable(lua.LString("")).(*lua.LTable); isTable {
@@ -194,6 +201,10 @@ var loading = lua.LString("\x00loading")
 func (in *Instance) require(L *lua.LState) int {
 	p := in.current().proc
 	name := L.CheckString(1)
+	if builtinModules[name] {
+		L.Push(L.G.Global.RawGetString(name))
+		return 1
+	}
 	id := moduleID(name)
 	if v, done := p.modules[id]; done {
 		if v == loading {

@@ -17,6 +17,9 @@ type Host interface {
 	Control(process uint32, op abi.ControlOp, dest string, arg int64) (string, *Error)
 	// Registry performs a name registry operation (see abi.RegistryOp).
 	Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *Error)
+	// Security answers about the calling process's own security identity
+	// and rights (see abi.SecurityOp).
+	Security(process uint32, op abi.SecurityOp, action, resource string) (string, *Error)
 	// Source returns the text of a source in the process's bundle.
 	Source(process uint32, id string) (string, *Error)
 	// Tick is called every abi.TickInstructions units of work; ticks is how

@@ -285,7 +285,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 			continue
 		}
 		if p.killed != nil {
-			abnormal, value = true, abi.AppendError(nil, p.killed.Status.Kind(), p.killed.Message)
+			abnormal, value = true, appendError(nil, p.killed)
 		}
 		p.exit(abnormal, value)
 		return
@@ -294,7 +294,7 @@ func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
 
 func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool, value []byte) {
 	p, L := t.proc, t.L
-	fail := func(e *Error) (bool, []byte) { return true, abi.AppendError(nil, e.Status.Kind(), e.Message) }
+	fail := func(e *Error) (bool, []byte) { return true, appendError(nil, e) }
 	L.SetTop(0)
 	L.Push(chunk)
 	if err := L.PCall(0, 1, nil); err != nil {
@@ -327,6 +327,9 @@ func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool
 	v, err := encodeValue(first)
 	if err != nil {
 		return fail(Errorf(abi.Invalid, "exit value: %s", err.Message))
+	}
+	if len(v) > abi.MaxPayload {
+		return fail(Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
 	}
 	return false, v
 }

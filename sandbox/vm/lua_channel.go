@@ -152,7 +152,10 @@ func (in *Instance) selectFunc(L *lua.LState) int {
 	i, v, got := in.current().selectCases(cases, dflt)
 	r := L.CreateTable(0, 3)
 	if i < 0 {
+		// ok = true beside default = true, as Wippy has it: the select
+		// succeeded, by taking its default.
 		r.RawSetString("default", lua.LTrue)
+		r.RawSetString("ok", lua.LTrue)
 	} else {
 		r.RawSetString("channel", in.channelValue(cases[i].ch))
 		r.RawSetString("value", v)

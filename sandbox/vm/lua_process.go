@@ -53,10 +53,6 @@ func rest(L *lua.LState, n int) []lua.LValue {
 
 func ok(L *lua.LState) int { L.Push(lua.LTrue); return 1 }
 
-// maxDurationMs bounds every duration a process can ask for (a year): beyond
-// it, milliseconds overflow time.Duration and a far deadline would fire at once.
-const maxDurationMs = 365 * 24 * 3600 * 1000
-
 // parseDeadline reads a cancel deadline: a duration string ("5s", "1m30s")
 // or integer milliseconds.
 func parseDeadline(v lua.LValue) (int64, *Error) {
@@ -65,13 +61,13 @@ func parseDeadline(v lua.LValue) (int64, *Error) {
 		return -1, nil
 	case lua.LNumber:
 		f := float64(v)
-		if f != float64(int64(f)) || f < 0 || f > maxDurationMs {
-			return 0, Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(maxDurationMs))
+		if f != float64(int64(f)) || f < 0 || f > abi.MaxDurationMs {
+			return 0, Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(abi.MaxDurationMs))
 		}
 		return int64(f), nil
 	case lua.LString:
 		d, err := time.ParseDuration(string(v))
-		if err != nil || d < 0 || d.Milliseconds() > maxDurationMs {
+		if err != nil || d < 0 || d.Milliseconds() > abi.MaxDurationMs {
 			return 0, Errorf(abi.Invalid, "invalid duration %q (examples: \"5s\", \"250ms\", \"1m30s\"; at most a year)", string(v))
 		}
 		return d.Milliseconds(), nil
@@ -123,19 +119,27 @@ func (in *Instance) openProcess() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			l := &listener{ch: newChannel(-1)}
-			l.ch.owner = p
+			messages := false
 			switch o := L.Get(2).(type) {
 			case *lua.LNilType:
 			case *lua.LTable:
-				l.messages = lua.LVAsBool(o.RawGetString("message"))
+				messages = lua.LVAsBool(o.RawGetString("message"))
 			default:
 				return failure(L, Errorf(abi.Invalid, "process.listen: options must be a table"))
 			}
-			l.ch.raw = !l.messages
-			if _, taken := p.listeners[topic]; taken {
-				return failure(L, Errorf(abi.AlreadyExists, "process.listen: topic %q already has a listener", topic))
+			// Listening again returns the same channel (as in Wippy), if it
+			// asks for the same form: one channel cannot deliver both raw
+			// payloads and Message objects.
+			if l := p.listeners[topic]; l != nil {
+				if l.messages != messages {
+					return failure(L, Errorf(abi.Invalid, "process.listen: topic %q already has a listener with message = %t; listen with the same options, or unlisten it first", topic, l.messages))
+				}
+				L.Push(in.channelValue(l.ch))
+				return 1
 			}
+			l := &listener{ch: newChannel(-1), messages: messages}
+			l.ch.owner = p
+			l.ch.raw = !l.messages
 			p.subscribeTopic(topic, l)
 			L.Push(in.channelValue(l.ch))
 			return 1

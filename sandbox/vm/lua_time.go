@@ -14,13 +14,13 @@ import (
 func parseDuration(v lua.LValue, fn string) (int64, *Error) {
 	switch v := v.(type) {
 	case lua.LNumber:
-		if float64(v) < 0 || float64(v) > maxDurationMs {
-			return 0, Errorf(abi.Invalid, "%s: duration must be from 0 to %d milliseconds", fn, int64(maxDurationMs))
+		if float64(v) < 0 || float64(v) > abi.MaxDurationMs {
+			return 0, Errorf(abi.Invalid, "%s: duration must be from 0 to %d milliseconds", fn, int64(abi.MaxDurationMs))
 		}
 		return int64(v), nil
 	case lua.LString:
 		d, err := time.ParseDuration(string(v))
-		if err != nil || d < 0 || d.Milliseconds() > maxDurationMs {
+		if err != nil || d < 0 || d.Milliseconds() > abi.MaxDurationMs {
 			return 0, Errorf(abi.Invalid, "%s: invalid duration %q (examples: \"5s\", \"250ms\")", fn, string(v))
 		}
 		return d.Milliseconds(), nil

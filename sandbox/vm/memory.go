@@ -206,4 +206,7 @@ func (in *Instance) refuse() {
 	}
 }
 
-var errMemory = &Error{Status: abi.Unavailable, Message: "memory limit exceeded"}
+var errMemory = ErrMemoryLimit
+
+// ErrMemoryLimit is the exit error of a process ended by its memory limit.
+var ErrMemoryLimit = &Error{Status: abi.Unavailable, Message: "memory limit exceeded"}

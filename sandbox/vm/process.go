@@ -258,5 +258,5 @@ func (p *process) exit(abnormal bool, value []byte) {
 
 // exitError ends the process abnormally with e.
 func (p *process) exitError(e *Error) {
-	p.exit(true, abi.AppendError(nil, e.Status.Kind(), e.Message))
+	p.exit(true, appendError(nil, e))
 }

@@ -11,7 +11,7 @@ import (
 // method returns a changed copy, so a spawner can be shared and reused.
 type spawner struct {
 	context  map[string][]byte // key -> CBOR value
-	actor    []byte            // CBOR: a string ID or {id=..., meta=...}
+	actor    []byte            // CBOR: a string ID or {id = ..., meta = {...}}
 	scope    []string
 	hasScope bool
 	name     string
@@ -234,6 +234,11 @@ func (in *Instance) openSpawner() {
 		},
 		"with_actor": func(L *lua.LState) int {
 			c := checkSpawner(L).clone()
+			if a, isActor := asActor(L.Get(2)); isActor { // security.new_actor / security.actor()
+				c.actor = a.wire()
+				L.Push(in.spawnerValue(c))
+				return 1
+			}
 			switch a := L.Get(2).(type) {
 			case lua.LString:
 				if a == "" {
@@ -257,6 +262,14 @@ func (in *Instance) openSpawner() {
 		"with_scope": func(L *lua.LState) int {
 			c := checkSpawner(L).clone()
 			c.scope, c.hasScope = nil, true
+			if sc, isScope := asScope(L.Get(2)); isScope { // security.new_scope / security.scope()
+				if len(sc.roles) == 0 {
+					return failure(L, Errorf(abi.Invalid, "spawner:with_scope: the scope has no roles (an empty scope would restrict nothing)"))
+				}
+				c.scope = append([]string(nil), sc.roles...)
+				L.Push(in.spawnerValue(c))
+				return 1
+			}
 			switch sc := L.Get(2).(type) {
 			case lua.LString:
 				c.scope = []string{string(sc)}
@@ -323,12 +336,21 @@ func (in *Instance) openCtx() *lua.LTable {
 		return L.NewTable()
 	}
 	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		// ctx.get(key) -> value | nil, err: NOT_FOUND for a key the spawner
+		// did not set (as in Wippy), INVALID for "" or a key that is not a string.
 		"get": func(L *lua.LState) int {
 			key, err := argString(L, 1, "ctx.get", "key")
 			if err != nil {
 				return failure(L, err)
 			}
-			L.Push(all(L).RawGetString(key))
+			if key == "" {
+				return failure(L, Errorf(abi.Invalid, "ctx.get: key must not be empty"))
+			}
+			v := all(L).RawGetString(key)
+			if v == lua.LNil {
+				return failure(L, Errorf(abi.NotFound, "ctx.get: no context value %q", key))
+			}
+			L.Push(v)
 			return 1
 		},
 		"all": func(L *lua.LState) int { L.Push(all(L)); return 1 },

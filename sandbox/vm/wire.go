@@ -33,7 +33,11 @@ func (e *encoder) value(v lua.LValue) *Error {
 		return e.table(v)
 	case *lua.LUserData:
 		if err, ok := v.Value.(*Error); ok {
-			e.buf = abi.AppendError(e.buf, err.Status.Kind(), err.Message)
+			// Its details nest below it: inside tables they may reach too deep.
+			if len(err.Details) > 0 && abi.NewDecoder(err.Details).Skip(e.depth+1) != nil {
+				return Errorf(abi.Invalid, "error object details nested deeper than %d levels", abi.MaxDepth)
+			}
+			e.buf = appendError(e.buf, err)
 			return nil
 		}
 		return Errorf(abi.Invalid, "cannot send a %s value", typeName(v))
@@ -122,6 +126,12 @@ func typeName(v lua.LValue) string {
 			return "channel"
 		case *message:
 			return "message"
+		case *Error:
+			return "error"
+		case actor:
+			return "actor"
+		case scope:
+			return "scope"
 		}
 		return "userdata"
 	}
@@ -258,18 +268,17 @@ func (d *decoder) value(depth int) (lua.LValue, error) {
 	return nil, abi.ErrMalformed
 }
 
+// errorObject reads an error object after its tag. Its details stay in the
+// wire format until err:details() asks for them.
 func (d *decoder) errorObject(depth int) (lua.LValue, error) {
-	it, err := d.d.Next()
-	if err != nil || it.Type != abi.TypeArray || it.Len != 2 {
-		return nil, abi.ErrMalformed
+	// This decoder counts a payload's own array as a level and accepts a
+	// table one level deeper than abi.Decoder.Skip does: depth-1 is the
+	// error object's depth as Skip (and the encoder) count it.
+	o, err := d.d.ReadError(depth - 1)
+	if err != nil {
+		return nil, err
 	}
-	kind, err1 := d.d.Next()
-	msg, err2 := d.d.Next()
-	if err1 != nil || err2 != nil || kind.Type != abi.TypeString || msg.Type != abi.TypeString {
-		return nil, abi.ErrMalformed
-	}
-	s, _ := abi.StatusOf(string(kind.Str))
-	return newErrorValue(d.L, &Error{Status: s, Message: string(msg.Str)}), nil
+	return newErrorValue(d.L, errorOf(o)), nil
 }
 
 // decodeValues decodes a CBOR array into a list of values.

@@ -29,6 +29,9 @@ local values = {
   bool_keys = function() return { [true] = "yes", [false] = "no" } end,
   booleans = function() return { t = true, f = false, list = { true, false } } end,
   error = function() return errors.new("NOT_FOUND", "no such thing") end,
+  error_whole = function()
+    return errors.new({ message = "busy", kind = errors.UNAVAILABLE, retryable = true, details = { after_ms = 250 } })
+  end,
   error_nested = function()
     return { err = errors.new("PERMISSION_DENIED", "denied"), list = { errors.new("TIMEOUT", "slow") } }
   end,

@@ -1,0 +1,3 @@
+return function()
+  error("plugin bug: index out of range")
+end

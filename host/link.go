@@ -1,0 +1,43 @@
+package host
+
+import (
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// Links and monitors. A monitor is one-way: when the watched process exits,
+// any way, its monitors get EXIT. A link is two-way: when a linked process
+// exits abnormally, its partner exits too ("linked process failed") unless
+// it traps links, when it gets LINK_DOWN instead; a normal exit breaks the
+// link quietly. Both ends keep the relation (monitors/watching, links), so
+// an exit finds whom to tell without a search; exited() in exit.go tells them.
+
+// linkOp makes or breaks a monitor or a link between self and target.
+func (t *Tenant) linkOp(self, target *process, op abi.ControlOp, dest string) *vm.Error {
+	if target == self {
+		return vm.Errorf(abi.Invalid, "a process cannot monitor or link itself")
+	}
+	unlock := lockPair(self, target)
+	defer unlock()
+	if !target.alive {
+		return vm.Errorf(abi.NotFound, "no process %s", dest)
+	}
+	if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= t.limits.Links {
+		return quotaError("links and monitors", t.limits.Links)
+	}
+	switch op {
+	case abi.OpMonitor:
+		target.monitors[self] = struct{}{}
+		self.watching[target] = struct{}{}
+	case abi.OpUnmonitor:
+		delete(target.monitors, self)
+		delete(self.watching, target)
+	case abi.OpLink:
+		target.links[self] = struct{}{}
+		self.links[target] = struct{}{}
+	case abi.OpUnlink:
+		delete(target.links, self)
+		delete(self.links, target)
+	}
+	return nil
+}

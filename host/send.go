@@ -1,0 +1,52 @@
+package host
+
+import (
+	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/policies"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
+)
+
+// Sending: every message, from a Lua process or a Go-side one, passes the
+// same checks here and is queued in the receiver's mailbox by deliver.
+
+// send delivers a message from process from (of t) to dest, by PID or name,
+// after the checks every sender passes: the topic, the payload size, the
+// policy, and the receiver's mailbox bound.
+func (t *Tenant) send(from *process, dest, topic string, payload []byte) *vm.Error {
+	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
+		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+	}
+	if limit := t.limits.Payload; int64(len(payload)) > limit {
+		return vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
+	}
+	to, err := t.resolve(dest)
+	if err != nil {
+		return err
+	}
+	// A trusted Go-side process is the application waiting for an answer
+	// (Tenant.Call, Exec, Wait): any process may answer it.
+	if !from.trusted && !to.trusted {
+		if err := t.checkOn(from, policies.ActionSend, to); err != nil {
+			return err
+		}
+	}
+	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
+		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
+	}
+	if backlog := to.box.backlog(); backlog+len(payload) > maxBacklog {
+		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
+	}
+	t.rt.deliver(to, from.pid, topic, payload)
+	return nil
+}
+
+// deliver queues a message record for p.
+func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
+	p.queued.Add(1)
+	p.tenant.counters.messages.Add(1)
+	p.box.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
+		w.String(from)
+		w.String(topic)
+		w.Bytes(payload)
+	})
+}
