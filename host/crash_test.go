@@ -44,8 +44,9 @@ func TestSandboxCrashIsContained(t *testing.T) {
 // or keeps its strings under pcall; its sibling in the same instance lives
 // on.
 func TestConcatBombEndsOnlyItself(t *testing.T) {
-	// 512 MiB: the soft limit (three quarters) leaves 128 MiB, more than one
-	// 64 MiB string, for the allocation that crosses it.
+	// 512 MiB: the soft limit (three quarters less the guest's 6 MiB) leaves
+	// 134 MiB, more than one 63 MiB string (a sixth of the soft limit), for
+	// the allocation that crosses it.
 	ten := tenantWithMemory(t, 8192, map[string]string{
 		"bomb.lua": `return function()
 			local s = string.rep("x", 1024 * 1024)
@@ -65,7 +66,7 @@ func TestConcatBombEndsOnlyItself(t *testing.T) {
 	// collection did).
 	for _, c := range []struct{ bomb, want string }{
 		{"hoarder", "memory limit exceeded"},
-		{"bomb", "exceeds the limit of 67108864"},
+		{"bomb", "exceeds the limit of 66060288"},
 	} {
 		if e := run(t, ten, c.bomb); !e.Abnormal || !strings.Contains(e.Error, c.want) {
 			t.Fatalf("%s exit: %+v, want abnormal with %q", c.bomb, e, c.want)

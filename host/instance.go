@@ -3,6 +3,7 @@ package host
 import (
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -210,8 +211,25 @@ func (in *instance) crash(err error) {
 	in.tenant.dropInstance(in)
 	in.g.Close()
 	reason := fmt.Sprintf("sandbox crashed: %v", err)
-	in.tenant.rt.cfg.Warn(in.tenant.name, fmt.Sprintf("instance on shard %d discarded, %d processes ended: %s%s", in.shard.id, len(procs), reason, in.g.Diagnostics()))
+	in.tenant.rt.cfg.Warn(in.tenant.name, fmt.Sprintf("instance on shard %d discarded, %d processes ended (%s): %s%s", in.shard.id, len(procs), pidList(procs), reason, in.g.Diagnostics()))
 	for _, p := range procs {
 		in.tenant.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Internal.Kind(), Error: reason})
 	}
+}
+
+// pidList names the processes a crash ended, the first ten of them: a trap
+// is a bug to be found, and the log must say whom it hit.
+func pidList(procs []*process) string {
+	var b strings.Builder
+	for i, p := range procs {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(procs)-10)
+			break
+		}
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(p.pid)
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,7 +126,7 @@ func TestWatchPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ten.WatchPolicy(path, 5*time.Millisecond)
+	ten.WatchPolicy(path, 50*time.Millisecond)
 	send := policies.Request{Subject: "a", Action: policies.ActionSend, Resources: []string{"b"}}
 	eventually := func(what string, cond func() bool) {
 		t.Helper()
@@ -137,7 +138,9 @@ func TestWatchPolicy(t *testing.T) {
 		}
 	}
 	write("p, *, process.*, **, allow\np, *, process.send, **, deny\n")
+	renamed := time.Now()
 	eventually("the revocation", func() bool { return !ten.Explain(send).Allowed })
+	t.Logf("revoked %v after the rename", time.Since(renamed))
 	write(", broken line\n")
 	select {
 	case w := <-warnings:
@@ -149,5 +152,79 @@ func TestWatchPolicy(t *testing.T) {
 	}
 	if ten.Explain(send).Allowed {
 		t.Fatal("a malformed file replaced the policy in force")
+	}
+}
+
+// TestWatchPolicyInPlaceRewrite: a policy file rewritten in place (truncated,
+// then written slowly) is never taken half-written, though its first half
+// parses: the watcher waits for the file to be quiet. The half here allows
+// spawning, which neither the old nor the new policy does.
+func TestWatchPolicyInPlaceRewrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.csv")
+	if err := os.WriteFile(path, []byte("p, *, process.*, **, allow\np, *, process.spawn, **, deny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt := New(Config{Shards: 1, Warn: func(_, m string) { t.Logf("warning: %s", m) }})
+	defer rt.Close()
+	p, err := policies.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten, err := rt.AddTenant(TenantConfig{Name: "w", Bundle: writeBundle(t, map[string]string{"x.lua": "return function() end"}), Native: true, Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const settle = 300 * time.Millisecond
+	ten.WatchPolicy(path, settle)
+	spawn := policies.Request{Subject: "a", Action: policies.ActionSpawn, Resources: []string{"x"}}
+	send := policies.Request{Subject: "a", Action: policies.ActionSend, Resources: []string{"b"}}
+	if ten.Explain(spawn).Allowed || !ten.Explain(send).Allowed {
+		t.Fatal("the first policy is not in force")
+	}
+	halfSeen := make(chan bool, 1)
+	stop := make(chan struct{})
+	go func() { // watches for the half file's policy the whole time
+		seen := false
+		for {
+			select {
+			case <-stop:
+				halfSeen <- seen
+				return
+			default:
+			}
+			seen = seen || ten.Explain(spawn).Allowed
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written slowly, in pieces a quarter of the settle time apart: the half
+	// "p, *, process.*, **, allow" (and comments) stands alone for twice the
+	// settle time, long enough for a poller to read it.
+	pieces := []string{"p, *, process.*, **, allow\n"}
+	for i := range 8 {
+		pieces = append(pieces, fmt.Sprintf("# comment %d\n", i))
+	}
+	pieces = append(pieces, "p, *, process.spawn, **, deny\n", "p, *, process.send, **, deny\n")
+	for _, piece := range pieces {
+		time.Sleep(settle / 4)
+		if _, err := f.WriteString(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2000 && ten.Explain(send).Allowed; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	if <-halfSeen {
+		t.Fatal("the half-written file was put in force: spawning was allowed")
+	}
+	if ten.Explain(send).Allowed || ten.Explain(spawn).Allowed {
+		t.Fatal("the rewritten file never took effect")
 	}
 }

@@ -6,13 +6,24 @@ import (
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
-// checkName refuses names that could not be told from PIDs or that are
-// absurdly long.
+// checkName refuses names that could not be told from PIDs, that are
+// absurdly long, or that hold control bytes (a "\n" or "\x00" in a name
+// would forge lines in logs and listings, and no one can type it).
 func checkName(name string) *vm.Error {
-	if name == "" || len(name) > abi.MaxName || isPID(name) {
-		return vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, and do not start with '{')", truncate(name, 40), abi.MaxName)
+	if name == "" || len(name) > abi.MaxName || isPID(name) || hasControl(name) {
+		return vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, hold no control bytes, and do not start with '{')", truncate(name, 40), abi.MaxName)
 	}
 	return nil
+}
+
+// hasControl reports whether s has an ASCII control byte (0-31, 127).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string, n int) string {

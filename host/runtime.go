@@ -58,6 +58,11 @@ type Runtime struct {
 	awake atomic.Int32
 	procs int32
 
+	// The weights of the tenants that had a turn lately (fairshare.go), in
+	// thousandths, and when they were summed (UnixNano).
+	weightSum atomic.Int64
+	weightAt  atomic.Int64
+
 	engine *sandbox.Engine // Config.Engine, or nil for the shared default
 
 	mu      sync.RWMutex
@@ -223,6 +228,7 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		guard:     policies.NewGuard(policy, policies.DefaultCacheSize),
 		spawns:    newRateLimiter(limits.SpawnsPerSecond),
 		cpu:       newCPURate(limits.CPURate),
+		share:     newFairShare(limits.CPUWeight),
 		instances: make([]*instance, len(rt.shards)),
 		names:     map[string]*process{},
 	}

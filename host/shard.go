@@ -84,8 +84,10 @@ func (s *shard) pop() *instance {
 		case in.running:
 			in.requeue = true
 		default:
-			if d := in.tenant.cpu.wait(); d > 0 {
-				// Out of the queue until its tenant's bucket refills. It still
+			if d := max(in.tenant.cpu.wait(), in.tenant.rt.shareWait(in.tenant.share)); d > 0 {
+				// Out of the queue until its tenant's bucket (cpu_rate, or
+				// its fair share while others want the processors)
+				// refills. It still
 				// counts as queued for whoever posts to it (instance.queued
 				// stays set), so nothing else queues it meanwhile.
 				time.AfterFunc(d, func() { s.push(in) })
@@ -105,8 +107,10 @@ func (s *shard) turn(sv *server, in *instance) {
 	again := in.turn()
 	sv.since.Store(0)
 	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
+	now := time.Now()
+	in.tenant.rt.spendShare(in.tenant.share, now.Sub(start), now)
 	s.mu.Lock()
-	s.runq.charge(in, time.Since(start))
+	s.runq.charge(in, now.Sub(start))
 	in.running = false
 	if again || in.requeue {
 		in.requeue = false

@@ -68,7 +68,8 @@ type Tenant struct {
 	limits   tenants.Limits
 	guard    *policies.Guard
 	spawns   *rateLimiter
-	cpu      *cpuRate     // nil: no cpu_rate
+	cpu      *cpuRate // nil: no cpu_rate
+	share    *fairShare
 	live     atomic.Int64 // live processes
 	liveGo   atomic.Int64 // live Go-side processes among them
 	counters counters     // what the tenant did, for Stats
@@ -117,13 +118,13 @@ func (t *Tenant) instanceFor(i int) (*instance, error) {
 	}
 	in := &instance{tenant: t, shard: t.rt.shards[i], procs: map[uint32]*process{}, runIndex: -1}
 	if t.native {
-		in.g = nativeGuest{vm.New(in, vm.Options{})}
+		in.g = nativeGuest{vm.New(in, vm.Options{CPURun: t.limits.CPURun})}
 	} else {
-		e, err := t.rt.sandboxEngine(t.limits.MemoryPages())
+		e, err := t.rt.sandboxEngine(t.limits.InstancePages(len(t.rt.shards)))
 		if err != nil {
 			return nil, err
 		}
-		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft)})
+		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft), CPURun: t.limits.CPURun})
 		if err != nil {
 			return nil, err
 		}

@@ -45,9 +45,12 @@ type Engine struct {
 	globals  int       // globals the module exports for snapshots, or 0
 	snapshot *snapshot // what instances start from, or nil: they initialise
 	// softLimit is the guest heap size past which the running process is
-	// ended: three quarters of the linear memory cap, leaving the rest for
-	// the runtime's own overhead and for the garbage of the offender.
+	// ended: three quarters of the linear memory cap less the guest's own
+	// footprint (guestFootprint), leaving the rest for the runtime's
+	// overhead and for the garbage of the offender.
 	softLimit uint64
+	// memoryCap is the linear memory cap in bytes.
+	memoryCap uint64
 }
 
 // NewEngine compiles the guest (or loads it from the compilation cache).
@@ -61,7 +64,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	ctx := context.Background()
 	rc := wazero.NewRuntimeConfigCompiler().WithMemoryLimitPages(cfg.MemoryLimitPages)
-	e := &Engine{softLimit: uint64(cfg.MemoryLimitPages) * 65536 / 4 * 3}
+	memoryCap := uint64(cfg.MemoryLimitPages) * 65536
+	e := &Engine{softLimit: defaultSoftLimit(memoryCap), memoryCap: memoryCap}
 	if dir := cacheDir(cfg.CacheDir); dir != "" {
 		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
 			e.cache = cache
@@ -147,14 +151,32 @@ func (e *Engine) Close() {
 	}
 }
 
+// guestFootprint is the linear memory the guest needs before any process
+// runs: the initialised guest is 80 pages (5 MiB: the Go runtime, static
+// data, the Lua state), and Go keeps its heap's metadata beside the heap.
+// Three quarters of a 16 MiB cap (12 MiB) as the soft limit ignored it: the
+// heap could never reach the soft limit, and a table growing in a 16 MiB
+// instance trapped it at 10 MiB in use instead of ending its process.
+const guestFootprint = 6 << 20
+
+// defaultSoftLimit is the soft limit of an instance whose linear memory is
+// capped at limit bytes: 6 MiB of a 16 MiB instance, 762 MiB of a 1 GiB one.
+func defaultSoftLimit(limit uint64) uint64 {
+	return max(limit/4*3-guestFootprint, limit/4)
+}
+
 // InstanceConfig configures one instance.
 type InstanceConfig struct {
 	// Name labels the instance's captured stderr (the tenant's name).
 	Name string
 	// SoftLimit is the guest heap size past which the running process is
 	// ended ("memory limit exceeded"); 0 takes the engine's default, three
-	// quarters of the memory cap. It is capped at that default.
+	// quarters of the memory cap less the guest's footprint. It is capped at
+	// that default.
 	SoftLimit uint64
+	// CPURun is how many Lua instructions a process may run without waiting
+	// before it is ended with TIMEOUT; 0 is unlimited.
+	CPURun int64
 }
 
 // NewInstance instantiates the guest; its imports call h. It starts from the
@@ -170,7 +192,7 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 	}
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
-	in.stack[0], in.stack[1] = softLimit, binary.LittleEndian.Uint64(seed[:])
+	in.stack[0], in.stack[1], in.stack[2], in.stack[3] = softLimit, binary.LittleEndian.Uint64(seed[:]), e.memoryCap, uint64(max(cfg.CPURun, 0))
 	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
 		in.Close()
 		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())

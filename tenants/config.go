@@ -59,10 +59,13 @@ type Limits struct {
 	CallDepth       int   // nested process.call depth
 	Payload         int64 // bytes of one message payload
 	Memory          int64 // linear memory cap per instance, bytes
+	TenantMemory    int64 // linear memory across the tenant's instances (one a shard), bytes
 	MemorySoft      int64 // guest heap past which the running process is ended, bytes
 	CPUTurn         int64 // Lua instructions per turn before yielding
 	CPUTotal        int64 // Lua instructions per process, 0 = unlimited
+	CPURun          int64 // Lua instructions a process may run without waiting, 0 = unlimited
 	CPURate         int64 // Lua instructions per second over the tenant's processes, 0 = unlimited
+	CPUWeight       int64 // the tenant's weight in sharing the processors with other tenants, 0 = the default 100
 }
 
 // DefaultLimits returns the limits of a tenant whose config sets none.
@@ -76,10 +79,13 @@ func DefaultLimits() Limits {
 		CallDepth:       32,
 		Payload:         1 << 20,
 		Memory:          1 << 30,
+		TenantMemory:    1 << 30,
 		MemorySoft:      768 << 20, // 75% of Memory
 		CPUTurn:         20_000,
 		CPUTotal:        0,
+		CPURun:          200_000_000, // ~20 s of a sandbox's CPU, ~2-4 s natively
 		CPURate:         0,
+		CPUWeight:       100,
 	}
 }
 
@@ -89,6 +95,19 @@ const wasmPage = 64 << 10
 // MemoryPages is Memory in whole 64 KiB wasm pages (rounded down), the unit
 // the sandbox caps linear memory in.
 func (l Limits) MemoryPages() uint32 { return uint32(l.Memory / wasmPage) }
+
+// InstancePages is the linear memory cap of each of a tenant's instances when
+// it has one on each of shards shards: Memory, or TenantMemory shared evenly
+// when that is less, and never under 16 MiB (the least an instance runs in).
+// A tenant's memory is so bounded however many shards the host runs; its
+// instances cannot lend each other what one leaves unused.
+func (l Limits) InstancePages(shards int) uint32 {
+	per := l.Memory
+	if l.TenantMemory > 0 && shards > 0 {
+		per = min(per, l.TenantMemory/int64(shards))
+	}
+	return uint32(max(per, 16<<20) / wasmPage)
+}
 
 // Check reports the first limit out of its bounds, for limits built in Go
 // rather than loaded with [LoadConfig] (which reports every problem).
@@ -124,14 +143,17 @@ func (l Limits) Check() error {
 //	  links: 1000           # 1 to 100,000 links + monitors per process
 //	  call_depth: 32        # 1 to 1024 nested process.call
 //	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
+//	  tenant_memory: 1GiB   # 16MiB to 1TiB linear memory over all the tenant's instances
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
 //	  cpu_turn: 20000       # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
+//	  cpu_run: 200000000    # 0 (unlimited) or 10^6 to 10^15 Lua instructions without waiting
 //	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
+//	  cpu_weight: 100       # 1 to 10,000 (0: 100): the tenant's share of the processors when others want them
 //
 // Sizes are whole bytes or a number with a unit: B, KiB, MiB, GiB, TiB, KB,
 // MB, GB, TB (case-sensitive). Counts are YAML integers. 0 is "unlimited"
-// only for cpu_total and cpu_rate. Unknown keys, duplicate keys, keys without a value and
+// only for cpu_total, cpu_run and cpu_rate. Unknown keys, duplicate keys, keys without a value and
 // more than one YAML document are errors.
 //
 // # Notes
@@ -329,12 +351,18 @@ var limitSpecs = []limitSpec{
 		get: func(l *Limits) int64 { return int64(l.CallDepth) }, set: func(l *Limits, v int64) { l.CallDepth = int(v) }},
 	{key: "memory", kind: sizeLimit, min: 16 << 20, max: 4 << 30,
 		get: func(l *Limits) int64 { return l.Memory }, set: func(l *Limits, v int64) { l.Memory = v }},
+	{key: "tenant_memory", kind: sizeLimit, min: 16 << 20, max: 1 << 40,
+		get: func(l *Limits) int64 { return l.TenantMemory }, set: func(l *Limits, v int64) { l.TenantMemory = v }},
 	{key: "memory_soft", kind: softLimit, min: 4 << 20, max: 4<<30 - wasmPage,
 		get: func(l *Limits) int64 { return l.MemorySoft }, set: func(l *Limits, v int64) { l.MemorySoft = v }},
 	{key: "cpu_turn", kind: countLimit, min: 10_000, max: 10_000_000,
 		get: func(l *Limits) int64 { return l.CPUTurn }, set: func(l *Limits, v int64) { l.CPUTurn = v }},
 	{key: "cpu_total", kind: countLimit, min: 10_000, max: 1_000_000_000_000_000, zeroOK: true,
 		get: func(l *Limits) int64 { return l.CPUTotal }, set: func(l *Limits, v int64) { l.CPUTotal = v }},
+	{key: "cpu_run", kind: countLimit, min: 1_000_000, max: 1_000_000_000_000_000, zeroOK: true,
+		get: func(l *Limits) int64 { return l.CPURun }, set: func(l *Limits, v int64) { l.CPURun = v }},
+	{key: "cpu_weight", kind: countLimit, min: 1, max: 10_000, zeroOK: true,
+		get: func(l *Limits) int64 { return l.CPUWeight }, set: func(l *Limits, v int64) { l.CPUWeight = v }},
 	{key: "cpu_rate", kind: countLimit, min: 100_000, max: 1_000_000_000_000, zeroOK: true,
 		get: func(l *Limits) int64 { return l.CPURate }, set: func(l *Limits, v int64) { l.CPURate = v }},
 }

@@ -180,7 +180,7 @@ func addTenant(rt *host.Runtime, dir, policyFile string, native bool) (*host.Ten
 		return nil, err
 	}
 	if policyPath != "" {
-		t.WatchPolicy(policyPath, time.Second)
+		t.WatchPolicy(policyPath, time.Second) // a file written in place: taken after a quiet second
 	}
 	return t, nil
 }

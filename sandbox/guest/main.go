@@ -195,11 +195,18 @@ var (
 
 // meter reads the guest's heap through runtime/metrics: cheap enough for
 // every tick.
-type meter struct{ inUse, allocated []metrics.Sample }
+type meter struct{ inUse, allocated, held []metrics.Sample }
 
 func (m *meter) InUse() uint64 {
 	metrics.Read(m.inUse)
 	return m.inUse[0].Value.Uint64()
+}
+
+// Held is the memory the Go runtime holds besides what it has released:
+// what the linear memory must contain, less the guest's static data.
+func (m *meter) Held() uint64 {
+	metrics.Read(m.held)
+	return m.held[0].Value.Uint64() - m.held[1].Value.Uint64()
 }
 
 func (m *meter) Allocated() uint64 {
@@ -210,6 +217,7 @@ func (m *meter) Allocated() uint64 {
 var heapMeter = &meter{
 	inUse:     []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}},
 	allocated: []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}},
+	held:      []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}},
 }
 
 // moonbox_init configures the runtime before the first step: softLimit is
@@ -220,11 +228,12 @@ var heapMeter = &meter{
 // snapshot's random state, which the seed makes their own again.
 //
 //go:wasmexport moonbox_init
-func initialize(softLimit uint64, seed int64) {
+func initialize(softLimit uint64, seed int64, memoryCap uint64, cpuRun int64) {
 	if instance == nil {
 		instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter})
 	}
 	rand.Seed(seed)
+	instance.SetCPURun(cpuRun)
 	if softLimit == 0 {
 		return
 	}
@@ -242,7 +251,11 @@ func initialize(softLimit uint64, seed int64) {
 	// Half the array cap: 209,715 keys at 64 MiB, 3.3 million in a 1 GiB
 	// instance.
 	lua.MaxHashLen = int(softLimit / 240)
+	// And a growth that would pass the soft limit is refused before it is
+	// made: a table grows between two of the guard's readings.
+	lua.TableReserve = instance.Reserve
 	instance.SetMemorySoftLimit(softLimit)
+	instance.SetMemoryCap(memoryCap)
 }
 
 //go:wasmexport moonbox_version

@@ -25,7 +25,7 @@ func TestPatternDepth(t *testing.T) {
 	for _, c := range []struct {
 		soft uint64
 		want int
-	}{{0, 0}, {48 << 20, 32768}, {768 << 20, 524288}} {
+	}{{0, 0}, {6 << 20, 1365}, {42 << 20, 25941}, {762 << 20, 517461}} {
 		if got := patternDepth(c.soft); got != c.want {
 			t.Errorf("patternDepth(%d) = %d, want %d", c.soft, got, c.want)
 		}

@@ -82,6 +82,10 @@ func (in *Instance) chargeBuiltins() {
 	var names []string
 	str.ForEach(func(k, _ lua.LValue) { names = append(names, k.String()) })
 	for _, name := range names {
+		if name == "gsub" { // charges as it builds (a gopher-lua patch)
+			wrap(str, name, stringArgBytes, nil)
+			continue
+		}
 		wrap(str, name, stringArgBytes, stringResultBytes)
 	}
 	tbl := L.GetGlobal("table").(*lua.LTable)
@@ -94,7 +98,7 @@ func (in *Instance) chargeBuiltins() {
 		wrap(tbl, name, func(L *lua.LState) int64 { return int64(tableLen(L.Get(1))) / bytesPerCharge }, nil)
 	}
 	base := L.G.Global
-	wrap(base, "unpack", func(L *lua.LState) int64 { return int64(tableLen(L.Get(1))) }, nil)
+	// unpack is charged per result where its range is checked (builtins.go).
 	compile := func(L *lua.LState) int64 {
 		if s, isString := L.Get(1).(lua.LString); isString {
 			return int64(len(s)) * compileCost

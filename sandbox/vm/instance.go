@@ -22,6 +22,9 @@ type Options struct {
 	// ended with "memory limit exceeded"; its neighbours stay (memory.go).
 	Memory          MemoryMeter
 	MemorySoftLimit uint64
+	// CPURun ends a process with TIMEOUT when one of its tasks has run this
+	// many instructions (work included) without waiting; 0 is unlimited.
+	CPURun int64
 }
 
 // Instance is a set of processes sharing one Lua state and one scheduler. It
@@ -40,7 +43,9 @@ type Instance struct {
 	tickEvery  int64
 	turnBudget int64
 	memory     memoryGuard
-	maxString  int // the longest string a builtin or `..` may build
+	maxString  int   // the longest string a builtin or `..` may build
+	maxResults int   // the most values string.byte or unpack may return
+	cpuRun     int64 // instructions a task may run without waiting; 0: no limit
 }
 
 // New creates an instance whose processes reach the world through host.
@@ -60,7 +65,7 @@ func New(host Host, o Options) *Instance {
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
 		RegistrySize:        16,
-		RegistryMaxSize:     1 << 18,
+		RegistryMaxSize:     registryMax(0),
 		RegistryGrowStep:    32,
 		SkipStackTrace:      true, // nothing reads it: errors keep their position
 	})
@@ -72,6 +77,7 @@ func New(host Host, o Options) *Instance {
 		memory:    memoryGuard{meter: o.Memory},
 	}
 	in.SetMemorySoftLimit(o.MemorySoftLimit)
+	in.SetCPURun(o.CPURun)
 	in.host = chargingHost{Host: host, in: in}
 	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
@@ -85,9 +91,23 @@ func New(host Host, o Options) *Instance {
 func (in *Instance) SetMemorySoftLimit(limit uint64) {
 	in.L.Options.MaxConcatBytes = stringCap(limit)
 	in.L.Options.MaxPatternDepth = patternDepth(limit)
+	in.L.Options.RegistryMaxSize = registryMax(limit)
 	in.maxString = stringCap(limit)
+	in.maxResults = registryMax(limit) / 2
+	in.L.Options.Reserve = nil
+	if in.memory.meter != nil && limit > 0 {
+		in.L.Options.Reserve = func(L *lua.LState, n int) { in.reserve(L, int64(n)) }
+	}
 	in.memory.limit = limit
 }
+
+// SetCPURun sets Options.CPURun (the sandbox calls it on an instance
+// restored from a snapshot).
+func (in *Instance) SetCPURun(n int64) { in.cpuRun = max(n, 0) }
+
+// SetMemoryCap tells the instance its linear memory's cap in bytes (0:
+// unknown), so that a builtin refuses an allocation past it (memoryGuard.room).
+func (in *Instance) SetMemoryCap(bytes uint64) { in.memory.cap = bytes }
 
 // Step applies a batch of records, then runs processes until all are blocked
 // or budget instructions are spent. It reports whether processes are still

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
 // MemoryMeter reads the heap of the runtime the instance lives in. The wasm
@@ -45,8 +46,12 @@ type memoryGuard struct {
 	limit  uint64
 	mark   uint64   // Allocated() at the last charge
 	epoch  uint64   // charges of older epochs are forgotten
-	victim *process // ended for memory, not yet exited
-	ticks  uint64
+	victim *process // ended for memory, not yet exited (process.exit clears it)
+	cap    uint64   // the linear memory's cap, bytes; 0 if unknown
+	// collected is the heap bytes room's collections went over, to be
+	// charged to whoever made them (a collection takes ~10 ms a MiB in wasm).
+	collected uint64
+	ticks     uint64
 }
 
 func (g *memoryGuard) on() bool { return g.meter != nil && g.limit > 0 }
@@ -86,7 +91,7 @@ func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 		g.epoch++
 		return nil
 	}
-	if inUse <= g.limit || (g.victim != nil && !g.victim.exited) {
+	if inUse <= g.limit || g.victim != nil {
 		return nil
 	}
 	runtime.GC()
@@ -101,6 +106,104 @@ func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 	}
 	g.victim = victim
 	return victim
+}
+
+// reserveMin is the smallest allocation a builtin asks the guard about:
+// reading the heap costs microseconds in wasm, and smaller ones are caught
+// at the next tick.
+const reserveMin = 32 << 10
+
+// HeldMeter is a MemoryMeter that also knows what the runtime holds of the
+// linear memory (the wasm guest's).
+type HeldMeter interface {
+	MemoryMeter
+	// Held is the bytes the runtime holds: heap spans in use or free,
+	// stacks, its own metadata; not what it has released.
+	Held() uint64
+}
+
+// heapGrowth is the step the Go runtime grows its heap by (a palloc chunk,
+// 512 pages of 8 KiB): an allocation that the free spans cannot take makes
+// the linear memory grow by a multiple of it.
+const heapGrowth = 4 << 20
+
+// staticBytes is the guest's linear memory besides what its runtime holds
+// (static data, the wasm stack), with a margin: 2.6 MiB in Go 1.26 (an
+// initialised guest is 5 MiB of linear memory, its runtime holds 2.4).
+const staticBytes = 3 << 20
+
+// room reports whether n more bytes fit under the limit, collecting the
+// garbage first if they seem not to. Under the soft limit is not enough:
+// the heap's footprint in linear memory is larger than its objects (freed
+// spans of other sizes, metadata), and a 16 MiB instance trapped growing a
+// table with 10 MiB in use under a 12 MiB limit. With a cap known, n must
+// also fit in the linear memory beside all the runtime holds (free spans
+// may be too fragmented to take it: counting them, a 1 MiB string.rep still
+// trapped a 16 MiB instance).
+func (g *memoryGuard) room(n uint64) bool {
+	if !g.on() || n < reserveMin {
+		return true
+	}
+	fits := func() bool {
+		if g.meter.InUse()+n > g.limit {
+			return false
+		}
+		h, known := g.meter.(HeldMeter)
+		if !known || g.cap == 0 {
+			return true
+		}
+		return h.Held()+(n+heapGrowth-1)/heapGrowth*heapGrowth+staticBytes <= g.cap
+	}
+	if fits() {
+		return true
+	}
+	runtime.GC()
+	g.collected += g.meter.InUse()
+	return fits()
+}
+
+// reserve is called by a builtin before it allocates n bytes: past the soft
+// limit (or the linear memory) the calling process is ended with "memory
+// limit exceeded", before the allocation. Builtins run between two ticks, and one call
+// can allocate more than the room the linear memory leaves above the soft
+// limit: the guard would hear of it only after a trap.
+func (in *Instance) reserve(L *lua.LState, n int64) {
+	fits := n <= 0 || in.memory.room(uint64(n))
+	if c := in.memory.collected; c > 0 {
+		// A loop of refused allocations would otherwise be a loop of free
+		// collections: 100,000 took 25 s, seen by no budget.
+		in.memory.collected = 0
+		in.debit(int64(c / bytesPerCharge))
+	}
+	if !fits {
+		in.refuse()
+		L.RaiseError("%s", errMemory.Message)
+	}
+}
+
+// Reserve reports whether n more bytes fit under the instance's soft limit
+// (collecting the garbage first if they seem not to): a hook for growths
+// that happen between two ticks, such as a table's (lua.TableReserve).
+func (in *Instance) Reserve(n int) bool {
+	fits := in.memory.room(uint64(n))
+	if c := in.memory.collected; c > 0 {
+		in.memory.collected = 0
+		in.debit(int64(c / bytesPerCharge))
+	}
+	if !fits {
+		in.refuse()
+	}
+	return fits
+}
+
+// refuse ends the running process for memory: an allocation it asked for
+// would pass the limit. Like the guard's own verdict it cannot be caught
+// (a pcall around the allocation would only retry it), and it ends the
+// asker, which is the offender: no other process runs during a builtin.
+func (in *Instance) refuse() {
+	if t := in.current(); t != nil {
+		t.proc.kill(errMemory)
+	}
 }
 
 var errMemory = ErrMemoryLimit

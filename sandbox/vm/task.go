@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
@@ -12,16 +13,17 @@ import (
 // task is one goroutine running Lua for a process: its main function, or a
 // coroutine started with coroutine.spawn. Blocking calls park only the task.
 type task struct {
-	proc    *process
-	L       *lua.LState
-	sched   *scheduler
-	wake    chan struct{}
-	queued  bool
-	done    bool
-	wait    *waiter // the wait the task is parked in, if any
-	stop    *Error  // set when the task must unwind (kill, exit, upgrade)
-	coDepth int     // coroutines resumed inside one another on this task
-	budget  budget
+	sinceWait int64 // units run since the task last waited (cpu_run)
+	proc      *process
+	L         *lua.LState
+	sched     *scheduler
+	wake      chan struct{}
+	queued    bool
+	done      bool
+	wait      *waiter // the wait the task is parked in, if any
+	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
+	coDepth   int     // coroutines resumed inside one another on this task
+	budget    budget
 }
 
 func (p *process) newTask() *task {
@@ -140,6 +142,13 @@ func (b *budget) Done() <-chan struct{} {
 	elapsed := now.Sub(b.began)
 	b.began = now
 	b.reset(nextPeriod(b.period, ran, elapsed, in.tickEvery))
+	// A runaway: a task that never waits, however long it runs, is ended
+	// by cpu_run (a process serving messages waits between them, so the
+	// limit does not add up over its life as cpu_total does).
+	if b.t.sinceWait += ran; in.cpuRun > 0 && b.t.sinceWait > in.cpuRun {
+		p.kill(&Error{Status: abi.Timeout, Message: fmt.Sprintf("ran %d instructions without waiting (cpu_run)", in.cpuRun)})
+		return closedDone
+	}
 	s := b.t.sched
 	switch st := in.host.Tick(p.handle, uint32(min(ticks, math.MaxUint32))); st {
 	case abi.OK:

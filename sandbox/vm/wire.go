@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -164,8 +165,43 @@ func encodeValue(v lua.LValue) ([]byte, *Error) {
 // decoder turns wire-format bytes back into fresh Lua values: the receiver
 // never shares memory with the sender.
 type decoder struct {
-	L *lua.LState
-	d abi.Decoder // by value: a decoder per message must not cost an allocation
+	L    *lua.LState
+	d    abi.Decoder // by value: a decoder per message must not cost an allocation
+	room int64       // bytes of Lua values it may still build; see newDecoder
+}
+
+// Decoded sizes: what a value costs the receiver's heap, about (gopher-lua
+// on wasm32 and amd64 alike, rounded up).
+const (
+	decodedTable  = 96 // an LTable
+	decodedSlot   = 16 // an array slot (an interface)
+	decodedEntry  = 48 // a hash entry: key, value, its place in the key order
+	decodedString = 16 // a string's header, besides its bytes
+)
+
+// newDecoder decodes b into L's heap. A payload is at most 1 MiB, but the
+// values it describes can be a hundred times that (a table per byte: `{}`
+// is one byte of CBOR and ~100 bytes of Lua), built in one step that the
+// memory guard only sees afterwards: unbounded, one message trapped a
+// 16 MiB instance. Decoding is refused past twice the instance's string cap
+// (4 MiB in a 16 MiB instance, 128 MiB at most), before the value that
+// would cross it is built.
+func newDecoder(L *lua.LState, b []byte) decoder {
+	room := 2 * int64(L.Options.MaxConcatBytes)
+	if room <= 0 {
+		room = math.MaxInt64
+	}
+	return decoder{L: L, d: *abi.NewDecoder(b), room: room}
+}
+
+var errDecodedTooLarge = errors.New("abi: the message's values are too large for this instance's memory")
+
+// take reserves n bytes of the decoding budget.
+func (d *decoder) take(n int64) error {
+	if d.room -= n; d.room < 0 {
+		return errDecodedTooLarge
+	}
+	return nil
 }
 
 func (d *decoder) value(depth int) (lua.LValue, error) {
@@ -186,8 +222,14 @@ func (d *decoder) value(depth int) (lua.LValue, error) {
 	case abi.TypeFloat:
 		return lua.LNumber(it.Float), nil
 	case abi.TypeString:
+		if err := d.take(decodedString + int64(len(it.Str))); err != nil {
+			return nil, err
+		}
 		return lua.LString(it.Str), nil
 	case abi.TypeArray:
+		if err := d.take(decodedTable + decodedSlot*int64(it.Len)); err != nil {
+			return nil, err
+		}
 		t := d.L.CreateTable(it.Len, 0)
 		for i := 1; i <= it.Len; i++ {
 			v, err := d.value(depth + 1)
@@ -198,6 +240,9 @@ func (d *decoder) value(depth int) (lua.LValue, error) {
 		}
 		return t, nil
 	case abi.TypeMap:
+		if err := d.take(decodedTable + decodedEntry*int64(it.Len)); err != nil {
+			return nil, err
+		}
 		t := d.L.CreateTable(0, it.Len)
 		for i := 0; i < it.Len; i++ {
 			k, err := d.value(depth + 1)
@@ -257,7 +302,7 @@ func decodeEach(L *lua.LState, b []byte, start func(int), each func(lua.LValue))
 	if len(b) == 0 {
 		return nil
 	}
-	d := decoder{L: L, d: *abi.NewDecoder(b)}
+	d := newDecoder(L, b)
 	it, err := d.d.Next()
 	if err != nil {
 		return err
@@ -281,6 +326,6 @@ func decodeValue(L *lua.LState, b []byte) (lua.LValue, error) {
 	if len(b) == 0 {
 		return lua.LNil, nil
 	}
-	d := decoder{L: L, d: *abi.NewDecoder(b)}
+	d := newDecoder(L, b)
 	return d.value(0)
 }

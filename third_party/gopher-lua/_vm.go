@@ -973,6 +973,9 @@ func stringConcat(L *LState, total, last int) LValue {
 			if max := L.Options.MaxConcatBytes; max > 0 && size > max {
 				L.RaiseError("string concatenation: result of %d bytes exceeds the limit of %d", size, max)
 			}
+			if size >= 32<<10 && L.Options.Reserve != nil {
+				L.Options.Reserve(L, size)
+			}
 			rhs = LString(strings.Join(buf, ""))
 			L.debit(int64(len(rhs.(LString)) / ConcatByteCost))
 		}

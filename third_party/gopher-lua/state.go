@@ -115,6 +115,9 @@ type Options struct {
 	// MaxPatternDepth, when positive, bounds the pattern matcher's recursion (one Go stack frame a level;
 	// upstream allows 1,000,000): deeper matches fail with "pattern/input too complex" (moonbox patch).
 	MaxPatternDepth int
+	// Reserve, when set, is called by a builtin before it allocates a buffer of n bytes (moonbox patch:
+	// gsub's builder); it may raise an error instead, as "not enough memory" would.
+	Reserve func(ls *LState, n int)
 	// SkipStackTrace leaves ApiError.StackTrace empty when PCall catches an error: building it walks
 	// and formats the whole call stack on every failed pcall (moonbox patch).
 	SkipStackTrace bool

@@ -3,6 +3,7 @@ package lua
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/pm"
 )
@@ -145,6 +146,12 @@ func strFormat(L *LState) int {
 	return 1
 }
 
+// strGsub builds its result in one buffer as it matches (moonbox patch:
+// upstream collected every match first and then copied the whole buffer
+// once per match, quadratic in time and holding a MatchData per match; a
+// gsub over 100 KB trapped a 16 MiB sandbox). Each match is charged for the
+// bytes it adds, and the result is refused past Options.MaxConcatBytes,
+// the cap of `..`, before it is allocated.
 func strGsub(L *LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
@@ -152,30 +159,58 @@ func strGsub(L *LState) int {
 	repl := L.CheckAny(3)
 	limit := L.OptInt(4, -1)
 
-	mds, err := pm.FindMetered(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, L.patternMeter(), L.Options.MaxPatternDepth)
+	compiled, err := pm.Compile(pat)
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
-	if len(mds) == 0 {
+	var out []byte
+	last, n := 0, 0
+	add := func(piece string) {
+		maxBytes := L.Options.MaxConcatBytes
+		need := len(out) + len(piece)
+		if maxBytes > 0 && need > maxBytes {
+			L.RaiseError("string.gsub: result exceeds the limit of %d bytes", maxBytes)
+		}
+		L.Charge(int64(len(piece)/ConcatByteCost) + 1)
+		if need > cap(out) {
+			grown := max(need, 2*cap(out), 64)
+			if maxBytes > 0 {
+				grown = min(grown, maxBytes)
+			}
+			if L.Options.Reserve != nil {
+				L.Options.Reserve(L, grown)
+			}
+			out = append(make([]byte, 0, grown), out...)
+		}
+		out = append(out, piece...)
+	}
+	err = compiled.Each(unsafeFastStringToReadOnlyBytes(str), 0, limit, L.patternMeter(), L.Options.MaxPatternDepth, func(match *pm.MatchData) bool {
+		start, end := match.Capture(0), match.Capture(1)
+		add(str[last:start])
+		switch lv := repl.(type) {
+		case LString:
+			gsubExpand(L, str, string(lv), match, add)
+		case *LTable:
+			add(gsubValue(str, match, L.GetTable(lv, gsubKey(str, match))))
+		case *LFunction:
+			add(gsubValue(str, match, gsubCall(L, str, lv, match)))
+		}
+		last = end
+		n++
+		return true
+	})
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	if n == 0 {
 		L.SetTop(1)
 		L.Push(LNumber(0))
 		return 2
 	}
-	switch lv := repl.(type) {
-	case LString:
-		L.Push(LString(strGsubStr(L, str, string(lv), mds)))
-	case *LTable:
-		L.Push(LString(strGsubTable(L, str, lv, mds)))
-	case *LFunction:
-		L.Push(LString(strGsubFunc(L, str, lv, mds)))
-	}
-	L.Push(LNumber(len(mds)))
+	add(str[last:])
+	L.Push(LString(unsafe.String(unsafe.SliceData(out), len(out)))) // out is not written again
+	L.Push(LNumber(n))
 	return 2
-}
-
-type replaceInfo struct {
-	Indicies []int
-	String   string
 }
 
 func checkCaptureIndex(L *LState, m *pm.MatchData, idx int) {
@@ -200,115 +235,105 @@ func capturedString(L *LState, m *pm.MatchData, str string, idx int) string {
 
 }
 
-func strGsubDoReplace(str string, info []replaceInfo) string {
-	offset := 0
-	buf := []byte(str)
-	for _, replace := range info {
-		oldlen := len(buf)
-		b1 := append([]byte(""), buf[0:offset+replace.Indicies[0]]...)
-		b2 := []byte("")
-		index2 := offset + replace.Indicies[1]
-		if index2 <= len(buf) {
-			b2 = append(b2, buf[index2:len(buf)]...)
+// gsubExpand adds repl with %0-%9 replaced by the match's captures; "%%"
+// is "%", and "%" before any other character stays as it is.
+func gsubExpand(L *LState, str, repl string, match *pm.MatchData, add func(string)) {
+	plain := 0
+	for i := 0; i < len(repl); i++ {
+		if repl[i] != '%' || i == len(repl)-1 {
+			continue
 		}
-		buf = append(b1, replace.String...)
-		buf = append(buf, b2...)
-		offset += len(buf) - oldlen
+		add(repl[plain:i])
+		c := repl[i+1]
+		switch {
+		case c == '%':
+			add("%")
+		case c >= '0' && c <= '9':
+			add(capturedString(L, match, str, 2*int(c-'0')))
+		default:
+			add(repl[i : i+2])
+		}
+		i++
+		plain = i + 1
 	}
-	return string(buf)
+	add(repl[plain:])
 }
 
-func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		sc := newFlagScanner('%', "", "", repl)
-		for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
-			if !sc.ChangeFlag {
-				if sc.HasFlag {
-					if c >= '0' && c <= '9' {
-						sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
-					} else {
-						sc.AppendChar('%')
-						sc.AppendChar(c)
-					}
-					sc.HasFlag = false
-				} else {
-					sc.AppendChar(c)
-				}
+// gsubKey is the table key or function argument of a match: its first
+// capture, or the whole match.
+func gsubKey(str string, match *pm.MatchData) LValue {
+	idx := 0
+	if match.CaptureLength() > 2 { // has captures
+		idx = 2
+	}
+	if match.IsPosCapture(idx) {
+		return LNumber(match.Capture(idx))
+	}
+	return LString(str[match.Capture(idx):match.Capture(idx+1)])
+}
+
+// gsubValue is what replaces a match given a table's or a function's
+// value: false or nil keeps the match.
+func gsubValue(str string, match *pm.MatchData, value LValue) string {
+	if LVIsFalse(value) {
+		return str[match.Capture(0):match.Capture(1)]
+	}
+	return LVAsString(value)
+}
+
+func gsubCall(L *LState, str string, repl *LFunction, match *pm.MatchData) LValue {
+	L.Push(repl)
+	nargs := 0
+	if match.CaptureLength() > 2 { // has captures
+		for i := 2; i < match.CaptureLength(); i += 2 {
+			if match.IsPosCapture(i) {
+				L.Push(LNumber(match.Capture(i)))
+			} else {
+				L.Push(LString(capturedString(L, match, str, i)))
 			}
-		}
-		infoList = append(infoList, replaceInfo{[]int{start, end}, sc.String()})
-	}
-
-	return strGsubDoReplace(str, infoList)
-}
-
-func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		idx := 0
-		if match.CaptureLength() > 2 { // has captures
-			idx = 2
-		}
-		var value LValue
-		if match.IsPosCapture(idx) {
-			value = L.GetTable(repl, LNumber(match.Capture(idx)))
-		} else {
-			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
-		}
-		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, LVAsString(value)})
-		}
-	}
-	return strGsubDoReplace(str, infoList)
-}
-
-func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		L.Push(repl)
-		nargs := 0
-		if match.CaptureLength() > 2 { // has captures
-			for i := 2; i < match.CaptureLength(); i += 2 {
-				if match.IsPosCapture(i) {
-					L.Push(LNumber(match.Capture(i)))
-				} else {
-					L.Push(LString(capturedString(L, match, str, i)))
-				}
-				nargs++
-			}
-		} else {
-			L.Push(LString(capturedString(L, match, str, 0)))
 			nargs++
 		}
-		L.Call(nargs, 1)
-		ret := L.reg.Pop()
-		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, LVAsString(ret)})
-		}
+	} else {
+		L.Push(LString(capturedString(L, match, str, 0)))
+		nargs++
 	}
-	return strGsubDoReplace(str, infoList)
+	L.Call(nargs, 1)
+	return L.reg.Pop()
 }
 
+// strMatchData is a gmatch iterator's state: it finds the next match when
+// called (moonbox patch: upstream found every match when gmatch was called
+// and kept a MatchData per match).
 type strMatchData struct {
 	str     string
-	pos     int
-	matches []*pm.MatchData
+	pattern *pm.Pattern
+	pos     int // where the next match is looked for; past the end when done
 }
 
 func strGmatchIter(L *LState) int {
 	md := L.CheckUserData(1).Value.(*strMatchData)
 	str := md.str
-	matches := md.matches
-	idx := md.pos
-	md.pos += 1
-	if idx == len(matches) {
+	var match *pm.MatchData
+	if md.pos <= len(str) {
+		err := md.pattern.Each(unsafeFastStringToReadOnlyBytes(str), md.pos, 1, L.patternMeter(), L.Options.MaxPatternDepth, func(m *pm.MatchData) bool {
+			match = m
+			return false
+		})
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+	}
+	if match == nil || md.pattern.Anchored() {
+		md.pos = len(str) + 1
+	}
+	if match == nil {
 		return 0
 	}
-	L.Push(L.Get(1))
-	match := matches[idx]
+	if match.Capture(1) > match.Capture(0) {
+		md.pos = max(md.pos, match.Capture(1))
+	} else {
+		md.pos = max(md.pos, match.Capture(0)+1)
+	}
 	if match.CaptureLength() == 2 {
 		L.Push(LString(str[match.Capture(0):match.Capture(1)]))
 		return 1
@@ -327,13 +352,13 @@ func strGmatchIter(L *LState) int {
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	mds, err := pm.FindMetered(pattern, []byte(str), 0, -1, L.patternMeter(), L.Options.MaxPatternDepth)
+	compiled, err := pm.Compile(pattern)
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
 	L.Push(L.Get(UpvalueIndex(1)))
 	ud := L.NewUserData()
-	ud.Value = &strMatchData{str, 0, mds}
+	ud.Value = &strMatchData{str, compiled, 0}
 	L.Push(ud)
 	return 2
 }

@@ -73,7 +73,7 @@ func (tb *LTable) Append(value LValue) {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
 	if len(tb.array) == 0 || tb.array[len(tb.array)-1] != LNil {
-		growArray(len(tb.array) + 1)
+		tb.growArray(len(tb.array) + 1)
 		tb.array = append(tb.array, value)
 	} else {
 		i := len(tb.array) - 2
@@ -121,6 +121,9 @@ func (tb *LTable) addKey(key LValue) {
 	}
 	if MaxHashLen > 0 && len(tb.keys) >= MaxHashLen {
 		panic(ErrHashTooLong)
+	}
+	if TableReserve != nil && len(tb.keys) == cap(tb.keys) && len(tb.keys) >= reserveSlots && !TableReserve(len(tb.keys)*16*4) {
+		panic(ErrTableNoMemory)
 	}
 	if tb.k2i != nil {
 		tb.k2i[key] = len(tb.keys)
@@ -174,12 +177,31 @@ func (tb *LTable) hasKey(key LValue) bool {
 	return ok
 }
 
-// growArray checks that the array part may reach n elements.
-func growArray(n int) {
+// growArray checks that the array part may reach n elements, and asks
+// TableReserve for a large one's reallocation.
+func (tb *LTable) growArray(n int) {
 	if MaxArrayLen > 0 && n > MaxArrayLen {
 		panic(ErrArrayTooLong)
 	}
+	if TableReserve != nil && n > cap(tb.array) && n >= reserveSlots && !TableReserve(n*16*5/4) {
+		panic(ErrTableNoMemory)
+	}
 }
+
+// TableReserve, when set, is asked before a table's array part or key list
+// of at least reserveSlots values is reallocated, with about the bytes the
+// new one takes (and, for keys, the dict beside them); false refuses the
+// growth, which panics with ErrTableNoMemory before anything is allocated
+// (moonbox patch: a table grows between two of the sandbox's memory checks,
+// and its reallocation, old and new at once, trapped a 16 MiB instance).
+var TableReserve func(bytes int) bool
+
+// reserveSlots is the smallest growth TableReserve is asked about (32 KiB
+// of values): asking costs a heap reading.
+const reserveSlots = 2048
+
+// ErrTableNoMemory is the panic value of a table growth TableReserve refused.
+var ErrTableNoMemory = errors.New("not enough memory: the table would grow past the instance's memory limit")
 
 // Insert inserts a given LValue at position `i` in this table.
 func (tb *LTable) Insert(i int, value LValue) {
@@ -195,7 +217,7 @@ func (tb *LTable) Insert(i int, value LValue) {
 		return
 	}
 	i -= 1
-	growArray(len(tb.array) + 1)
+	tb.growArray(len(tb.array) + 1)
 	tb.array = append(tb.array, LNil)
 	copy(tb.array[i+1:], tb.array[i:])
 	tb.array[i] = value
@@ -253,7 +275,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			index := int(v) - 1
 			alen := len(tb.array)
 			if index >= alen {
-				growArray(index + 1)
+				tb.growArray(index + 1)
 			}
 			switch {
 			case index == alen:
@@ -288,7 +310,7 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 	index := key - 1
 	alen := len(tb.array)
 	if index >= alen {
-		growArray(index + 1)
+		tb.growArray(index + 1)
 	}
 	switch {
 	case index == alen:

@@ -71,6 +71,12 @@ func expose(wasm []byte, minPages uint32) ([]byte, int, error) {
 			if err != nil {
 				return nil, 0, fmt.Errorf("global section: %w", err)
 			}
+			// Each global takes bytes of its own: a count past them is a
+			// lie (2^32-1 in a 60-byte module made exportGlobals append
+			// four billion exports: 38 s a fuzz input).
+			if int64(n) > int64(len(body)-r.pos) {
+				return nil, 0, fmt.Errorf("%w: global section claims %d globals in %d bytes", ErrMalformed, n, len(body)-r.pos)
+			}
 			globals = int(n)
 		case sectionExport:
 			exports = s

@@ -646,6 +646,50 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 // panic to abandon the match (the panic passes through); nil charges
 // nothing.
 func FindMetered(p string, src []byte, offset, limit int, charge func(steps int), maxDepth int) (matches []*MatchData, err error) {
+	pat, err := Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	matches = []*MatchData{}
+	err = pat.Each(src, offset, limit, charge, maxDepth, func(m *MatchData) bool {
+		matches = append(matches, m)
+		return true
+	})
+	return matches, err
+}
+
+// Pattern is a compiled pattern (moonbox patch: gsub and gmatch take their
+// matches one at a time instead of collecting them all first, which held a
+// MatchData per match: a million for ("x"):rep(1e6):gsub(".", "y")).
+type Pattern struct {
+	insts    []inst
+	mustHead bool
+}
+
+// Compile parses and compiles p.
+func Compile(p string) (pat *Pattern, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if perr, ok := v.(*Error); ok {
+				err = perr
+			} else {
+				panic(v)
+			}
+		}
+	}()
+	parsed := parsePattern(newScanner([]byte(p)), true)
+	return &Pattern{insts: compilePattern(parsed), mustHead: parsed.MustHead}, nil
+}
+
+// Anchored reports whether the pattern starts with '^': it can match only
+// at the offset it is tried from.
+func (pat *Pattern) Anchored() bool { return pat.mustHead }
+
+// Each calls fn with each match of the pattern in src from offset, at most
+// limit of them (negative: all), and stops early when fn returns false.
+// charge and maxDepth are as for FindMetered; a panic of fn or charge passes
+// through.
+func (pat *Pattern) Each(src []byte, offset, limit int, charge func(steps int), maxDepth int, fn func(*MatchData) bool) (err error) {
 	if maxDepth <= 0 {
 		maxDepth = maxRecursionLevel
 	}
@@ -659,23 +703,24 @@ func FindMetered(p string, src []byte, offset, limit int, charge func(steps int)
 			}
 		}
 	}()
-	pat := parsePattern(newScanner([]byte(p)), true)
-	insts := compilePattern(pat)
-	matches = []*MatchData{}
+	found := 0
 	for sp := offset; sp <= len(src); {
-		ok, nsp, ms := recursiveVM(mt, src, insts, 0, sp, 0)
+		ok, nsp, ms := recursiveVM(mt, src, pat.insts, 0, sp, 0)
 		sp++
 		if ok {
 			if sp < nsp {
 				sp = nsp
 			}
-			matches = append(matches, ms)
+			found++
+			if !fn(ms) {
+				break
+			}
 		}
-		if len(matches) == limit || pat.MustHead {
+		if found == limit || pat.mustHead {
 			break
 		}
 	}
-	return
+	return nil
 }
 
 /* }}} */

@@ -61,6 +61,12 @@ return function()
   check.err("INVALID", "register(name, {})", reg.register("n", {}))
   -- Decision: a name cannot look like a PID, or destinations would be ambiguous.
   check.err("INVALID", "register a name that looks like a PID", reg.register("{app:processes|0x1.t1.n0}"))
+  -- Decision: no control bytes in a name (they would forge log lines).
+  check.err("INVALID", "register a name with a NUL byte", reg.register("a\0b"))
+  check.err("INVALID", "register a newline", reg.register("\n"))
+  check.err("INVALID", "register a name with DEL", reg.register("a\127"))
+  check.ok("register a name with UTF-8 letters", reg.register("café"))
+  reg.unregister("café")
   check.err("INVALID", "lookup()", reg.lookup())
   check.err("INVALID", "lookup(5)", reg.lookup(5))
   check.err("INVALID", "unregister()", reg.unregister())
