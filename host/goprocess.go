@@ -125,6 +125,18 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 	}
 }
 
+func (m *goMailbox) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
+	if n := m.backlog(); n+len(payload) > limit {
+		return n, false
+	}
+	m.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
+		w.String(from)
+		w.String(topic)
+		w.Bytes(payload)
+	})
+	return 0, true
+}
+
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 func (m *goMailbox) backlog() int {

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"math"
+
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -33,20 +35,27 @@ func (t *Tenant) send(from *process, dest, topic string, payload []byte) *vm.Err
 	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
-	if backlog := to.box.backlog(); backlog+len(payload) > maxBacklog {
+	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog); !ok {
 		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
 	}
-	t.rt.deliver(to, from.pid, topic, payload)
 	return nil
 }
 
 // deliver queues a message record for p.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
+	rt.deliverWithin(p, from, topic, payload, math.MaxInt)
+}
+
+// deliverWithin queues a message record for p unless the records waiting
+// for p's instance would pass limit bytes with it.
+func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte, limit int) (backlog int, ok bool) {
+	// Counted before the record is visible: the guest's consumed report may
+	// follow at once.
 	p.queued.Add(1)
+	if backlog, ok = p.box.postMessage(p, from, topic, payload, limit); !ok {
+		p.queued.Add(-1)
+		return backlog, false
+	}
 	p.tenant.counters.messages.Add(1)
-	p.box.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
-		w.String(from)
-		w.String(topic)
-		w.Bytes(payload)
-	})
+	return 0, true
 }
