@@ -2,7 +2,7 @@ package abi
 
 // Version is the ABI version a guest reports through [ExportVersion]. The host
 // refuses a guest with another version rather than guess at its layout.
-const Version = 4
+const Version = 5
 
 // Module is the import module name every host function lives under.
 const Module = "moonbox"

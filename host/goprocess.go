@@ -361,7 +361,8 @@ func (g *GoProcess) Send(dest, topic string, payload []byte) error {
 	if err := abi.Validate(payload); err != nil || payload[0]>>5 != 4 {
 		return vm.Errorf(abi.Invalid, "payload must be a CBOR array")
 	}
-	return asError(g.p.tenant.send(g.p, dest, topic, payload))
+	_, err := g.p.tenant.send(g.p, nil, dest, topic, payload)
+	return asError(err)
 }
 
 // SpawnRequest is what a Go-side process asks of Spawn.

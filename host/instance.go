@@ -122,6 +122,16 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 	return 0, true
 }
 
+// idle reports whether no record waits for the instance's next turn, so a
+// message from one of its processes to another may skip the queue: called
+// during the instance's step, whose records were all applied before any of
+// its processes ran.
+func (in *instance) idle() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return !in.crashed && in.queue.Len() == 0
+}
+
 // maxBacklog bounds the bytes of records waiting in the host for one
 // instance's next turn: mailboxes are bounded in messages, and messages of up
 // to a megabyte each, sent faster than their instance takes them, would

@@ -95,8 +95,12 @@ func (in *Instance) openProcess() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			if err := in.host.Send(p.handle, dest, topic, payload); err != nil {
+			local, err := in.host.Send(p.handle, dest, topic, payload)
+			if err != nil {
 				return failure(L, err)
+			}
+			if local != 0 {
+				in.deliverLocal(p, local, topic, payload)
 			}
 			return ok(L)
 		},
