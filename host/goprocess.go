@@ -125,15 +125,26 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 	}
 }
 
+// postMessage queues a message as post would, without writing and reading
+// back a record.
 func (m *goMailbox) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
-	if n := m.backlog(); n+len(payload) > limit {
+	d := Delivery{Kind: DeliveryMessage, From: from, Topic: topic, Payload: clone(payload)}
+	m.mu.Lock()
+	if m.gone {
+		m.mu.Unlock()
+		return 0, true // dropped, as post drops it
+	}
+	if n := m.bytes; n+len(payload) > limit {
+		m.mu.Unlock()
 		return n, false
 	}
-	m.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
-		w.String(from)
-		w.String(topic)
-		w.Bytes(payload)
-	})
+	m.queue = append(m.queue, d)
+	m.bytes += len(d.Payload)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
 	return 0, true
 }
 
