@@ -51,8 +51,12 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzExpose -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzImports -fuzztime $(FUZZTIME) ./sandbox/
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
+	$(GO) test -run NONE -fuzz FuzzDecodeWaits -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/
 	$(GO) test -run NONE -fuzz FuzzParse -fuzztime $(FUZZTIME) ./policies/
+	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run NONE -fuzz FuzzUnpack -fuzztime $(FUZZTIME) ./server/
+	$(GO) test -run NONE -fuzz FuzzIngressJSON -fuzztime $(FUZZTIME) ./server/
 	$(GO) test -run NONE -fuzz FuzzValue -fuzztime $(FUZZTIME) .
 
 clean:

@@ -23,7 +23,7 @@ func Example() {
 	}
 	defer rt.Close(ctx)
 
-	t, err := rt.Deploy(ctx, "testdata/plugins/acme") // tenant.yaml, policy.csv, *.lua
+	t, err := rt.Deploy(ctx, pluginsDir+"/acme") // tenant.yaml, policy.csv, *.lua
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func ExampleTenant_Exec() {
 	ctx := context.Background()
 	rt, _ := moonbox.New(moonbox.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer rt.Close(ctx)
-	t, err := rt.Deploy(ctx, "testdata/plugins/acme")
+	t, err := rt.Deploy(ctx, pluginsDir+"/acme")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,6 +16,10 @@ import (
 	"github.com/moonbox-runtime/moonbox"
 )
 
+// pluginsDir holds the plugin bundles of examples/plugin-host, which the
+// tests deploy too (with files added or replaced where a test needs).
+const pluginsDir = "examples/plugin-host/plugins"
+
 // modes runs a test in the sandbox and natively: a bundle copied with
 // isolation: native, under a runtime that allows it.
 func modes(t *testing.T, f func(t *testing.T, native bool)) {
@@ -28,12 +32,12 @@ func modes(t *testing.T, f func(t *testing.T, native bool)) {
 	}
 }
 
-// bundle copies testdata/plugins/name to a temporary directory, natively
+// bundle copies the plugin-host example's plugins/name to a temporary directory, natively
 // isolated if asked, with extra files (path → content).
 func bundle(t *testing.T, name string, native bool, extra map[string]string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
-	src := filepath.Join("testdata", "plugins", name)
+	src := filepath.Join(pluginsDir, name)
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +328,7 @@ func TestUndeployEndsEverything(t *testing.T) {
 	rt, _ := newRuntime(t, moonbox.Config{})
 	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
 		"stubborn.lua": `return function() while true do process.inbox():receive() end end`,
-		"policy.csv":   readFile(t, "testdata/plugins/acme/policy.csv") + "p, watcher, process.monitor, *, allow\n",
+		"policy.csv":   readFile(t, pluginsDir+"/acme/policy.csv") + "p, watcher, process.monitor, *, allow\n",
 	}))
 	ctx := context.Background()
 	kv(ten)
@@ -384,7 +388,7 @@ func TestUndeployEndsEverything(t *testing.T) {
 func TestOperatorDecides(t *testing.T) {
 	rt, _ := newRuntime(t, moonbox.Config{Ceilings: moonbox.Limits{Processes: 100}})
 	_, err := rt.Deploy(context.Background(), bundle(t, "acme", false, nil))
-	if err == nil || !strings.Contains(err.Error(), "tenant.yaml:4: limits.processes: asks for 1000; the operator allows at most 100") {
+	if err == nil || !strings.Contains(err.Error(), "tenant.yaml:5: limits.processes: asks for 1000; the operator allows at most 100") {
 		t.Fatalf("over the ceiling: %v", err)
 	}
 	_, err = rt.Deploy(context.Background(), bundle(t, "evil", true, nil))
@@ -498,7 +502,7 @@ func TestCloseCancelsProcesses(t *testing.T) {
 		t.Fatalf("a Go process's monitor is checked: %v", err)
 	}
 	if _, err := rt.Redeploy(ctx, bundle(t, "acme", false, map[string]string{
-		"policy.csv": readFile(t, "testdata/plugins/acme/policy.csv") + "p, w, process.monitor, *, allow\n",
+		"policy.csv": readFile(t, pluginsDir+"/acme/policy.csv") + "p, w, process.monitor, *, allow\n",
 	})); err != nil {
 		t.Fatal(err)
 	}
@@ -556,7 +560,7 @@ func TestStatsAndTop(t *testing.T) {
 func TestGoProcessCallIsCheckedAndKeepsOtherMessages(t *testing.T) {
 	rt, _ := newRuntime(t, moonbox.Config{})
 	ten := deploy(t, rt, bundle(t, "acme", false, map[string]string{
-		"policy.csv": readFile(t, "testdata/plugins/acme/policy.csv") + "p, ingress, process.send, api, allow\np, api, process.send, ingress, allow\n",
+		"policy.csv": readFile(t, pluginsDir+"/acme/policy.csv") + "p, ingress, process.send, api, allow\np, api, process.send, ingress, allow\n",
 	}))
 	kv(ten)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

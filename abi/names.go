@@ -81,6 +81,13 @@ const (
 	// and figures); collect != 0 first runs a full collection, which stalls
 	// every process of the instance: for measurements only.
 	ExportMemory = "moonbox_memory"
+	// moonbox_waits() -> i64: what every live process's tasks wait on, for
+	// the report of a stuck run (moonbox run on a timeout or when every
+	// process is blocked). The result is ptr << 32 | len of a CBOR array of
+	// [handle, [text, ...]] pairs in guest memory, valid until the next call.
+	// Optional: a host calls it between steps only, and a guest without it
+	// is only less informative.
+	ExportWaits = "moonbox_waits"
 )
 
 // StepMore is set in moonbox_step's result when the guest has runnable

@@ -64,7 +64,7 @@ func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int
 		}
 		if arg >= 0 {
 			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
-			time.AfterFunc(time.Duration(arg)*time.Millisecond, func() {
+			rt.afterFunc(time.Duration(arg)*time.Millisecond, func() {
 				if target.isAlive() {
 					rt.kill(target, abi.Timeout, cancelDeadlineExceeded)
 				}

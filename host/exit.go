@@ -23,7 +23,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 		p.tenant.liveGo.Add(-1)
 	}
 	for _, tm := range p.timers {
-		tm.Stop()
+		rt.stopTimer(tm)
 	}
 	p.timers = nil
 	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names

@@ -161,7 +161,7 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 	if p.timers == nil {
 		p.timers = map[uint32]*time.Timer{}
 	}
-	p.timers[id] = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+	p.timers[id] = in.tenant.rt.afterFunc(time.Duration(ms)*time.Millisecond, func() {
 		p.mu.Lock()
 		delete(p.timers, id)
 		alive := p.alive

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // guest is a running guest runtime: a wasm sandbox instance or, in native
@@ -19,6 +20,8 @@ type guest interface {
 	Memory(collect bool) (heap, linear uint64)
 	// Diagnostics is what the guest wrote to stderr, for a crash report.
 	Diagnostics() string
+	// Waits is what each live process's tasks wait on (between steps only).
+	Waits() []vm.ProcessWaits
 	Close()
 }
 

@@ -71,7 +71,7 @@ func permissionError(err error) *vm.Error {
 	return &vm.Error{Status: abi.PermissionDenied, Message: err.Error()}
 }
 
-// spawnChecks are the checks of a spawn request made by parent: the seed's
+// spawnChecks are the checks of a spawn request made by parent: the
 // combined spawn (or call) permissions, process.context for a context,
 // process.registry.register for a name given with with_name.
 func spawnChecks(parent *process, r spawnRequest) []policies.Request {

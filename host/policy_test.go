@@ -11,7 +11,7 @@ import (
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
-// TestPolicyEnforced runs testdata/policy: every action of the seed's table
+// TestPolicyEnforced runs testdata/policy: every action of the permission table
 // is allowed once (for main) and denied once (for target) through real Lua
 // calls, sandboxed and native.
 func TestPolicyEnforced(t *testing.T) {

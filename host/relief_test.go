@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
+	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // stepGuest is a guest whose steps the test controls: each step announces
@@ -31,6 +32,7 @@ func (g *stepGuest) Step([]byte, int64) (bool, error) {
 
 func (g *stepGuest) Memory(bool) (uint64, uint64) { return 0, 0 }
 func (g *stepGuest) Diagnostics() string          { return "" }
+func (g *stepGuest) Waits() []vm.ProcessWaits     { return nil }
 func (g *stepGuest) Close()                       {}
 
 // schedule gives in a record and queues it, as a send to it would.

@@ -49,6 +49,9 @@ type Runtime struct {
 	// tenantSeq numbers tenants as they are added (PIDs carry the number).
 	tenantSeq atomic.Uint32
 
+	// quiet tells whether the runtime can make progress by itself (blocked.go).
+	quiet quietness
+
 	// awake counts the goroutines serving shards that are not asleep (the
 	// shards' own and their relief servers); below procs, a processor is
 	// free for a relief server (relief.go).

@@ -105,6 +105,7 @@ func (s *shard) turn(sv *server, in *instance) {
 	sv.since.Store(start.UnixNano())
 	again := in.turn()
 	sv.since.Store(0)
+	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
 	s.mu.Lock()
 	s.runq.charge(in, time.Since(start))
 	in.running = false

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// The actions of the seed's permission table. A policy rule names one of
+// The actions of the permission table (docs/PERMISSIONS.md). A policy rule names one of
 // them, or a pattern over them (process.*, process.spawn*).
 const (
 	ActionSend           = "process.send"                // send(): the target PID
@@ -27,13 +27,13 @@ const (
 	ActionUnregister     = "process.registry.unregister" // registry.unregister(): the name
 )
 
-// The fixed resources of the seed's table.
+// The fixed resources of the permission table.
 const (
 	ResourceContext  = "context"  // the resource of ActionContext
 	ResourceSecurity = "security" // the resource of ActionSecurity
 )
 
-// actions lists every action in the seed's order; an action's index is its
+// actions lists every action in the permission table's order; an action's index is its
 // position here.
 var actions = [...]string{
 	ActionSpawn, ActionSpawnMonitored, ActionSpawnLinked, ActionHost,
@@ -43,10 +43,10 @@ var actions = [...]string{
 }
 
 // Actions returns the names of every action a policy can name, in the order of
-// the seed's permission table.
+// the permission table (docs/PERMISSIONS.md).
 func Actions() []string { return append([]string(nil), actions[:]...) }
 
-// RuntimePrefix starts every action of the runtime's (the seed's table):
+// RuntimePrefix starts every action of the runtime's (docs/PERMISSIONS.md):
 // an action spelled with it that is not in Actions is a mistake, never an
 // application action.
 const RuntimePrefix = "process."
@@ -139,7 +139,7 @@ func SpawnActions(monitored, linked bool) []string {
 	return as
 }
 
-// Spawn describes a spawn for the combined check of the seed's table:
+// Spawn describes a spawn for the combined check of the permission table:
 //
 //	spawn()                  process.spawn + process.host
 //	spawn_monitored()        process.spawn + process.spawn.monitored + process.host

@@ -1,5 +1,6 @@
 // Package policies decides what a tenant's processes may do: the permission
-// checks of the process API (SPEC.md, Permissions; the seed's table).
+// checks of the process API (docs/PERMISSIONS.md: each action, its resource,
+// the calls that need it).
 //
 // A tenant's policy is a Casbin policy file, named by the policy key of its
 // tenant.yaml (tenants.Config.Policy), checked line by line by Parse (Load
@@ -23,7 +24,7 @@
 //
 // A request is (subject, action, resource): the subject is the calling
 // process's security actor (its source ID, unless its spawner set one with
-// with_actor), the action one of the 16 of the seed's table (ActionSend ...),
+// with_actor), the action one of the 16 of the permission table (ActionSend ...),
 // the resource what the table says: a target PID, a source ID, a host ID, a
 // name, "context" or "security". An action outside process.* is an
 // application action of the tenant's own (invoice.read), asked about only by
@@ -51,9 +52,18 @@
 // {app:processes|*} is every process on host app:processes. (keyMatch is not
 // used: it reads : as a parameter.) A ROLE is a plain name.
 //
-// The operations the seed's table gives several permissions are Spawn (the
+// The operations the permission table gives several permissions are Spawn (the
 // spawn variants, with or without a custom actor or scope) and CallRequests;
 // Guard.CheckAll checks them in order and returns the first refusal.
+//
+// # Lint
+//
+// A policy that parses can still never match: a rule for subject "mian", a
+// rule on host "app:proccesses". Policy.Lint compares the rules with what
+// the tenant's bundle holds (BundleFacts: its sources, hosts and string
+// literals) and warns about each rule that can never apply; Typo flags an
+// unknown action inside process.* (actions in other namespaces are the
+// application's own). moonbox policy check prints both.
 //
 // # Guard: cache and reload
 //

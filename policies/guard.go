@@ -65,7 +65,7 @@ func (g *Guard) Check(r Request) error {
 }
 
 // CheckAll checks rs in order and returns the first denial, or nil. Use it with
-// Spawn.Requests and CallRequests for the seed's combined checks; all of rs
+// Spawn.Requests and CallRequests for the combined checks (docs/PERMISSIONS.md); all of rs
 // are answered by the same policy.
 func (g *Guard) CheckAll(rs []Request) error {
 	st := g.live.Load()

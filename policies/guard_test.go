@@ -33,7 +33,7 @@ p, app.admin:*, process.security, security, deny
 p, app.root:*, process.*, **, allow
 `
 
-// TestCombinedChecks: the seed's combined requirements for the spawn
+// TestCombinedChecks: the combined requirements (docs/PERMISSIONS.md) for the spawn
 // variants, call, and a custom actor or scope.
 func TestCombinedChecks(t *testing.T) {
 	g := NewGuard(mustParse(t, combinedPolicy), DefaultCacheSize)
@@ -103,7 +103,7 @@ func TestSpawnActions(t *testing.T) {
 		t.Errorf("Requests = %s\nwant %s", strings.Join(got, ", "), want)
 	}
 	if n := len(Actions()); n != 16 {
-		t.Errorf("%d actions, want the seed's 16", n)
+		t.Errorf("%d actions, want the permission table's 16", n)
 	}
 }
 

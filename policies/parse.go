@@ -84,7 +84,7 @@ type roleLine struct {
 // double-quoted ("a, b") to hold a comma. A UTF-8 byte order mark and CRLF
 // line ends are accepted. SUBJECT, RESOURCE and ACTION are patterns (see the
 // package doc); an ACTION starting with process. must name or match at least
-// one action of the seed's table, any other is the tenant's own (for
+// one action of the permission table (docs/PERMISSIONS.md), any other is the tenant's own (for
 // security.can), unless it is a letter or two from one of the table (a
 // typo: proces.send, Process.send); ROLE is a plain name. A file without any p line is an error: to deny
 // everything, say so with "p, *, *, **, deny".

@@ -11,11 +11,12 @@ import (
 // A Policy is one tenant's compiled policy. It is immutable and safe for
 // concurrent use; a Guard holds the one in force.
 type Policy struct {
-	name     string
-	allowAll bool
-	rules    []rule // the p lines, in file order, without repeats
-	nroles   int    // g lines
-	roles    *roleGraph
+	name      string
+	allowAll  bool
+	rules     []rule     // the p lines, in file order, without repeats
+	nroles    int        // g lines
+	roleLines []roleLine // the g lines, in file order (for Lint)
+	roles     *roleGraph
 	// enforcers[a] holds the rules whose ACTION matches action a, in file
 	// order; nil when there are none. A rule for another action can never
 	// match, so Casbin need not look at it: with 100 rules spread over the
@@ -40,7 +41,7 @@ var allowAll = &Policy{name: "(no policy file)", allowAll: true}
 func AllowAll() *Policy { return allowAll }
 
 func compile(name string, rules []rule, roles []roleLine) (*Policy, error) {
-	p := &Policy{name: name, rules: rules, nroles: len(roles), roles: newRoleGraph(roles), index: make(map[ruleKey]int, len(rules))}
+	p := &Policy{name: name, rules: rules, nroles: len(roles), roleLines: roles, roles: newRoleGraph(roles), index: make(map[ruleKey]int, len(rules))}
 	for i := range rules {
 		p.index[rules[i].key()] = i
 	}

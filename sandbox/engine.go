@@ -207,6 +207,7 @@ func (e *Engine) instantiate(h vm.Host, name string, snap *snapshot) (*Instance,
 	in.fBuffer = mod.ExportedFunction(abi.ExportBuffer)
 	in.fStep = mod.ExportedFunction(abi.ExportStep)
 	in.fMemory = mod.ExportedFunction(abi.ExportMemory)
+	in.fWaits = mod.ExportedFunction(abi.ExportWaits) // optional: nil in an older guest
 	v := mod.ExportedFunction(abi.ExportVersion)
 	if err := v.CallWithStack(in.ctx, in.stack); err != nil || in.stack[0] != abi.Version {
 		in.Close()

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -146,8 +147,12 @@ func importExit(ctx context.Context, m api.Module, s []uint64) {
 	}
 	abnormal := api.DecodeU32(s[1]) != 0
 	value, err := view(m, s[2], s[3], abi.MaxPayload)
-	if err != nil {
-		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), "exit value out of bounds"), true
+	switch {
+	case err == errTooLong:
+		msg := fmt.Sprintf("exit value of %d bytes is larger than the limit of %d bytes", u32(s[3]), abi.MaxPayload)
+		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), msg), true
+	case err != nil:
+		value, abnormal = abi.AppendError(nil, abi.Invalid.Kind(), "exit value out of bounds of guest memory"), true
 	}
 	h.Exit(api.DecodeU32(s[0]), abnormal, value)
 }

@@ -23,6 +23,7 @@ type Instance struct {
 	stderr stderrBuffer
 
 	fBuffer, fStep, fMemory api.Function
+	fWaits                  api.Function // nil when the guest does not export it
 	stack                   []uint64
 	bufPtr, bufCap          uint32
 	closed                  bool
@@ -76,6 +77,28 @@ func (in *Instance) Memory(collect bool) (heap, linear uint64) {
 	}
 	return in.stack[0], uint64(in.mod.Memory().Size())
 }
+
+// Waits reports what each live process's tasks wait on (abi.ExportWaits).
+// Like Step, it must not run concurrently with another call; a guest without
+// the export gives none.
+func (in *Instance) Waits() []vm.ProcessWaits {
+	if in.closed || in.fWaits == nil || in.fWaits.CallWithStack(in.ctx, in.stack) != nil {
+		return nil
+	}
+	ptr, n := uint32(in.stack[0]>>32), uint32(in.stack[0])
+	b, ok := in.mod.Memory().Read(ptr, n)
+	if !ok || n > maxWaitsBytes {
+		return nil
+	}
+	ws, err := vm.DecodeWaits(b)
+	if err != nil {
+		return nil
+	}
+	return ws
+}
+
+// maxWaitsBytes bounds the report the host reads from a guest.
+const maxWaitsBytes = 4 << 20
 
 // Stderr is what the guest runtime wrote to stderr (at most the last 64 KiB).
 func (in *Instance) Stderr() string { return in.stderr.String() }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,6 +100,38 @@ func plainName(s string) bool {
 	return true
 }
 
+// maxSourceIDs bounds how many sources SourceIDs lists.
+const maxSourceIDs = 10_000
+
+// SourceIDs lists the source IDs of the bundle's .lua files, sorted:
+// main.lua is "main", app/workers/handler.lua "app.workers:handler". Files
+// whose path is no source ID (a part that is not a plain name) are left out.
+func (b *Bundle) SourceIDs() ([]string, error) {
+	var ids []string
+	err := fs.WalkDir(b.dir.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".lua") {
+			return nil
+		}
+		parts := strings.Split(strings.TrimSuffix(path, ".lua"), "/")
+		id := parts[len(parts)-1]
+		if len(parts) > 1 {
+			id = strings.Join(parts[:len(parts)-1], ".") + ":" + id
+		}
+		if rel, err := SourcePath(id); err == nil && filepath.ToSlash(rel) == path {
+			ids = append(ids, id)
+		}
+		if len(ids) > maxSourceIDs {
+			return fmt.Errorf("bundle %s: more than %d sources", b.root, maxSourceIDs)
+		}
+		return nil
+	})
+	slices.Sort(ids)
+	return ids, err
+}
+
 // Source returns the validated source of id.
 func (b *Bundle) Source(id string) (*Source, *SourceError) {
 	rel, err := SourcePath(id)
@@ -133,7 +166,7 @@ func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 		c.err = &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
 		return c
 	}
-	if err := Check(id, string(text)); err != nil {
+	if err := Check(filepath.ToSlash(rel), string(text)); err != nil {
 		c.err = err
 		return c
 	}
@@ -141,15 +174,37 @@ func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 	return c
 }
 
-// Check parses a Lua source and reports a syntax error as Invalid.
-func Check(id, text string) (serr *SourceError) {
+// Check parses a Lua source and reports a syntax error as Invalid, as a
+// compiler does: "path:line:col: message" (path is how the message names the
+// file: Bundle.Source gives its path in the bundle, app/workers/handler.lua).
+func Check(path, text string) (serr *SourceError) {
 	defer func() { // the parser is not ours: never let it take the host down
 		if r := recover(); r != nil {
-			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", id, r)}
+			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", path, r)}
 		}
 	}()
-	if _, err := parse.Parse(strings.NewReader(text), id); err != nil {
-		return &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: %v", id, err)}
+	if _, err := parse.Parse(strings.NewReader(text), path); err != nil {
+		return &SourceError{Status: abi.Invalid, Message: syntaxMessage(path, text, err)}
 	}
 	return nil
+}
+
+// syntaxMessage renders a parse error as "path:line:col: message near 'token'"
+// instead of gopher-lua's "path line:2(column:13) near '=':   message".
+func syntaxMessage(path, text string, err error) string {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return fmt.Sprintf("%s: %s", path, strings.TrimSpace(err.Error()))
+	}
+	msg := strings.TrimSpace(pe.Message)
+	if pe.Pos.Line == parse.EOF {
+		return fmt.Sprintf("%s:%d: %s at the end of the file", path, strings.Count(text, "\n")+1, msg)
+	}
+	if pe.Token != "" {
+		msg += fmt.Sprintf(" near '%s'", pe.Token)
+	}
+	if pe.Pos.Column <= 0 {
+		return fmt.Sprintf("%s:%d: %s", path, pe.Pos.Line, msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", path, pe.Pos.Line, pe.Pos.Column, msg)
 }

@@ -108,15 +108,16 @@ func (l Limits) Check() error {
 	return nil
 }
 
-// Config is a tenant's config, read from tenant.yaml in its bundle directory:
+// Config is a tenant's config, read from tenant.yaml in its bundle directory
+// (the values shown are the defaults, those of [DefaultLimits]):
 //
 //	name: acme              # required; [a-z0-9][a-z0-9_-]{0,62}
 //	hosts: [app:processes]  # 1 to 64 host IDs namespace:name, each once; default [app:processes]
 //	isolation: sandbox      # sandbox (default) | native (trusted code, no wasm)
 //	policy: policy.csv      # optional; relative, an existing regular file inside the bundle
 //	limits:                 # all optional
-//	  processes: 10000      # 1 to 1,000,000 live processes per tenant
-//	  spawns_per_second: 1000 # 1 to 100,000
+//	  processes: 100000     # 1 to 1,000,000 live processes per tenant
+//	  spawns_per_second: 100000 # 1 to 100,000
 //	  mailbox: 10000        # 1 to 1,000,000 messages queued per process
 //	  payload: 1MiB         # 1KiB to 1MiB (abi.MaxPayload) per message payload
 //	  names: 10000          # 1 to 1,000,000 registered names per tenant
@@ -124,7 +125,7 @@ func (l Limits) Check() error {
 //	  call_depth: 32        # 1 to 1024 nested process.call
 //	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
-//	  cpu_turn: 200000      # 10,000 to 10,000,000 Lua instructions per turn
+//	  cpu_turn: 20000       # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
 //	  cpu_rate: 0           # 0 (unlimited) or 100,000 to 10^12 Lua instructions per second per tenant
 //
@@ -151,6 +152,8 @@ type Config struct {
 	Policy string
 	// Limits are the tenant's quotas, defaults filled in.
 	Limits Limits
+	// Services are the processes started on deploy and kept running.
+	Services []Service
 	// Dir is the bundle directory, absolute.
 	Dir string
 	// Lines is the line of each key the file sets, by dotted path
@@ -275,7 +278,7 @@ func ParseConfig(file string, data []byte, dir string) (*Config, error) {
 
 // The keys of tenant.yaml.
 var (
-	topKeys   = []string{"name", "hosts", "isolation", "policy", "limits"}
+	topKeys   = []string{"name", "hosts", "isolation", "policy", "limits", "services"}
 	limitKeys = func() []string {
 		keys := make([]string, len(limitSpecs))
 		for i, s := range limitSpecs {
@@ -356,6 +359,7 @@ type parser struct {
 	dir      string
 	problems []Problem
 	lines    map[string]int // each known key's line, by dotted path
+	empty    string         // the problem for an empty file; "" for tenant.yaml's
 }
 
 func (p *parser) add(n *yaml.Node, field, format string, args ...any) {
@@ -413,7 +417,10 @@ func (p *parser) config(data []byte) *Config {
 		cfg.Policy = p.policy(f.val)
 	}
 	if f, ok := fields["limits"]; ok {
-		p.limits(f.val, &cfg.Limits)
+		p.limits(f.val, "limits", topKeys, &cfg.Limits)
+	}
+	if f, ok := fields["services"]; ok {
+		cfg.Services = p.services(f.val)
 	}
 	cfg.Lines = p.lines
 	return cfg
@@ -428,11 +435,15 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 			root = nil
 		}
 	}()
+	empty := p.empty
+	if empty == "" {
+		empty = "the file is empty: it needs at least `name: <tenant>`"
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+			p.add(nil, "", "%s", empty)
 		} else {
 			p.syntax(data, err)
 		}
@@ -444,15 +455,15 @@ func (p *parser) decode(data []byte) (root *yaml.Node) {
 	case err != nil:
 		p.syntax(data, err)
 	default:
-		p.add(&next, "", "a second YAML document: a tenant config is exactly one (remove the ---)")
+		p.add(&next, "", "a second YAML document: a config is exactly one (remove the ---)")
 	}
 	if len(doc.Content) == 0 {
-		p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+		p.add(nil, "", "%s", empty)
 		return nil
 	}
 	root = doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		p.add(nil, "", "the file is empty: it needs at least `name: <tenant>`")
+		p.add(nil, "", "%s", empty)
 		return nil
 	}
 	return root
@@ -481,7 +492,40 @@ func (p *parser) syntax(data []byte, err error) {
 	if n := lineCount(data); line > n {
 		line, col = n, 0 // an error at the end of the stream: the last line
 	}
+	// yaml.v3 says "found character that cannot start any token" or "found
+	// a tab character that violates indentation", on the tab's line or
+	// the one before it.
+	if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
+		for _, l := range []int{line, line + 1} {
+			if tab := indentTab(data, l); tab > 0 {
+				p.problems = append(p.problems, Problem{Line: l, Column: tab, Msg: "tabs are not allowed for indentation: indent with spaces"})
+				return
+			}
+		}
+	}
 	p.problems = append(p.problems, Problem{Line: line, Column: col, Msg: "YAML syntax error: " + msg})
+}
+
+// indentTab is the 1-based column of the first tab in the indentation of
+// line (1-based) of data, or 0 when it has none.
+func indentTab(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return 0
+	}
+	for i, c := range lines[line-1] {
+		switch c {
+		case ' ':
+		case '\t':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // parserErrors are the messages of yaml.v3's parser (as opposed to its
@@ -758,17 +802,19 @@ func resolveInBundle(dir, rel string) (string, error) {
 	return real, nil
 }
 
-func (p *parser) limits(n *yaml.Node, l *Limits) {
+// limits reads the mapping of limits n, the value of key field; outer are the
+// keys of the level above, for a misplaced key.
+func (p *parser) limits(n *yaml.Node, field string, outer []string, l *Limits) {
 	n = deref(n)
 	if isNull(n) {
-		p.add(n, "limits", "has no value (leave the key out to get the defaults)")
+		p.add(n, field, "has no value (leave the key out to get the defaults)")
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n, "limits", "must be a mapping of limits (%s), got %s", strings.Join(limitKeys, ", "), describe(n))
+		p.add(n, field, "must be a mapping of limits (%s), got %s", strings.Join(limitKeys, ", "), describe(n))
 		return
 	}
-	fields := p.fields(n, "limits.", limitKeys, topKeys, "at the top level, not under limits:")
+	fields := p.fields(n, field+".", limitKeys, outer, "at the top level, not under "+field+":")
 	memoryOK, softSet := true, false
 	for i := range limitSpecs {
 		s := &limitSpecs[i]
@@ -776,7 +822,7 @@ func (p *parser) limits(n *yaml.Node, l *Limits) {
 		if !ok {
 			continue
 		}
-		name := "limits." + s.key
+		name := field + "." + s.key
 		v := deref(f.val)
 		var (
 			val   int64

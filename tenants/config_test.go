@@ -184,11 +184,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad indentation", "name: a\nlimits:\n  mailbox: 1\n   names: 2\n", []want{{4, 0, "", "YAML syntax error: mapping values are not allowed"}}},
 		{"unclosed flow", "name: a\nhosts: [app:x,\nlimits: {}\n", []want{{2, 0, "", "YAML syntax error: did not find expected ',' or ']'"}}},
 		{"unclosed quote", "name: 'a\n", []want{{1, 0, "", "YAML syntax error"}}},
-		{"tab indentation", "name: a\nlimits:\n\tmailbox: 1\n", []want{{3, 0, "", "YAML syntax error"}}},
+		{"tab indentation", "name: a\nlimits:\n\tmailbox: 1\n", []want{{3, 1, "", "tabs are not allowed for indentation: indent with spaces"}}},
+		{"tab after spaces", "name: a\nhosts:\n  \t- app:x\n", []want{{3, 3, "", "tabs are not allowed for indentation"}}},
+		{"tab line after a mapping", "name: a\nlimits:\n  mailbox: 1\n\t\n", []want{{4, 1, "", "tabs are not allowed for indentation"}}},
 		{"unknown anchor", "name: a\nlimits:\n  mailbox: *m\n", []want{{3, 12, "", "unknown anchor 'm'"}}},
 		{"bad UTF-8", "name: a\nhosts: [app:x]\n# \xff\n", []want{{3, 3, "", "UTF-8"}}},
 		{"control character", "name: a\nisolation: s\x01\n", []want{{2, 13, "", "control characters"}}},
-		{"syntax error on line 1", "\tname: a\n", []want{{1, 0, "", "YAML syntax error"}}},
+		{"syntax error on line 1", "\tname: a\n", []want{{1, 1, "", "tabs are not allowed for indentation"}}},
 
 		// Keys.
 		{"unknown top-level key", "name: a\nnmae: b\nfoo: 1\n", []want{

@@ -307,7 +307,7 @@ func (b *bench) workload(name string) *benchWorkload {
 			how: "call: " + b.sizes(3_000, 20_000, 500, "calls") + "; process.call of a callee that returns its argument (spawn, start, run, exit, reply to the caller), callee placed by PID hash; every call timed with os.clock(); median of 5 runs.",
 			run: b.runCall}
 	case "hostcall":
-		return &benchWorkload{name: name, bundle: "hostcall",
+		return &benchWorkload{name: name, bundle: "call",
 			how: "hostcall: " + b.sizes(5_000, 20_000, 500, "calls") + "; a Lua process does process.call(\"echo\", host, i) of a Go-side process the bench serves with Tenant.Handle (returns its argument): a Go-side process spawned, run in Go, exited, the reply delivered; every call timed with os.clock(); median of 5 runs. Through the public API (module root).",
 			run: b.runHostcall}
 	case "gocall":

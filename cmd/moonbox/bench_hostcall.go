@@ -69,7 +69,7 @@ func (e *apiEnv) close() {
 
 // runHostcall: Lua calls a Go-side process and gets its reply.
 func (b *bench) runHostcall(native bool) (*benchResult, error) {
-	e, err := b.startAPI("hostcall", native)
+	e, err := b.startAPI("call", native)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (b *bench) runHostcall(native bool) (*benchResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
 	exec := func(n, warm int) (map[string]any, error) {
-		v, err := e.ten.Exec(ctx, "main", strconv.Itoa(n), strconv.Itoa(warm))
+		v, err := e.ten.Exec(ctx, "main", strconv.Itoa(n), strconv.Itoa(warm), "echo")
 		if err != nil {
 			return nil, err
 		}
@@ -107,12 +107,7 @@ func (b *bench) runHostcall(native bool) (*benchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &benchResult{}
-	r.add("p50_us", "Lua -> Go process.call, p50", "µs", fig["p50"])
-	r.add("p99_us", "  p99", "µs", fig["p99"])
-	r.add("mean_us", "  mean", "µs", fig["mean"])
-	r.info("calls", n)
-	return r, nil
+	return callLatencies("Lua -> Go process.call", fig, n), nil
 }
 
 // runGocall: Go calls a running, named Lua process and gets its reply.
@@ -162,10 +157,15 @@ func (b *bench) runGocall(native bool) (*benchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return callLatencies("Go -> Lua Tenant.Call", fig, n), nil
+}
+
+// callLatencies is the result of n timed calls: p50, p99 and mean in µs.
+func callLatencies(label string, fig map[string]float64, n int) *benchResult {
 	r := &benchResult{}
-	r.add("p50_us", "Go -> Lua Tenant.Call, p50", "µs", fig["p50"])
+	r.add("p50_us", label+", p50", "µs", fig["p50"])
 	r.add("p99_us", "  p99", "µs", fig["p99"])
 	r.add("mean_us", "  mean", "µs", fig["mean"])
 	r.info("calls", n)
-	return r, nil
+	return r
 }

@@ -69,6 +69,8 @@ type cliCase struct {
 	stdoutRE string
 	stderr   []string
 	stderrRE string
+	// stderrNot: substrings stderr must not contain.
+	stderrNot []string
 	// normalize rewrites stdout before the modes are compared with each
 	// other (PIDs are always normalized).
 	normalize func(string) string
@@ -129,6 +131,15 @@ var cliCases = []cliCase{
 		normalize: func(s string) string { return pingPongRate.ReplaceAllString(s, "") },
 	},
 
+	{
+		name: "examples/backpressure/window", args: []string{"../../examples/backpressure", "main", "window", "500"},
+		stdout: "window: 500 sent, 0 refused, 500 received in order\n500\n",
+	},
+	{
+		name: "examples/backpressure/retry", args: []string{"../../examples/backpressure", "main", "retry", "500"},
+		stdout: "retry: 500 sent, 0 refused, 500 received in order\n500\n",
+	},
+
 	// --- bundles, process IDs and arguments ---
 	{name: "bundle/default-main", args: []string{"testdata/bundle"}, stdout: "main: 0 args\n[]\n"},
 	{name: "bundle/explicit-main", args: []string{"testdata/bundle", "main", "x", "y"}, stdout: "main: 2 args\n[\"x\",\"y\"]\n"},
@@ -141,11 +152,32 @@ var cliCases = []cliCase{
 		stdout: "running a.b:c\n{\"args\":[],\"id\":\"a.b:c\"}\n",
 	},
 	{
-		// After a .lua file everything is an argument, strings even if they
-		// look like flags, a process ID or a number.
-		name: "file/args", args: []string{"testdata/bundle/echo.lua", "x", "y z", "", "-x", "--native", "main", "42"}, binary: true,
+		// After a .lua file everything is an argument (the file is the
+		// process), strings even if they look like a process ID or a
+		// number; after -- even if they look like flags.
+		name: "file/args", args: []string{"testdata/bundle/echo.lua", "x", "y z", "", "--", "-x", "--native", "main", "42"}, binary: true,
 		stdout: "1 string \"x\"\n2 string \"y z\"\n3 string \"\"\n4 string \"-x\"\n5 string \"--native\"\n6 string \"main\"\n7 string \"42\"\n" +
 			`["x","y z","","-x","--native","main","42"]` + "\n",
+	},
+	{name: "file/first-arg-is-an-arg", args: []string{"testdata/bundle/echo.lua", "main"}, stdout: "1 string \"main\"\n[\"main\"]\n"},
+
+	// --- flags anywhere before --, nothing after it ---
+	{
+		// The issue's `moonbox run examples/ping-pong main 10 --timeout 1s`.
+		name: "flags/after-args", args: []string{"testdata/bundle", "main", "x", "--timeout", "10m", "y"}, binary: true,
+		stdout: "main: 2 args\n[\"x\",\"y\"]\n",
+	},
+	{name: "flags/after-bundle", args: []string{"testdata/bundle", "--timeout=10m"}, stdout: "main: 0 args\n[]\n"},
+	{name: "flags/after-file", args: []string{"testdata/bundle/echo.lua", "a", "--quiet"}, stdout: "1 string \"a\"\n[\"a\"]\n"},
+	{name: "flags/double-dash", args: []string{"testdata/bundle", "main", "--", "--timeout", "-5"}, stdout: "main: 2 args\n[\"--timeout\",\"-5\"]\n"},
+	{name: "flags/double-dash-twice", args: []string{"testdata/bundle", "--", "main", "--"}, stdout: "main: 1 args\n[\"--\"]\n"},
+	{
+		name: "exit2/flag-looking-arg", args: []string{"testdata/bundle", "main", "-5"}, code: exitUsage, binary: true,
+		stderr: []string{"moonbox run: flag provided but not defined: -5\nmoonbox run: if -5 is an argument, put it after --: moonbox run ... -- -5\nusage: moonbox run"},
+	},
+	{
+		name: "exit2/flag-after-args-bad-value", args: []string{"testdata/bundle", "main", "x", "--timeout", "soon"}, code: exitUsage,
+		stderr: []string{"timeout", "usage: moonbox run"},
 	},
 	{name: "file/no-args", args: []string{"testdata/bundle/echo.lua"}, stdout: "[]\n"},
 	{name: "file/unicode-arg", args: []string{"testdata/bundle/main.lua", "日本語 ✓"}, stdout: "main: 1 args\n[\"日本語 ✓\"]\n"},
@@ -244,23 +276,151 @@ var cliCases = []cliCase{
 	{name: "exit2/missing-main", args: []string{"testdata/bundle/a"}, code: exitUsage, stderr: []string{"main", "not found"}},
 	{name: "exit2/bad-process-id", args: []string{"testdata/bundle", "../bundle/main"}, code: exitUsage, stderr: []string{"../bundle/main"}},
 	{
+		// A syntax error reads like a compiler's: the file as the user
+		// can open it, line and column.
 		name: "exit2/syntax-error", args: []string{"testdata/bundle", "broken:syntax"}, code: exitUsage, binary: true,
-		stderr: []string{"broken:syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+		stderr: []string{"moonbox: testdata/bundle/broken/syntax.lua:3:13: syntax error near '='\n"},
 	},
 	{
 		name: "exit2/syntax-error-file", args: []string{"testdata/bundle/broken/syntax.lua"}, code: exitUsage,
-		stderr: []string{"syntax"}, stderrRE: `(line:?\s*3\D|:3:)`,
+		stderr: []string{"moonbox: testdata/bundle/broken/syntax.lua:3:13: syntax error near '='\n"},
+	},
+	{
+		// A child's syntax error is the spawn's error in Lua, naming the file in the bundle.
+		name: "exit1/syntax-error-child", args: []string{"testdata/bundle", "spawn_broken"}, code: exitAbnormal,
+		stderr: []string{"spawn_broken exited abnormally: INVALID: broken/syntax.lua:3:13: syntax error near '='"},
+	},
+	{
+		name: "exit2/tenant-yaml-tab", args: []string{"testdata/tab-indent"}, code: exitUsage, binary: true,
+		stderr: []string{"moonbox: testdata/tab-indent/tenant.yaml:3:1: tabs are not allowed for indentation: indent with spaces\n"},
+	},
+	abnormal("exit-value-too-big", "fail:huge_exit", "INVALID", "exit value of 2097157 bytes is larger than the limit of 1048576 bytes", ""),
+
+	// --- exit 3: every process blocked, said at once, with what each waits on ---
+	{
+		name: "exit3/wait-forever", args: []string{"--timeout", "10m", "testdata/bundle", "wait"}, code: exitBlocked, binary: true,
+		stderr: []string{blockedMessage + "\nmoonbox: 1 process is still alive:\n  wait {PID}: receive on its inbox\n"},
+	},
+	{
+		name: "exit3/wait-forever-file", args: []string{"testdata/bundle/wait.lua", "arg"}, code: exitBlocked,
+		stderr: []string{blockedMessage, "  wait {PID}: receive on its inbox\n"},
+	},
+	{
+		// The issue's silent failure: a client dies on a full mailbox
+		// (assert(process.send(...))), main waits for it forever.
+		name: "exit3/client-dies-on-full-mailbox", args: []string{"testdata/flood"}, code: exitBlocked, binary: true,
+		stderr: []string{
+			"moonbox: tenant flood: client {PID} exited abnormally: UNAVAILABLE: mailbox of {PID} is full (100 messages)\n" +
+				blockedMessage + "\nmoonbox: 2 processes are still alive:\n  main {PID}: receive on its inbox\n" +
+				"  sink {PID}: receive on its events (100 messages not taken from its mailbox)\n",
+		},
+	},
+	{
+		name: "exit3/quiet", args: []string{"--quiet", "testdata/flood"}, code: exitBlocked,
+		stderr:    []string{blockedMessage + "\nmoonbox: 2 processes are still alive:\n  main {PID}: receive on its inbox\n"},
+		stderrNot: []string{"exited abnormally"},
+	},
+	{
+		name: "exit3/client-dies", args: []string{"testdata/bundle", "stuck:client_dies"}, code: exitBlocked,
+		stderr: []string{
+			"moonbox: tenant default: stuck:failing_client {PID} exited abnormally: UNKNOWN: stuck:failing_client:2: could not reach the server true\n",
+			"  stuck:client_dies {PID}: receive on its inbox\n",
+		},
+	},
+	{
+		name: "exit3/every-wait", args: []string{"testdata/bundle", "stuck:call_cycle"}, code: exitBlocked,
+		stderr: []string{
+			"moonbox: 2 processes are still alive:\n" +
+				"  stuck:call_cycle {PID}: process.call: waits for {PID} to exit; coroutine: a channel of its own (channel.new); " +
+				"coroutine: receive on process.listen(\"job\"); coroutine: select: receive on its events or a channel of its own (channel.new); " +
+				"coroutine: send on a full channel of its own (channel.new)\n" +
+				"  stuck:call_cycle {PID}: receive on its inbox\n",
+		},
 	},
 
-	// --- exit 124: --timeout expires ---
+	// --- exit 124: --timeout expires, with what is still alive ---
 	{
-		name: "exit124/wait-forever", args: []string{"--timeout", "200ms", "testdata/bundle", "wait"}, code: exitTimeout, binary: true,
-		stderr: []string{"wait", "still running"},
+		name: "exit124/sleep-forever", args: []string{"--timeout", "200ms", "testdata/bundle", "sleeper"}, code: exitTimeout, binary: true,
+		stderr: []string{"moonbox: sleeper still running after 200ms\nmoonbox: 1 process is still alive:\n  sleeper {PID}: a timer (time.sleep or time.after)"},
 	},
 	{
-		name: "exit124/wait-forever-file", args: []string{"--timeout", "50ms", "testdata/bundle/wait.lua", "arg"}, code: exitTimeout,
-		stderr: []string{"wait", "still running"},
+		name: "exit124/compute-forever-file", args: []string{"--timeout", "50ms", "testdata/bundle/busy.lua", "arg"}, code: exitTimeout,
+		stderr: []string{"moonbox: busy still running after 50ms\nmoonbox: 1 process is still alive:\n  busy {PID}: runnable\n"},
 	},
+
+	// --- moonbox policy: 0 ok, 1 problems found (explain: denied), 2 usage ---
+	{name: "policy/no-args", args: []string{"policy"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy check"}},
+	{name: "policy/help", args: []string{"policy", "-h"}, raw: true, stdoutRE: `^usage: moonbox policy check \[--strict\]`},
+	{name: "policy/check-help", args: []string{"policy", "check", "-h"}, raw: true, binary: true, stderrRE: `^usage: moonbox policy check \[--strict\]`},
+	{name: "policy/unknown-subcommand", args: []string{"policy", "lint", "x"}, raw: true, code: exitUsage, stderr: []string{`unknown subcommand "lint"`}},
+	{name: "policy/check-two-paths", args: []string{"policy", "check", "a", "b"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy"}},
+	{
+		name: "policy/check-missing", args: []string{"policy", "check", "testdata/nope"}, raw: true, code: exitUsage, binary: true,
+		stderr: []string{"moonbox policy check: testdata/nope: no such file or directory\n"},
+	},
+	{
+		name: "policy/check-not-a-bundle", args: []string{"policy", "check", "testdata"}, raw: true, code: exitUsage,
+		stderr: []string{"testdata has no tenant.yaml: give a tenant bundle or a policy file"},
+	},
+	{
+		name: "policy/check-malformed", args: []string{"policy", "check", "testdata/notlua.txt"}, raw: true, code: exitAbnormal,
+		stderr: []string{"testdata/notlua.txt:1: unknown line type"},
+	},
+	{
+		name: "policy/check-ok", args: []string{"policy", "check", "../../examples/saas/acme"}, raw: true, binary: true,
+		stdout: "../../examples/saas/acme/policy.csv: ok (9 rules, 0 role lines)\n",
+	},
+	{
+		name: "policy/check-never-matches", args: []string{"policy", "check", "testdata/policy-typos"}, raw: true,
+		stdout: "testdata/policy-typos/policy.csv: ok, 5 warnings (7 rules, 1 role lines)\n",
+		stderr: []string{
+			`testdata/policy-typos/policy.csv:2: warning: SUBJECT "mian" matches no source of the bundle, no role and no string of its sources: the rule never applies; did you mean "main"?`,
+			`testdata/policy-typos/policy.csv:3: warning: RESOURCE "wroker" matches nothing process.spawn checks (source IDs): the rule never applies; did you mean "worker"?`,
+			`testdata/policy-typos/policy.csv:4: warning: RESOURCE "app:proccesses" matches nothing process.host checks (host IDs: app:processes): the rule never applies; did you mean "app:processes"?`,
+			`testdata/policy-typos/policy.csv:9: warning: SUBJECT "wokrer" matches no source of the bundle, no role and no string of its sources: nobody holds role readers through this line; did you mean "worker"?`,
+			`testdata/policy-typos/policy.csv:10: warning: RESOURCE "contxt" matches nothing process.context checks ("context"): the rule never applies; did you mean "context"?`,
+		},
+		// auditor is set with with_actor in main.lua; readers is a role.
+		stderrNot: []string{`"auditor"`, `"readers" matches`},
+	},
+	{
+		name: "policy/check-strict", args: []string{"policy", "check", "testdata/policy-typos", "--strict"}, raw: true, code: exitAbnormal, binary: true,
+		stdout: "testdata/policy-typos/policy.csv: 5 problems (--strict)\n",
+		stderr: []string{`"mian"`},
+	},
+	{
+		name: "policy/check-file-finds-its-bundle", args: []string{"policy", "check", "testdata/policy-typos/policy.csv"}, raw: true,
+		stdout: "testdata/policy-typos/policy.csv: ok, 5 warnings (7 rules, 1 role lines)\n", stderr: []string{`"mian"`},
+		stderrNot: []string{"note:"},
+	},
+	{
+		name: "policy/check-file-alone", args: []string{"policy", "check", "testdata/policy-alone/policy.csv"}, raw: true,
+		stdout: "testdata/policy-alone/policy.csv: ok (1 rules, 0 role lines)\n",
+		stderr: []string{"testdata/policy-alone/policy.csv: note: no tenant.yaml names this file (in its directory or above): the file is checked alone"},
+	},
+	{
+		name: "policy/check-no-policy", args: []string{"policy", "check", "../../examples/saas/intruder"}, raw: true,
+		stdout: "../../examples/saas/intruder/tenant.yaml: ok (no policy file: every request is allowed)\n",
+	},
+	{
+		name: "policy/check-no-policy-strict", args: []string{"policy", "check", "--strict", "../../examples/saas/intruder"}, raw: true, code: exitAbnormal,
+		stdout: "../../examples/saas/intruder/tenant.yaml: 1 problem (--strict)\n",
+		stderr: []string{"warning: tenant intruder has no policy: every process may do everything inside the tenant"},
+	},
+	{
+		name: "policy/explain-typo", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "process.sned", "api"}, raw: true, code: exitUsage, binary: true,
+		stderr: []string{`moonbox policy explain: unknown action "process.sned": did you mean process.send?`},
+	},
+	{
+		// Outside process.* an action is the application's own: no rule for it is a deny, not a typo.
+		name: "policy/explain-application-action", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "invoice.read", "api"}, raw: true, code: exitAbnormal,
+		stdout: "deny: no rule matches client\n",
+	},
+	{
+		name: "policy/explain-allow", args: []string{"policy", "explain", "../../examples/saas/acme", "client", "process.send", "api"}, raw: true,
+		stdout: "allow: line 8 (p, client, process.send, api, allow) for client on api\n",
+	},
+	{name: "policy/explain-too-few", args: []string{"policy", "explain", "../../examples/saas/acme", "client"}, raw: true, code: exitUsage, stderr: []string{"usage: moonbox policy"}},
 
 	// --- other commands ---
 	{name: "version", args: []string{"version"}, raw: true, stdoutRE: `^moonbox \S+\n$`},
@@ -384,8 +544,13 @@ func (c cliCase) check(t *testing.T, how string, args []string, r result) {
 		fail("stderr is not empty")
 	}
 	for _, s := range c.stderr {
-		if !strings.Contains(r.stderr, s) {
+		if !strings.Contains(r.stderr, s) && !strings.Contains(pidRE.ReplaceAllString(r.stderr, "{PID}"), s) {
 			fail("stderr does not contain %q", s)
+		}
+	}
+	for _, s := range c.stderrNot {
+		if strings.Contains(r.stderr, s) {
+			fail("stderr contains %q", s)
 		}
 	}
 	if c.stderrRE != "" && !regexp.MustCompile(c.stderrRE).MatchString(r.stderr) {
@@ -514,7 +679,7 @@ func TestBinary(t *testing.T) {
 			}
 		})
 	}
-	for _, code := range []int{exitOK, exitAbnormal, exitUsage, exitTimeout} {
+	for _, code := range []int{exitOK, exitAbnormal, exitUsage, exitBlocked, exitTimeout} {
 		if !codes[code] {
 			t.Errorf("no binary case exits %d", code)
 		}

@@ -4,7 +4,11 @@
 
 // Command moonbox runs tenants' Lua actors in wasm sandboxes.
 //
-//	moonbox run [--shards N] [--timeout D] [--native] BUNDLE [PROCESS_ID] [ARG...]
+//	moonbox run [flags] BUNDLE_DIR [PROCESS_ID [ARG...]]
+//	moonbox run [flags] FILE.lua [ARG...]
+//	moonbox serve [--config FILE] [--listen ADDR] [--data DIR] [--grace D]
+//	moonbox deploy [--server URL] [--token-file FILE] DIR
+//	moonbox policy check|explain ...
 //	moonbox bench [--json] [--quick] [--shards N] [WORKLOAD...]
 //	moonbox stress [--json] [--duration D] [--quick] [ATTACK...]
 package main
@@ -21,6 +25,8 @@ const usage = `usage: moonbox <command> [arguments]
 
 commands:
   run     run a process of a bundle and print its exit value
+  serve   serve tenants over HTTP: deploy, ingress, metrics (the multi-tenant server)
+  deploy  upload a tenant bundle to a running server
   policy  check a tenant's policy, or explain a decision
   bench   run the benchmarks, sandboxed and native side by side
   stress  run a well-behaved tenant next to each hostile tenant and check isolation
@@ -34,6 +40,7 @@ const (
 	exitOK       = 0
 	exitAbnormal = 1   // the process exited abnormally
 	exitUsage    = 2   // bad command line or bundle
+	exitBlocked  = 3   // every process is blocked: none can ever run again
 	exitTimeout  = 124 // --timeout expired (as timeout(1))
 )
 
@@ -49,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "serve":
+		return cmdServe(args[1:], stdout, stderr)
+	case "deploy":
+		return cmdDeploy(args[1:], stdout, stderr)
 	case "policy":
 		return cmdPolicy(args[1:], stdout, stderr)
 	case "bench":

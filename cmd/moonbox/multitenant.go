@@ -42,6 +42,7 @@ func tenantDirs(dir string) []string {
 // each tenant's exit as `TENANT: JSON` (or its error on stderr).
 func runTenants(dirs []string, id string, args []string, o runOptions, stdout, stderr io.Writer) int {
 	var outMu sync.Mutex
+	w := newWatcher(stderr, &outMu, o.quiet, true)
 	rt := host.New(host.Config{
 		Shards: o.shards,
 		Log: func(tenant, _, line string) {
@@ -49,6 +50,7 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 			fmt.Fprintf(stdout, "[%s] %s\n", tenant, line)
 			outMu.Unlock()
 		},
+		Exited: w.exited,
 	})
 	defer rt.Close()
 	type running struct {
@@ -62,9 +64,9 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 			fmt.Fprintf(stderr, "moonbox: %v\n", err)
 			return exitUsage
 		}
-		_, exit, err := ten.Spawn(id, host.DefaultHost, host.Args(args...))
+		exit, err := w.spawn(ten, id, args)
 		if err != nil {
-			fmt.Fprintf(stderr, "moonbox: tenant %s: %v\n", ten.Name(), err)
+			fmt.Fprintf(stderr, "moonbox: tenant %s: %s\n", ten.Name(), sourceInBundle(dir, err.Error()))
 			return exitUsage
 		}
 		all = append(all, running{ten.Name(), exit})
@@ -75,13 +77,25 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 		defer timer.Stop()
 		expired = timer.C
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	stuck := blocked(rt, stop)
 	code := exitOK
 	exits := make([]host.Exit, len(all))
 	for i, r := range all {
 		select {
 		case exits[i] = <-r.exit:
+		case <-stuck:
+			outMu.Lock()
+			fmt.Fprintln(stderr, blockedMessage)
+			outMu.Unlock()
+			w.report(rt)
+			return exitBlocked
 		case <-expired:
+			outMu.Lock()
 			fmt.Fprintf(stderr, "moonbox: tenant %s still running after %s\n", r.name, o.timeout)
+			outMu.Unlock()
+			w.report(rt)
 			return exitTimeout
 		}
 	}
@@ -90,7 +104,7 @@ func runTenants(dirs []string, id string, args []string, o runOptions, stdout, s
 	defer outMu.Unlock()
 	for i, e := range exits {
 		if e.Abnormal {
-			fmt.Fprintf(stderr, "moonbox: tenant %s: %s exited abnormally: %s: %s\n", all[i].name, id, e.Kind, e.Error)
+			fmt.Fprintf(stderr, "moonbox: tenant %s: %s exited abnormally: %s\n", all[i].name, id, kindAndError(e))
 			code = exitAbnormal
 			continue
 		}

@@ -16,67 +16,92 @@ import (
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
+const runSynopsis = `usage: moonbox run [flags] BUNDLE_DIR [PROCESS_ID [ARG...]]
+       moonbox run [flags] FILE.lua [ARG...]
+`
+
+const runUsage = runSynopsis + `
+Spawns PROCESS_ID (default main) of the bundle on host app:processes with the
+ARGs as strings, prints what its processes print, and its exit value as one
+JSON line. For a single .lua file the file is the process: every argument
+after it is an ARG. A directory whose subdirectories are tenant bundles (with
+tenant.yaml) runs them all in one runtime.
+
+Flags may stand anywhere before a --; everything after -- is taken as written
+(an ARG that starts with -: moonbox run BUNDLE main -- -5).
+
+Exit codes: 0 normal exit, 1 abnormal exit, 2 usage or bundle error, 3 every
+process blocked (none can ever run again), 124 --timeout expired.
+
+flags:
+`
+
 // cmdRun is `moonbox run`: spawn one process on app:processes with the
 // arguments as strings, stream its tenant's print output to stdout, and
 // report its exit.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	shards := fs.Int("shards", 0, "scheduler shards (default: number of CPUs)")
-	timeout := fs.Duration("timeout", 0, "give up after this long (exit 124); 0 waits forever")
-	native := fs.Bool("native", false, "run without the wasm sandbox (trusted code only)")
+	var o runOptions
+	fs.IntVar(&o.shards, "shards", 0, "scheduler shards (default: number of CPUs)")
+	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (exit 124); 0 waits forever")
+	fs.BoolVar(&o.native, "native", false, "run without the wasm sandbox (trusted code only)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not report the abnormal exits of processes other than the one started")
 	policyFile := fs.String("policy", "", "permission policy file (overrides tenant.yaml's policy)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: moonbox run [--shards N] [--timeout D] [--native] [--policy FILE] BUNDLE [PROCESS_ID] [ARG...]")
-		fmt.Fprintln(stderr, "BUNDLE is a directory of Lua sources or a single .lua file; PROCESS_ID defaults to main.")
-		fmt.Fprintln(stderr, "A directory whose subdirectories are tenant bundles (with tenant.yaml) runs them all in one runtime.")
+		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
 	}
-	if code, ok := parseFlags(fs, args); !ok {
+	positional, code, ok := parseInterspersed(fs, args, runSynopsis, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() < 1 {
+	if len(positional) < 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	if dirs := tenantDirs(fs.Arg(0)); len(dirs) > 0 {
-		id, rest := "main", fs.Args()[1:]
+	if dirs := tenantDirs(positional[0]); len(dirs) > 0 {
+		id, rest := "main", positional[1:]
 		if len(rest) > 0 {
 			id, rest = rest[0], rest[1:]
 		}
-		return runTenants(dirs, id, rest, runOptions{shards: *shards, timeout: *timeout, native: *native}, stdout, stderr)
+		return runTenants(dirs, id, rest, o, stdout, stderr)
 	}
-	dir, id, rest, err := resolveBundle(fs.Arg(0), fs.Args()[1:])
+	dir, id, rest, err := resolveBundle(positional[0], positional[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
 	}
 	var outMu sync.Mutex
+	w := newWatcher(stderr, &outMu, o.quiet, false)
 	rt := host.New(host.Config{
-		Shards: *shards,
+		Shards: o.shards,
 		Log: func(_, _, line string) {
 			outMu.Lock()
 			fmt.Fprintln(stdout, line)
 			outMu.Unlock()
 		},
+		Exited: w.exited,
 	})
 	defer rt.Close()
-	tenant, err := addTenant(rt, dir, *policyFile, *native)
+	tenant, err := addTenant(rt, dir, *policyFile, o.native)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: %v\n", err)
 		return exitUsage
 	}
-	_, exit, err := tenant.Spawn(id, host.DefaultHost, host.Args(rest...))
+	exit, err := w.spawn(tenant, id, rest)
 	if err != nil {
-		fmt.Fprintf(stderr, "moonbox: %v\n", err)
+		fmt.Fprintf(stderr, "moonbox: %s\n", sourceInBundle(dir, err.Error()))
 		return exitUsage
 	}
 	var expired <-chan time.Time
-	if *timeout > 0 {
-		timer := time.NewTimer(*timeout)
+	if o.timeout > 0 {
+		timer := time.NewTimer(o.timeout)
 		defer timer.Stop()
 		expired = timer.C
 	}
+	stop := make(chan struct{})
+	defer close(stop)
 	select {
 	case e := <-exit:
 		// Stop every other process first: the exit line is the last line.
@@ -84,7 +109,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		outMu.Lock()
 		defer outMu.Unlock()
 		if e.Abnormal {
-			fmt.Fprintf(stderr, "moonbox: %s exited abnormally: %s: %s\n", id, e.Kind, e.Error)
+			fmt.Fprintf(stderr, "moonbox: %s exited abnormally: %s\n", id, kindAndError(e))
 			return exitAbnormal
 		}
 		line, err := exitJSON(e.Value)
@@ -96,10 +121,30 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, line)
 		}
 		return exitOK
+	case <-blocked(rt, stop):
+		outMu.Lock()
+		fmt.Fprintln(stderr, blockedMessage)
+		outMu.Unlock()
+		w.report(rt)
+		return exitBlocked
 	case <-expired:
-		fmt.Fprintf(stderr, "moonbox: %s still running after %s\n", id, *timeout)
+		outMu.Lock()
+		fmt.Fprintf(stderr, "moonbox: %s still running after %s\n", id, o.timeout)
+		outMu.Unlock()
+		w.report(rt)
 		return exitTimeout
 	}
+}
+
+// sourceInBundle makes a message that starts with a source's path in the
+// bundle (a syntax error: "broken/syntax.lua:3:13: ...") name the file as
+// the user can open it, from where they ran the command.
+func sourceInBundle(dir, msg string) string {
+	path, rest, ok := strings.Cut(msg, ".lua:")
+	if !ok || strings.ContainsAny(path, " \t") || filepath.IsAbs(path) {
+		return msg
+	}
+	return filepath.Join(dir, path) + ".lua:" + rest
 }
 
 // addTenant loads the bundle in dir into rt. A bundle with a tenant.yaml runs
@@ -145,13 +190,14 @@ type runOptions struct {
 	shards  int
 	timeout time.Duration
 	native  bool
+	quiet   bool
 }
 
-// resolveBundle turns the command line after the flags into a bundle
-// directory, a process ID and the process's arguments. A directory is the
-// bundle, followed by an optional PROCESS_ID (default main). A .lua file's
-// directory is the bundle and its base name the process ID, so everything
-// after it is arguments.
+// resolveBundle turns the positional arguments into a bundle directory, a
+// process ID and the process's arguments. A directory is the bundle,
+// followed by an optional PROCESS_ID (default main). A .lua file's directory
+// is the bundle and its base name the process ID, so everything after it is
+// arguments.
 func resolveBundle(arg string, after []string) (dir, id string, args []string, err error) {
 	st, err := os.Stat(arg)
 	if err != nil {

@@ -282,4 +282,24 @@ func memory(collect uint32) uint64 {
 	return ms.HeapAlloc
 }
 
+// waitsOut holds moonbox_waits's result until the next call.
+var waitsOut []byte
+
+//go:wasmexport moonbox_waits
+func waits() (result uint64) {
+	// A report must never cost the instance: a panic here would end the
+	// guest and every process in it. On one the report is empty.
+	waitsOut = vm.EncodeWaits(nil)
+	defer func() {
+		if recover() != nil {
+			waitsOut = vm.EncodeWaits(nil)
+		}
+		result = uint64(uintptr(unsafe.Pointer(&waitsOut[0])))<<32 | uint64(len(waitsOut))
+	}()
+	if instance != nil {
+		waitsOut = vm.EncodeWaits(instance.Waits())
+	}
+	return 0 // set by the deferred function
+}
+
 func main() {}

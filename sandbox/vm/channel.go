@@ -30,12 +30,14 @@ func (c *channel) out(v lua.LValue) lua.LValue {
 // waiter is one parked task's wait on one or more channel cases. The first
 // case to fire wins; the others are dropped lazily by the channels.
 type waiter struct {
-	t     *task
-	fired bool
-	index int // which case fired
-	value lua.LValue
-	ok    bool
-	one   waitCase // the case of a wait on one channel: one allocation, not two
+	t       *task
+	fired   bool
+	sending bool // a wait on one channel is a send (for Waits)
+	cases   int  // the cases of a select; 0 for a wait on one channel
+	index   int  // which case fired
+	value   lua.LValue
+	ok      bool
+	one     waitCase // the case of a wait on one channel: one allocation, not two
 }
 
 type waitCase struct {
@@ -159,7 +161,7 @@ func (c *channel) send(t *task, v lua.LValue) {
 	if c.trySend(v) {
 		return
 	}
-	w := &waiter{t: t}
+	w := &waiter{t: t, sending: true}
 	w.one = waitCase{w: w, value: v}
 	enqueue(&c.sendq, &w.one)
 	t.block(w)
@@ -204,7 +206,7 @@ func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LVal
 	if dflt {
 		return -1, lua.LNil, false
 	}
-	w := &waiter{t: t}
+	w := &waiter{t: t, cases: len(cases)}
 	for i, c := range cases {
 		wc := &waitCase{w: w, index: i, value: c.value}
 		if c.send {

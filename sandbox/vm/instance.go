@@ -308,6 +308,9 @@ func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool
 	if err != nil {
 		return fail(Errorf(abi.Invalid, "exit value: %s", err.Message))
 	}
+	if len(v) > abi.MaxPayload {
+		return fail(Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
+	}
 	return false, v
 }
 

@@ -1,0 +1,3 @@
+return function(server)
+  error("could not reach the server " .. tostring(server ~= nil))
+end

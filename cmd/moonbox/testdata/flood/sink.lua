@@ -1,0 +1,4 @@
+-- Takes nothing from its mailbox.
+return function()
+  process.events():receive()
+end

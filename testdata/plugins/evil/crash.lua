@@ -1,3 +1,0 @@
-return function()
-  error("plugin bug: index out of range")
-end

@@ -1,0 +1,1 @@
+return function() error("crashing on start") end
