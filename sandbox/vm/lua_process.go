@@ -96,6 +96,10 @@ func (in *Instance) openProcess() *lua.LTable {
 				return failure(L, err)
 			}
 			local, err := in.host.Send(p.handle, dest, topic, payload)
+			if err != nil && err.Status == abi.Unavailable && in.reportConsumed() {
+				// The mailbox may be full only of messages taken this step.
+				local, err = in.host.Send(p.handle, dest, topic, payload)
+			}
 			if err != nil {
 				return failure(L, err)
 			}
