@@ -5,7 +5,7 @@ GUEST       := sandbox/guest.wasm
 GUEST_FLAGS := -buildmode=c-shared -trimpath -buildvcs=false -ldflags=-buildid=
 FUZZTIME    ?= 20s
 
-.PHONY: all build guest check-guest test test-short vet fmt-check bench fuzz stress clean
+.PHONY: all build guest check-guest test test-short vet fmt-check bench fuzz stress clean console-shots
 
 all: build
 
@@ -66,3 +66,9 @@ clean:
 # tenant and checks the isolation properties (minutes; not part of make test).
 stress:
 	MOONBOX_STRESS=1 $(GO) test -run TestStress -v -timeout 30m ./cmd/moonbox/
+
+# console-shots retakes docs/console-*.png: the console's browser test, with
+# the sparklines given CONSOLE_WAIT to fill (needs chromium).
+CONSOLE_WAIT ?= 150s
+console-shots:
+	MOONBOX_CONSOLE_SHOTS=$(CURDIR)/docs MOONBOX_CONSOLE_SHOTS_WAIT=$(CONSOLE_WAIT) $(GO) test -run TestConsoleBrowser -count=1 -timeout 15m ./server/

@@ -23,6 +23,9 @@
 //     tenants at start; graceful shutdown.
 //   - http.go: the admin API, the ingress, /healthz, /readyz.
 //   - metrics.go: Prometheus metrics per tenant and per service.
+//   - console.go: the operator console at /ui (package server/console, see
+//     docs/CONSOLE.md), given the server's tenants and its rollback and
+//     undeploy; it opens with the admin token only.
 //
 // A tenant's services (tenant.yaml's services:) run under a
 // moonbox.Supervisor, restarted one for one; the ingress calls them as the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox"
+	"github.com/moonbox-runtime/moonbox/server/console"
 )
 
 // IngressActor is the security actor of requests from outside: a tenant's
@@ -36,6 +37,7 @@ const TopicHeader = "X-Moonbox-Topic"
 //	POST   /admin/tenants/{name}/rollback   back to the previous version
 //	DELETE /admin/tenants/{name}[?grace=D]  undeploy: CANCEL to its processes, terminated after D (5s)
 //	POST   /t/{tenant}/call/{name}[/{topic}]  the JSON body to the process registered as name, its reply as JSON
+//	GET    /ui/                             the operator console (package console; a login with the admin token)
 //
 // /admin needs the admin token, /t/{tenant} the tenant's API token, each as
 // "Authorization: Bearer TOKEN".
@@ -57,6 +59,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /admin/tenants/{name}", s.requireAdmin(s.undeploy, "undeploy"))
 	mux.HandleFunc("POST /t/{tenant}/call/{name}", s.call)
 	mux.HandleFunc("POST /t/{tenant}/call/{name}/{topic}", s.call)
+	mux.Handle(console.Prefix+"/", s.console.Handler())
+	mux.Handle("GET "+console.Prefix, http.RedirectHandler(console.Prefix+"/", http.StatusMovedPermanently))
 	return mux
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox"
+	"github.com/moonbox-runtime/moonbox/server/console"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -31,6 +32,7 @@ type Server struct {
 	store   *Store
 	admin   string // the admin token
 	metrics *metrics
+	console *console.Console
 
 	ops sync.Mutex // one deploy, rollback or undeploy at a time
 
@@ -68,10 +70,11 @@ func New(cfg *Config, log *slog.Logger) (s *Server, generated bool, err error) {
 	}
 	s = &Server{cfg: cfg, log: log, store: store, admin: admin, tenants: map[string]*tenant{}}
 	s.metrics = newMetrics(s)
+	s.console = s.newConsole()
 	s.rt, err = moonbox.New(moonbox.Config{
 		Shards:      cfg.Shards,
 		Logger:      log,
-		OnEvent:     s.metrics.event,
+		OnEvent:     func(e moonbox.Event) { s.metrics.event(e); s.console.Event(e) },
 		Defaults:    cfg.Defaults,
 		Ceilings:    cfg.Ceilings,
 		AllowNative: cfg.AllowNative,
@@ -80,6 +83,7 @@ func New(cfg *Config, log *slog.Logger) (s *Server, generated bool, err error) {
 		return nil, false, err
 	}
 	s.restore()
+	s.console.Start()
 	s.ready.Store(true)
 	return s, generated, nil
 }
@@ -363,6 +367,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(s.console.Stop) // its event streams end
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -385,6 +390,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 // them again.
 func (s *Server) Close(ctx context.Context) error {
 	s.ready.Store(false)
+	s.console.Stop()
 	var wg sync.WaitGroup
 	for _, tn := range s.tenantList() {
 		if tn.sup != nil {

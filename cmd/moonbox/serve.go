@@ -64,7 +64,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "moonbox serve: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "moonbox serve: listening on http://%s (data in %s)\n", ln.Addr(), cfg.Data)
+	fmt.Fprintf(stdout, "moonbox serve: listening on http://%s (data in %s); console: http://%s/ui/\n", ln.Addr(), cfg.Data, ln.Addr())
 	if generated {
 		fmt.Fprintf(stdout, "admin token (shown once; kept in %s/admin-token, mode 0600):\n%s\n", cfg.Data, s.AdminTokenValue())
 	}

@@ -1,0 +1,1 @@
+return function(msg) error(msg, 0) end
