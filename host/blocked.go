@@ -63,7 +63,7 @@ func (rt *Runtime) Blocked() bool {
 		return false
 	}
 	rt.mu.RLock()
-	live, tenants := len(rt.table), append([]*Tenant(nil), rt.tenants...)
+	live, tenants := rt.table.len(), append([]*Tenant(nil), rt.tenants...)
 	rt.mu.RUnlock()
 	if live == 0 {
 		return false

@@ -31,9 +31,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	p.mu.Unlock()
 
 	p.box.remove(p)
-	rt.mu.Lock()
-	delete(rt.table, p.pid)
-	rt.mu.Unlock()
+	rt.table.remove(p.pid)
 	p.tenant.unregisterAll(p, names)
 
 	for w := range watching {

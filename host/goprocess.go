@@ -125,6 +125,29 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 	}
 }
 
+// postMessage queues a message as post would, without writing and reading
+// back a record.
+func (m *goMailbox) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
+	d := Delivery{Kind: DeliveryMessage, From: from, Topic: topic, Payload: clone(payload)}
+	m.mu.Lock()
+	if m.gone {
+		m.mu.Unlock()
+		return 0, true // dropped, as post drops it
+	}
+	if n := m.bytes; n+len(payload) > limit {
+		m.mu.Unlock()
+		return n, false
+	}
+	m.queue = append(m.queue, d)
+	m.bytes += len(d.Payload)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return 0, true
+}
+
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 func (m *goMailbox) backlog() int {
@@ -349,7 +372,8 @@ func (g *GoProcess) Send(dest, topic string, payload []byte) error {
 	if err := abi.Validate(payload); err != nil || payload[0]>>5 != 4 {
 		return vm.Errorf(abi.Invalid, "payload must be a CBOR array")
 	}
-	return asError(g.p.tenant.send(g.p, dest, topic, payload))
+	_, err := g.p.tenant.send(g.p, nil, dest, topic, payload)
+	return asError(err)
 }
 
 // SpawnRequest is what a Go-side process asks of Spawn.

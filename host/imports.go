@@ -42,12 +42,12 @@ func (in *instance) Spawn(h uint32, req []byte) (string, *vm.Error) {
 	return p.pid, nil
 }
 
-func (in *instance) Send(h uint32, dest, topic string, payload []byte) *vm.Error {
+func (in *instance) Send(h uint32, dest, topic string, payload []byte) (uint32, *vm.Error) {
 	from, err := in.caller(h)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return in.tenant.send(from, dest, topic, payload)
+	return in.tenant.send(from, in, dest, topic, payload)
 }
 
 func (in *instance) Exit(h uint32, abnormal bool, value []byte) {

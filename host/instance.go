@@ -102,6 +102,40 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	}
 }
 
+func (in *instance) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
+	in.mu.Lock()
+	if in.crashed {
+		in.mu.Unlock()
+		return 0, true // dropped, as post drops it: the process is ending
+	}
+	if n := in.queue.Len(); n+len(payload) > limit {
+		in.mu.Unlock()
+		return n, false
+	}
+	in.queue.Begin(abi.RecordMessage, p.handle)
+	in.queue.String(from)
+	in.queue.String(topic)
+	in.queue.Bytes(payload)
+	in.queue.End()
+	schedule := !in.queued
+	in.queued = true
+	in.mu.Unlock()
+	if schedule {
+		in.shard.push(in)
+	}
+	return 0, true
+}
+
+// idle reports whether no record waits for the instance's next turn, so a
+// message from one of its processes to another may skip the queue: called
+// during the instance's step, whose records were all applied before any of
+// its processes ran.
+func (in *instance) idle() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return !in.crashed && in.queue.Len() == 0
+}
+
 // maxBacklog bounds the bytes of records waiting in the host for one
 // instance's next turn: mailboxes are bounded in messages, and messages of up
 // to a megabyte each, sent faster than their instance takes them, would

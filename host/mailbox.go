@@ -10,6 +10,11 @@ import "github.com/moonbox-runtime/moonbox/abi"
 type mailbox interface {
 	// post queues one record (written by fill) for p.
 	post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter))
+	// postMessage queues a message record for p unless the bytes of records
+	// waiting would pass limit with it (then it reports the backlog and
+	// false): the check and the post under one lock, with no closure, since
+	// every message takes this path.
+	postMessage(p *process, from, topic string, payload []byte, limit int) (backlog int, posted bool)
 	// backlog is the bytes of records waiting to be taken.
 	backlog() int
 	// remove forgets p, which has exited.

@@ -35,15 +35,12 @@ func (t *Tenant) Live() int { return int(t.live.Load()) }
 
 // members lists the tenant's live processes.
 func (t *Tenant) members() []*process {
-	rt := t.rt
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
 	var ps []*process
-	for _, p := range rt.table {
+	t.rt.table.each(func(p *process) {
 		if p.tenant == t {
 			ps = append(ps, p)
 		}
-	}
+	})
 	return ps
 }
 

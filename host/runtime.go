@@ -65,8 +65,9 @@ type Runtime struct {
 
 	engine *sandbox.Engine // Config.Engine, or nil for the shared default
 
+	table processTable
+
 	mu      sync.RWMutex
-	table   map[string]*process
 	tenants []*Tenant
 	closed  bool
 }
@@ -82,7 +83,7 @@ func New(cfg Config) *Runtime {
 	if cfg.Warn == nil {
 		cfg.Warn = func(tenant, message string) { log.Printf("moonbox: tenant %s: %s", tenant, message) }
 	}
-	rt := &Runtime{cfg: cfg, done: make(chan struct{}), table: map[string]*process{}, engine: cfg.Engine,
+	rt := &Runtime{cfg: cfg, done: make(chan struct{}), engine: cfg.Engine,
 		procs: int32(runtime.GOMAXPROCS(0))}
 	rt.awake.Store(int32(cfg.Shards))
 	for i := 0; i < cfg.Shards; i++ {
@@ -171,16 +172,12 @@ func (rt *Runtime) shardOf(pid string) int {
 }
 
 func (rt *Runtime) lookup(pid string) *process {
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	return rt.table[pid]
+	return rt.table.lookup(pid)
 }
 
 // Processes is the number of live processes.
 func (rt *Runtime) Processes() int {
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	return len(rt.table)
+	return rt.table.len()
 }
 
 // ErrClosed is returned by calls on a closed runtime.

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"math"
+
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -11,42 +13,59 @@ import (
 
 // send delivers a message from process from (of t) to dest, by PID or name,
 // after the checks every sender passes: the topic, the payload size, the
-// policy, and the receiver's mailbox bound.
-func (t *Tenant) send(from *process, dest, topic string, payload []byte) *vm.Error {
+// policy, and the receiver's mailbox bound. via is the instance the sender
+// runs in (nil for a Go-side sender): when the receiver lives there too and
+// nothing waits in the host for that instance, no record is queued and send
+// returns the receiver's handle for the guest to deliver the message itself
+// (abi/ABI.md, send). Order from one sender holds: once a record waits for
+// the instance, every later send of this step queues behind it.
+func (t *Tenant) send(from *process, via *instance, dest, topic string, payload []byte) (local uint32, err *vm.Error) {
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
-		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+		return 0, vm.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
 	if limit := t.limits.Payload; int64(len(payload)) > limit {
-		return vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
+		return 0, vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
 	}
 	to, err := t.resolve(dest)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// A trusted Go-side process is the application waiting for an answer
 	// (Tenant.Call, Exec, Wait): any process may answer it.
 	if !from.trusted && !to.trusted {
 		if err := t.checkOn(from, policies.ActionSend, to); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
-		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
+		return 0, vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
-	if backlog := to.box.backlog(); backlog+len(payload) > maxBacklog {
-		return vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
+	if via != nil && to.box == mailbox(via) && via.idle() {
+		to.queued.Add(1)
+		t.counters.messages.Add(1)
+		return to.handle, nil
 	}
-	t.rt.deliver(to, from.pid, topic, payload)
-	return nil
+	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog); !ok {
+		return 0, vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
+	}
+	return 0, nil
 }
 
 // deliver queues a message record for p.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
+	rt.deliverWithin(p, from, topic, payload, math.MaxInt)
+}
+
+// deliverWithin queues a message record for p unless the records waiting
+// for p's instance would pass limit bytes with it.
+func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte, limit int) (backlog int, ok bool) {
+	// Counted before the record is visible: the guest's consumed report may
+	// follow at once.
 	p.queued.Add(1)
+	if backlog, ok = p.box.postMessage(p, from, topic, payload, limit); !ok {
+		p.queued.Add(-1)
+		return backlog, false
+	}
 	p.tenant.counters.messages.Add(1)
-	p.box.post(abi.RecordMessage, p, func(w *abi.RecordWriter) {
-		w.String(from)
-		w.String(topic)
-		w.Bytes(payload)
-	})
+	return 0, true
 }

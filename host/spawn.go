@@ -91,9 +91,7 @@ func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
 
 // publish makes p reachable by PID and name.
 func (rt *Runtime) publish(p *process) {
-	rt.mu.Lock()
-	rt.table[p.pid] = p
-	rt.mu.Unlock()
+	rt.table.add(p)
 	p.ready.Store(true)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultCacheSize is the decision cache size NewGuard is usually given.
@@ -16,6 +17,11 @@ const maxKey = 1024
 // cache remembers the verdicts of one policy. It is bounded (a full shard
 // evicts an arbitrary entry before it takes a new one) and lives as long as
 // its policy: Guard.Swap replaces both at once.
+//
+// A hit writes nothing shared: every send of every shard asks, most of them
+// the same question (one key, so one shard), and a read lock's atomic add on
+// that shard's lock word made the cores queue for its cache line (the
+// routing path ran slower on 2 cores than on 1: host's BenchmarkRoute).
 type cache struct {
 	seed     maphash.Seed
 	perShard int
@@ -23,9 +29,9 @@ type cache struct {
 }
 
 type shard struct {
-	mu sync.RWMutex
-	m  map[string]verdict
-	_  [32]byte // keep shards' locks on separate cache lines
+	m sync.Map // string -> verdict
+	n atomic.Int64
+	_ [40]byte // keep shards' counters on separate cache lines
 }
 
 func newCache(size int) *cache {
@@ -36,11 +42,7 @@ func newCache(size int) *cache {
 	if size < n {
 		n = 1
 	}
-	c := &cache{seed: maphash.MakeSeed(), perShard: size / n, shards: make([]shard, n)}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]verdict)
-	}
-	return c
+	return &cache{seed: maphash.MakeSeed(), perShard: size / n, shards: make([]shard, n)}
 }
 
 func (c *cache) shard(key []byte) *shard {
@@ -48,24 +50,26 @@ func (c *cache) shard(key []byte) *shard {
 }
 
 func (c *cache) get(key []byte) (verdict, bool) {
-	s := c.shard(key)
-	s.mu.RLock()
-	v, ok := s.m[string(key)]
-	s.mu.RUnlock()
-	return v, ok
+	v, ok := c.shard(key).m.Load(string(key))
+	if !ok {
+		return verdict{}, false
+	}
+	return v.(verdict), true
 }
 
 func (c *cache) put(key []byte, v verdict) {
 	s := c.shard(key)
-	s.mu.Lock()
-	if len(s.m) >= c.perShard {
-		for k := range s.m { // map iteration starts at a random entry
-			delete(s.m, k)
-			break
-		}
+	if s.n.Load() >= int64(c.perShard) {
+		s.m.Range(func(k, _ any) bool { // evict one entry, an arbitrary one
+			if _, gone := s.m.LoadAndDelete(k); gone {
+				s.n.Add(-1)
+			}
+			return false
+		})
 	}
-	s.m[string(key)] = v
-	s.mu.Unlock()
+	if _, loaded := s.m.Swap(string(key), v); !loaded {
+		s.n.Add(1)
+	}
 }
 
 // appendKey appends the cache key of r to b: every part the decision depends

@@ -130,10 +130,14 @@ func importSend(ctx context.Context, m api.Module, s []uint64) {
 	if err == nil {
 		payload, err = view(m, s[5], s[6], abi.MaxPayload)
 	}
+	var result string
 	if err == nil {
-		err = h.Send(api.DecodeU32(s[0]), dest, topic, payload)
+		var local uint32
+		if local, err = h.Send(api.DecodeU32(s[0]), dest, topic, payload); local != 0 && err == nil {
+			result = string(binary.LittleEndian.AppendUint32(nil, local))
+		}
 	}
-	s[0] = reply(m, s[7], s[8], "", err)
+	s[0] = reply(m, s[7], s[8], result, err)
 }
 
 func importExit(ctx context.Context, m api.Module, s []uint64) {

@@ -31,9 +31,9 @@ func (h *recordingHost) Spawn(p uint32, req []byte) (string, *vm.Error) {
 	h.note(string(req))
 	return "{pid}", nil
 }
-func (h *recordingHost) Send(p uint32, d, t string, pl []byte) *vm.Error {
+func (h *recordingHost) Send(p uint32, d, t string, pl []byte) (uint32, *vm.Error) {
 	h.note(d, t, string(pl))
-	return vm.Errorf(abi.NotFound, "no process %s", d)
+	return 0, vm.Errorf(abi.NotFound, "no process %s", d)
 }
 func (h *recordingHost) Exit(p uint32, a bool, v []byte) {
 	h.mu.Lock()

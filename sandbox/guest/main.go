@@ -107,13 +107,16 @@ func (h *wasmHost) Spawn(process uint32, req []byte) (string, *vm.Error) {
 	return s, err
 }
 
-func (h *wasmHost) Send(process uint32, dest, topic string, payload []byte) *vm.Error {
+func (h *wasmHost) Send(process uint32, dest, topic string, payload []byte) (uint32, *vm.Error) {
 	dp, dl := strPtr(dest)
 	tp, tl := strPtr(topic)
 	pp, pl := bytesPtr(payload)
 	op, oc := h.outBuf()
-	_, err, _ := h.result(importSend(process, dp, dl, tp, tl, pp, pl, op, oc))
-	return err
+	s, err, _ := h.result(importSend(process, dp, dl, tp, tl, pp, pl, op, oc))
+	if err != nil || len(s) != 4 {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32([]byte(s)), nil
 }
 
 func (h *wasmHost) Exit(process uint32, abnormal bool, value []byte) {

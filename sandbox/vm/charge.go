@@ -151,7 +151,7 @@ func (h chargingHost) Spawn(process uint32, req []byte) (string, *Error) {
 	return h.Host.Spawn(process, req)
 }
 
-func (h chargingHost) Send(process uint32, dest, topic string, payload []byte) *Error {
+func (h chargingHost) Send(process uint32, dest, topic string, payload []byte) (uint32, *Error) {
 	h.in.debit(hostCallCost + int64(len(payload)/bytesPerCharge))
 	return h.Host.Send(process, dest, topic, payload)
 }

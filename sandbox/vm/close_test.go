@@ -13,7 +13,7 @@ import (
 type nullHost struct{}
 
 func (nullHost) Spawn(uint32, []byte) (string, *Error)                         { return "{pid}", nil }
-func (nullHost) Send(uint32, string, string, []byte) *Error                    { return nil }
+func (nullHost) Send(uint32, string, string, []byte) (uint32, *Error)          { return 0, nil }
 func (nullHost) Exit(uint32, bool, []byte)                                     {}
 func (nullHost) Control(uint32, abi.ControlOp, string, int64) (string, *Error) { return "", nil }
 func (nullHost) Registry(uint32, abi.RegistryOp, string, string) (string, *Error) {

@@ -8,8 +8,11 @@ import "github.com/moonbox-runtime/moonbox/abi"
 type Host interface {
 	// Spawn starts a process from a CBOR spawn request and returns its PID.
 	Spawn(process uint32, req []byte) (string, *Error)
-	// Send routes a message; payload is a CBOR array of values.
-	Send(process uint32, dest, topic string, payload []byte) *Error
+	// Send routes a message; payload is a CBOR array of values. A non-zero
+	// local is the handle of the receiver, a process of this instance, when
+	// the host made its checks but left the delivery to the guest (see
+	// abi/ABI.md, send): the caller delivers it at once.
+	Send(process uint32, dest, topic string, payload []byte) (local uint32, err *Error)
 	// Exit reports that a process finished; value is one CBOR value (an error
 	// object when abnormal).
 	Exit(process uint32, abnormal bool, value []byte)

@@ -125,17 +125,28 @@ func (in *Instance) Step(batch []byte, budget int64) (more bool, err error) {
 	}
 	in.turnBudget = budget
 	more = in.sched.run(budget)
-	if len(in.consumers) > 0 {
-		in.counts = in.counts[:0]
-		for _, p := range in.consumers {
-			in.counts = append(in.counts, Consumption{Process: p.handle, Count: p.taken})
-			p.taken = 0
-		}
-		clear(in.consumers)
-		in.consumers = in.consumers[:0]
-		in.host.Consumed(in.counts)
-	}
+	in.reportConsumed()
 	return more, nil
+}
+
+// reportConsumed tells the host how many messages each process took from
+// its mailbox since the last report, and reports whether there were any.
+// Once a step is enough while messages come as records; a message between
+// two processes of the instance is delivered and taken inside one step, so a
+// send refused for a full mailbox reports first and tries again (lua_process.go).
+func (in *Instance) reportConsumed() bool {
+	if len(in.consumers) == 0 {
+		return false
+	}
+	in.counts = in.counts[:0]
+	for _, p := range in.consumers {
+		in.counts = append(in.counts, Consumption{Process: p.handle, Count: p.taken})
+		p.taken = 0
+	}
+	clear(in.consumers)
+	in.consumers = in.consumers[:0]
+	in.host.Consumed(in.counts)
+	return true
 }
 
 // Close ends every process without reporting their exits and waits until

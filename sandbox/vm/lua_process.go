@@ -95,8 +95,16 @@ func (in *Instance) openProcess() *lua.LTable {
 			if err != nil {
 				return failure(L, err)
 			}
-			if err := in.host.Send(p.handle, dest, topic, payload); err != nil {
+			local, err := in.host.Send(p.handle, dest, topic, payload)
+			if err != nil && err.Status == abi.Unavailable && in.reportConsumed() {
+				// The mailbox may be full only of messages taken this step.
+				local, err = in.host.Send(p.handle, dest, topic, payload)
+			}
+			if err != nil {
 				return failure(L, err)
+			}
+			if local != 0 {
+				in.deliverLocal(p, local, topic, payload)
 			}
 			return ok(L)
 		},

@@ -82,6 +82,15 @@ func newMessage(from, topic, payload []byte) *message {
 	return m
 }
 
+// deliverLocal delivers a message the host routed back to this instance
+// (Host.Send's local handle): what applying its record would do, without the
+// record. payload is the sender's freshly encoded buffer, not shared.
+func (in *Instance) deliverLocal(from *process, to uint32, topic string, payload []byte) {
+	if p := in.procs[to]; p != nil {
+		p.deliver(&message{topic: topic, from: from.pid, payload: payload})
+	}
+}
+
 // deliver routes a message to its listener, the inbox, or the pending queue.
 func (p *process) deliver(m *message) {
 	if l := p.listeners[m.topic]; l != nil {

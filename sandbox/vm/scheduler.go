@@ -50,6 +50,10 @@ func (s *scheduler) ready(t *task) {
 // instructions are spent. It reports whether tasks are still queued.
 func (s *scheduler) run(budget int64) bool {
 	s.used, s.asked, s.endTurn = 0, 0, false
+	// One clock reading per activation at most: the reading that ends one
+	// activation (for the memory guard) starts the next; with the guard off
+	// the clock is read only for a task preempted in mid-period.
+	var now time.Time
 	for s.runq.len() > 0 {
 		if s.used >= budget || s.endTurn {
 			return true
@@ -68,15 +72,19 @@ func (s *scheduler) run(budget int64) bool {
 			continue
 		}
 		s.current = t
-		t.budget.resume()
-		var began time.Time
-		if s.memory.on() {
-			began = time.Now()
+		timed := s.memory.on()
+		if (timed || t.budget.preempted) && now.IsZero() {
+			now = time.Now()
 		}
+		began := now
+		t.budget.resume(now)
 		t.wake <- struct{}{}
 		<-s.baton
-		if s.memory.on() {
-			s.memory.ran(t.proc, time.Since(began))
+		if timed {
+			now = time.Now()
+			s.memory.ran(t.proc, now.Sub(began))
+		} else {
+			now = time.Time{}
 		}
 		s.used += t.budget.count() - t.budget.mark + activationCost
 		s.current = nil
