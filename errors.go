@@ -7,7 +7,6 @@ import (
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/host"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Kind is the kind of an [Error]: the error kinds of Lua's errors module.
@@ -104,7 +103,7 @@ var (
 // a context's, PERMISSION_DENIED for a policy's refusal, UNKNOWN otherwise.
 func KindOf(err error) Kind {
 	var e *Error
-	var ve *vm.Error
+	var ve *abi.Error
 	switch {
 	case err == nil:
 		return ""
@@ -125,7 +124,7 @@ func KindOf(err error) Kind {
 // wrap turns the host's errors into *Error; a context's error is kept as
 // it is, so errors.Is(err, context.DeadlineExceeded) holds.
 func wrap(err error) error {
-	var ve *vm.Error
+	var ve *abi.Error
 	switch {
 	case err == nil:
 		return nil
@@ -154,7 +153,7 @@ func toHostError(err error) error {
 	if !ok {
 		st = abi.Unknown
 	}
-	ve := &vm.Error{Status: st, Message: err.Error()}
+	ve := &abi.Error{Status: st, Message: err.Error()}
 	var e *Error
 	if errors.As(err, &e) {
 		ve.Message = e.Message

@@ -5,19 +5,18 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Lifecycle operations of one process on another: terminate, cancel,
 // monitor and link (link.go), trap links, upgrade.
 
 // control carries out a lifecycle operation of process self (of t) on dest.
-func (t *Tenant) control(self *process, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+func (t *Tenant) control(self *process, op abi.ControlOp, dest string, arg int64) (string, *abi.Error) {
 	return t.controlAs(self, op, dest, arg, true)
 }
 
 // controlAs is control, with the policy check on the target only if checked.
-func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int64, checked bool) (string, *vm.Error) {
+func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int64, checked bool) (string, *abi.Error) {
 	rt := t.rt
 	switch op {
 	case abi.OpTrapLinks:
@@ -32,7 +31,7 @@ func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int
 		}
 		src, serr := t.source(dest)
 		if serr != nil {
-			return "", &vm.Error{Status: serr.Status, Message: serr.Message}
+			return "", serr
 		}
 		self.mu.Lock()
 		if self.actor == self.id {
@@ -60,7 +59,7 @@ func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int
 	case abi.OpCancel:
 		deadline := uint64(0)
 		if arg > abi.MaxDurationMs {
-			return "", vm.Errorf(abi.Invalid, "cancel deadline of %d ms is beyond a year", arg)
+			return "", abi.Errorf(abi.Invalid, "cancel deadline of %d ms is beyond a year", arg)
 		}
 		if arg >= 0 {
 			deadline = uint64(time.Now().Add(time.Duration(arg) * time.Millisecond).UnixMilli())
@@ -74,7 +73,7 @@ func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int
 	case abi.OpMonitor, abi.OpUnmonitor, abi.OpLink, abi.OpUnlink:
 		return "", t.linkOp(self, target, op, dest)
 	default:
-		return "", vm.Errorf(abi.Invalid, "unknown control operation %d", op)
+		return "", abi.Errorf(abi.Invalid, "unknown control operation %d", op)
 	}
 	return "", nil
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // A Go-side process is a process of a tenant whose code is Go in the host
@@ -208,7 +207,7 @@ type GoOptions struct {
 // GoHandler runs a Go source (see [Tenant.Handle]) as the process g, with
 // main's arguments args (one CBOR array). ctx ends when g is ended or, for
 // process.call, when its caller exits. Its value (one CBOR value; nil is
-// nil) is the exit value; an error is an abnormal exit (a *[vm.Error] keeps
+// nil) is the exit value; an error is an abnormal exit (a *[abi.Error] keeps
 // its kind, anything else is UNKNOWN).
 type GoHandler func(ctx context.Context, g *GoProcess, args []byte) ([]byte, error)
 
@@ -275,7 +274,7 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 	}
 	if t.isRemoved() {
 		t.rt.exited(p, Exit{PID: p.pid, Abnormal: true, Kind: abi.Unavailable.Kind(), Error: ReasonRemoved})
-		return nil, vm.Errorf(abi.Unavailable, "tenant %s is removed", t.name)
+		return nil, abi.Errorf(abi.Unavailable, "tenant %s is removed", t.name)
 	}
 	t.rt.publish(p)
 	return &GoProcess{p: p, m: m}, nil
@@ -316,7 +315,7 @@ func (rt *Runtime) startGo(p *process, h GoHandler, args []byte) {
 func runHandler(ctx context.Context, h GoHandler, g *GoProcess, args []byte) (value []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = vm.Errorf(abi.Internal, "go handler %s panicked: %v", g.p.id, r)
+			err = abi.Errorf(abi.Internal, "go handler %s panicked: %v", g.p.id, r)
 			g.p.tenant.rt.cfg.Warn(g.p.tenant.name, fmt.Sprintf("go handler %s panicked: %v\n%s", g.p.id, r, debug.Stack()))
 		}
 	}()
@@ -370,7 +369,7 @@ func (g *GoProcess) Send(dest, topic string, payload []byte) error {
 		payload = abi.AppendArray(nil, 0)
 	}
 	if err := abi.Validate(payload); err != nil || payload[0]>>5 != 4 {
-		return vm.Errorf(abi.Invalid, "payload must be a CBOR array")
+		return abi.Errorf(abi.Invalid, "payload must be a CBOR array")
 	}
 	_, err := g.p.tenant.send(g.p, nil, dest, topic, payload)
 	return asError(err)
@@ -399,7 +398,7 @@ func (g *GoProcess) Spawn(r SpawnRequest) (string, error) {
 		args = abi.AppendArray(nil, 0)
 	}
 	if err := abi.Validate(args); err != nil || args[0]>>5 != 4 {
-		return "", vm.Errorf(abi.Invalid, "spawn arguments must be a CBOR array")
+		return "", abi.Errorf(abi.Invalid, "spawn arguments must be a CBOR array")
 	}
 	p, err := g.p.tenant.rt.spawn(g.p.tenant, g.p, spawnRequest{
 		ID: r.ID, Host: r.Host, Args: args, Call: r.Call, Monitor: r.Monitor, Link: r.Link, Name: r.Name,
@@ -418,7 +417,7 @@ func (g *GoProcess) Control(op abi.ControlOp, dest string, arg int64) error {
 		return ErrExited
 	}
 	if op == abi.OpUpgrade {
-		return vm.Errorf(abi.Invalid, "a Go-side process cannot upgrade")
+		return abi.Errorf(abi.Invalid, "a Go-side process cannot upgrade")
 	}
 	res, err := g.p.tenant.control(g.p, op, dest, arg)
 	if err != nil {
@@ -456,18 +455,18 @@ func (g *GoProcess) Exit(value []byte) {
 	g.p.tenant.rt.exited(g.p, Exit{PID: g.p.pid, Value: clone(value)})
 }
 
-// Fail ends g abnormally with err (its kind if it is a *vm.Error).
+// Fail ends g abnormally with err (its kind if it is a *abi.Error).
 func (g *GoProcess) Fail(err error) {
 	e := Exit{PID: g.p.pid, Abnormal: true, Kind: abi.Unknown.Kind(), Error: err.Error()}
-	var ve *vm.Error
+	var ve *abi.Error
 	if errors.As(err, &ve) {
 		e.Kind, e.Retry, e.Details = ve.Status.Kind(), ve.Retry, ve.Details
 	}
 	g.p.tenant.rt.exited(g.p, e)
 }
 
-// asError keeps a nil *vm.Error from becoming a non-nil error.
-func asError(err *vm.Error) error {
+// asError keeps a nil *abi.Error from becoming a non-nil error.
+func asError(err *abi.Error) error {
 	if err == nil {
 		return nil
 	}

@@ -5,20 +5,19 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
-// The methods in this file implement vm.Host for an instance: they are the
+// The methods in this file implement abi.Host for an instance: they are the
 // ABI imports, called on the instance's shard goroutine while it runs a step.
 // Each one distrusts its caller: the handle must name a live process of this
 // instance, every string is checked, and nothing blocks.
 
-var _ vm.Host = (*instance)(nil)
+var _ abi.Host = (*instance)(nil)
 
-var errUnknownCaller = vm.Errorf(abi.Invalid, "unknown calling process")
+var errUnknownCaller = abi.Errorf(abi.Invalid, "unknown calling process")
 
 // caller resolves the calling handle.
-func (in *instance) caller(h uint32) (*process, *vm.Error) {
+func (in *instance) caller(h uint32) (*process, *abi.Error) {
 	p := in.process(h)
 	if p == nil {
 		return nil, errUnknownCaller
@@ -26,7 +25,7 @@ func (in *instance) caller(h uint32) (*process, *vm.Error) {
 	return p, nil
 }
 
-func (in *instance) Spawn(h uint32, req []byte) (string, *vm.Error) {
+func (in *instance) Spawn(h uint32, req []byte) (string, *abi.Error) {
 	parent, err := in.caller(h)
 	if err != nil {
 		return "", err
@@ -42,7 +41,7 @@ func (in *instance) Spawn(h uint32, req []byte) (string, *vm.Error) {
 	return p.pid, nil
 }
 
-func (in *instance) Send(h uint32, dest, topic string, payload []byte) (uint32, *vm.Error) {
+func (in *instance) Send(h uint32, dest, topic string, payload []byte) (uint32, *abi.Error) {
 	from, err := in.caller(h)
 	if err != nil {
 		return 0, err
@@ -58,7 +57,7 @@ func (in *instance) Exit(h uint32, abnormal bool, value []byte) {
 	in.tenant.rt.exited(p, exitOf(p.pid, abnormal, value))
 }
 
-func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) (string, *abi.Error) {
 	self, err := in.caller(h)
 	if err != nil {
 		return "", err
@@ -69,7 +68,7 @@ func (in *instance) Control(h uint32, op abi.ControlOp, dest string, arg int64) 
 // maxTimers bounds the pending timers of one process.
 const maxTimers = 100_000
 
-func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (string, *abi.Error) {
 	self, err := in.caller(h)
 	if err != nil {
 		return "", err
@@ -77,13 +76,13 @@ func (in *instance) Registry(h uint32, op abi.RegistryOp, name, pid string) (str
 	return in.tenant.registry(self, op, name, pid)
 }
 
-func (in *instance) Source(h uint32, id string) (string, *vm.Error) {
+func (in *instance) Source(h uint32, id string) (string, *abi.Error) {
 	if _, err := in.caller(h); err != nil {
 		return "", err
 	}
 	src, serr := in.tenant.source(id)
 	if serr != nil {
-		return "", &vm.Error{Status: serr.Status, Message: serr.Message}
+		return "", serr
 	}
 	return src.Text, nil
 }
@@ -135,7 +134,7 @@ func (in *instance) Log(h uint32, line string) {
 	in.tenant.rt.cfg.Log(in.tenant.name, pid, line)
 }
 
-func (in *instance) Consumed(counts []vm.Consumption) {
+func (in *instance) Consumed(counts []abi.Consumption) {
 	for _, c := range counts {
 		if p := in.process(c.Process); p != nil {
 			if p.queued.Add(-int64(c.Count)) < 0 {

@@ -38,8 +38,8 @@ func (r *rateLimiter) allow() bool {
 	return true
 }
 
-func quotaError(what string, limit int) *vm.Error {
-	return vm.Errorf(abi.RateLimited, "%s quota of %d reached", what, limit)
+func quotaError(what string, limit int) *abi.Error {
+	return abi.Errorf(abi.RateLimited, "%s quota of %d reached", what, limit)
 }
 
 // LimitKill reports whether the exit was a limit ending the process: its

@@ -2,7 +2,6 @@ package host
 
 import (
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Links and monitors. A monitor is one-way: when the watched process exits,
@@ -13,14 +12,14 @@ import (
 // an exit finds whom to tell without a search; exited() in exit.go tells them.
 
 // linkOp makes or breaks a monitor or a link between self and target.
-func (t *Tenant) linkOp(self, target *process, op abi.ControlOp, dest string) *vm.Error {
+func (t *Tenant) linkOp(self, target *process, op abi.ControlOp, dest string) *abi.Error {
 	if target == self {
-		return vm.Errorf(abi.Invalid, "a process cannot monitor or link itself")
+		return abi.Errorf(abi.Invalid, "a process cannot monitor or link itself")
 	}
 	unlock := lockPair(self, target)
 	defer unlock()
 	if !target.alive {
-		return vm.Errorf(abi.NotFound, "no process %s", dest)
+		return abi.Errorf(abi.NotFound, "no process %s", dest)
 	}
 	if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= t.limits.Links {
 		return quotaError("links and monitors", t.limits.Links)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Every privileged import asks the tenant's guard before it acts, on behalf
@@ -21,7 +20,7 @@ func (p *process) by() policies.Request {
 }
 
 // check asks the tenant's guard for every request.
-func (t *Tenant) check(rs ...policies.Request) *vm.Error {
+func (t *Tenant) check(rs ...policies.Request) *abi.Error {
 	if err := t.guard.CheckAll(rs); err != nil {
 		t.counters.denials.Add(1)
 		if denied := t.rt.cfg.Denied; denied != nil {
@@ -39,7 +38,7 @@ func (t *Tenant) check(rs ...policies.Request) *vm.Error {
 
 // checkOn asks whether p may do action to target: a rule may name the
 // target's PID or its source ID.
-func (t *Tenant) checkOn(p *process, action string, target *process) *vm.Error {
+func (t *Tenant) checkOn(p *process, action string, target *process) *abi.Error {
 	target.mu.Lock()
 	id := target.id
 	target.mu.Unlock()
@@ -48,7 +47,7 @@ func (t *Tenant) checkOn(p *process, action string, target *process) *vm.Error {
 
 // checkAll asks the tenant's guard for every request p makes, unless p is a
 // trusted Go-side process acting with the embedding application's authority.
-func (p *process) checkAll(rs ...policies.Request) *vm.Error {
+func (p *process) checkAll(rs ...policies.Request) *abi.Error {
 	if p.trusted {
 		return nil
 	}
@@ -56,19 +55,19 @@ func (p *process) checkAll(rs ...policies.Request) *vm.Error {
 }
 
 // checkOn is [Tenant.checkOn] for a request p makes itself.
-func (p *process) checkOn(action string, target *process) *vm.Error {
+func (p *process) checkOn(action string, target *process) *abi.Error {
 	if p.trusted {
 		return nil
 	}
 	return p.tenant.checkOn(p, action, target)
 }
 
-func permissionError(err error) *vm.Error {
+func permissionError(err error) *abi.Error {
 	var d *policies.Denied
 	if errors.As(err, &d) {
-		return &vm.Error{Status: abi.PermissionDenied, Message: d.Error()}
+		return &abi.Error{Status: abi.PermissionDenied, Message: d.Error()}
 	}
-	return &vm.Error{Status: abi.PermissionDenied, Message: err.Error()}
+	return &abi.Error{Status: abi.PermissionDenied, Message: err.Error()}
 }
 
 // spawnChecks are the checks of a spawn request made by parent: the

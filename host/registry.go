@@ -3,15 +3,14 @@ package host
 import (
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // checkName refuses names that could not be told from PIDs, that are
 // absurdly long, or that hold control bytes (a "\n" or "\x00" in a name
 // would forge lines in logs and listings, and no one can type it).
-func checkName(name string) *vm.Error {
+func checkName(name string) *abi.Error {
 	if name == "" || len(name) > abi.MaxName || isPID(name) || hasControl(name) {
-		return vm.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, hold no control bytes, and do not start with '{')", truncate(name, 40), abi.MaxName)
+		return abi.Errorf(abi.Invalid, "invalid name %q (names are non-empty, at most %d bytes, hold no control bytes, and do not start with '{')", truncate(name, 40), abi.MaxName)
 	}
 	return nil
 }
@@ -36,7 +35,7 @@ func truncate(s string, n int) string {
 // register names p in its tenant. Registering the same name for the same
 // process again is a no-op; a name held by another live process is
 // ALREADY_EXISTS.
-func (t *Tenant) register(name string, p *process) *vm.Error {
+func (t *Tenant) register(name string, p *process) *abi.Error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if cur := t.names[name]; cur != nil {
@@ -44,7 +43,7 @@ func (t *Tenant) register(name string, p *process) *vm.Error {
 			return nil
 		}
 		if cur.isAlive() {
-			return vm.Errorf(abi.AlreadyExists, "name %s is already registered", name)
+			return abi.Errorf(abi.AlreadyExists, "name %s is already registered", name)
 		}
 	}
 	if t.names[name] == nil {
@@ -98,9 +97,9 @@ func (t *Tenant) unregisterAll(p *process, names []string) {
 // resolve finds a destination by PID or registered name, within the
 // caller's tenant only: another tenant's process is NOT_FOUND, exactly like
 // one that never existed.
-func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
+func (t *Tenant) resolve(dest string) (*process, *abi.Error) {
 	if dest == "" || len(dest) > abi.MaxName {
-		return nil, vm.Errorf(abi.Invalid, "destination must be a PID or a registered name")
+		return nil, abi.Errorf(abi.Invalid, "destination must be a PID or a registered name")
 	}
 	var p *process
 	if isPID(dest) {
@@ -108,7 +107,7 @@ func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
 		// node's is answered without a lookup (no other node is reachable yet).
 		parts, valid := parsePID(dest)
 		if !valid || parts.tenant != t.index || parts.node != t.rt.cfg.Node {
-			return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+			return nil, abi.Errorf(abi.NotFound, "no process %s", dest)
 		}
 		p = t.rt.lookup(dest)
 	} else {
@@ -117,14 +116,14 @@ func (t *Tenant) resolve(dest string) (*process, *vm.Error) {
 		t.mu.Unlock()
 	}
 	if p == nil || p.tenant != t || !p.ready.Load() || !p.isAlive() {
-		return nil, vm.Errorf(abi.NotFound, "no process %s", dest)
+		return nil, abi.Errorf(abi.NotFound, "no process %s", dest)
 	}
 	return p, nil
 }
 
 // registry carries out a name registry operation of process self (of t).
-func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
-	var err *vm.Error
+func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (string, *abi.Error) {
+	var err *abi.Error
 	if err := checkName(name); err != nil {
 		return "", err
 	}
@@ -143,7 +142,7 @@ func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (s
 	case abi.OpLookup:
 		p, err := t.resolve(name)
 		if err != nil {
-			return "", vm.Errorf(abi.NotFound, "no process registered as %s", name)
+			return "", abi.Errorf(abi.NotFound, "no process registered as %s", name)
 		}
 		return p.pid, nil
 	case abi.OpUnregister:
@@ -155,5 +154,5 @@ func (t *Tenant) registry(self *process, op abi.RegistryOp, name, pid string) (s
 		}
 		return "", nil
 	}
-	return "", vm.Errorf(abi.Invalid, "unknown registry operation %d", op)
+	return "", abi.Errorf(abi.Invalid, "unknown registry operation %d", op)
 }

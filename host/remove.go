@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -16,10 +15,10 @@ const ReasonRemoved = "tenant removed"
 func (t *Tenant) firstHost() string { return t.hostList[0] }
 
 // sourcePath checks that id is a well-formed source ID.
-func (t *Tenant) sourcePath(id string) (string, *vm.Error) {
+func (t *Tenant) sourcePath(id string) (string, *abi.Error) {
 	rel, err := tenants.SourcePath(id)
 	if err != nil {
-		return "", vm.Errorf(abi.Invalid, "%v", err)
+		return "", abi.Errorf(abi.Invalid, "%v", err)
 	}
 	return rel, nil
 }

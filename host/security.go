@@ -3,7 +3,6 @@ package host
 import (
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Security is the security import: Lua's security module asks about its
@@ -17,7 +16,7 @@ import (
 // acts as (its source ID, or what its spawner chose to give it). Asking
 // security.can needs none either: the answer is about the caller's own
 // rights, which it could learn by trying.
-func (in *instance) Security(h uint32, op abi.SecurityOp, action, resource string) (string, *vm.Error) {
+func (in *instance) Security(h uint32, op abi.SecurityOp, action, resource string) (string, *abi.Error) {
 	self, err := in.caller(h)
 	if err != nil {
 		return "", err
@@ -27,10 +26,10 @@ func (in *instance) Security(h uint32, op abi.SecurityOp, action, resource strin
 		return string(self.identity()), nil
 	case abi.OpCan:
 		if action == "" || resource == "" {
-			return "", vm.Errorf(abi.Invalid, "security.can: action and resource must not be empty")
+			return "", abi.Errorf(abi.Invalid, "security.can: action and resource must not be empty")
 		}
 		if err := policies.CheckAction(action); err != nil {
-			return "", vm.Errorf(abi.Invalid, "security.can: %v", err)
+			return "", abi.Errorf(abi.Invalid, "security.can: %v", err)
 		}
 		// A denial here is an answer, not a refused call: it is not reported
 		// to the runtime's Denied hook.
@@ -39,7 +38,7 @@ func (in *instance) Security(h uint32, op abi.SecurityOp, action, resource strin
 		}
 		return "1", nil
 	}
-	return "", vm.Errorf(abi.Invalid, "unknown security operation %d", op)
+	return "", abi.Errorf(abi.Invalid, "unknown security operation %d", op)
 }
 
 // identity is p's security identity as OpIdentity returns it: a CBOR map

@@ -5,7 +5,6 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/policies"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 )
 
 // Sending: every message, from a Lua process or a Go-side one, passes the
@@ -19,12 +18,12 @@ import (
 // returns the receiver's handle for the guest to deliver the message itself
 // (abi/ABI.md, send). Order from one sender holds: once a record waits for
 // the instance, every later send of this step queues behind it.
-func (t *Tenant) send(from *process, via *instance, dest, topic string, payload []byte) (local uint32, err *vm.Error) {
+func (t *Tenant) send(from *process, via *instance, dest, topic string, payload []byte) (local uint32, err *abi.Error) {
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
-		return 0, vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+		return 0, abi.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
 	if limit := t.limits.Payload; int64(len(payload)) > limit {
-		return 0, vm.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
+		return 0, abi.Errorf(abi.Invalid, "payload of %d bytes is larger than the limit of %d", len(payload), limit)
 	}
 	to, err := t.resolve(dest)
 	if err != nil {
@@ -38,7 +37,7 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 		}
 	}
 	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
-		return 0, vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
+		return 0, abi.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
 	if via != nil && to.box == mailbox(via) && via.idle() {
 		to.queued.Add(1)
@@ -46,7 +45,7 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 		return to.handle, nil
 	}
 	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog); !ok {
-		return 0, vm.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
+		return 0, abi.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
 	}
 	return 0, nil
 }

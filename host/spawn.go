@@ -3,7 +3,6 @@ package host
 import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
 
@@ -37,29 +36,29 @@ var requestDecoder, _ = cbor.DecOptions{
 	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 }.DecMode()
 
-func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *vm.Error) {
+func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *abi.Error) {
 	var r spawnRequest
 	if int64(len(b)) > limit {
-		return r, vm.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
+		return r, abi.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
 	}
 	if err := requestDecoder.Unmarshal(b, &r); err != nil {
-		return r, vm.Errorf(abi.Invalid, "malformed spawn request: %v", err)
+		return r, abi.Errorf(abi.Invalid, "malformed spawn request: %v", err)
 	}
 	if len(r.Args) == 0 {
 		r.Args = abi.AppendArray(nil, 0)
 	}
 	if r.Args[0]>>5 != 4 || abi.Validate(r.Args) != nil {
-		return r, vm.Errorf(abi.Invalid, "spawn arguments must be a well-formed array")
+		return r, abi.Errorf(abi.Invalid, "spawn arguments must be a well-formed array")
 	}
 	if len(r.Context) > 0 && (r.Context[0]>>5 != 5 || abi.Validate(r.Context) != nil) {
-		return r, vm.Errorf(abi.Invalid, "spawn context must be a well-formed map")
+		return r, abi.Errorf(abi.Invalid, "spawn context must be a well-formed map")
 	}
 	for _, m := range r.Messages {
 		if m.Topic == "" || m.Topic[0] == '@' || len(m.Topic) > abi.MaxTopic {
-			return r, vm.Errorf(abi.Invalid, "invalid message topic %q", m.Topic)
+			return r, abi.Errorf(abi.Invalid, "invalid message topic %q", m.Topic)
 		}
 		if len(m.Payload) == 0 || m.Payload[0]>>5 != 4 || abi.Validate(m.Payload) != nil {
-			return r, vm.Errorf(abi.Invalid, "spawn message payload must be a well-formed array")
+			return r, abi.Errorf(abi.Invalid, "spawn message payload must be a well-formed array")
 		}
 	}
 	return r, nil
@@ -98,9 +97,9 @@ func (rt *Runtime) publish(p *process) {
 // spawn creates a process. Everything that can fail is checked before
 // anything happens: a failed spawn leaves no half-made process, no name, no
 // link. parent is nil for a spawn from outside the runtime.
-func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func(Exit)) (*process, *vm.Error) {
+func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func(Exit)) (*process, *abi.Error) {
 	if r.ID == "" || r.Host == "" {
-		return nil, vm.Errorf(abi.Invalid, "spawn: process ID and host ID are required")
+		return nil, abi.Errorf(abi.Invalid, "spawn: process ID and host ID are required")
 	}
 	if r.Name != "" {
 		if err := checkName(r.Name); err != nil {
@@ -108,10 +107,10 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		}
 	}
 	if t.isRemoved() {
-		return nil, vm.Errorf(abi.Unavailable, "spawn: tenant %s is removed", t.name)
+		return nil, abi.Errorf(abi.Unavailable, "spawn: tenant %s is removed", t.name)
 	}
 	if !t.hosts[r.Host] {
-		return nil, vm.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
+		return nil, abi.Errorf(abi.NotFound, "spawn: host %s is not declared by tenant %s", r.Host, t.name)
 	}
 	if parent != nil {
 		if err := parent.checkAll(spawnChecks(parent, r)...); err != nil {
@@ -123,9 +122,9 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	handler := t.handler(r.ID)
 	var src *tenants.Source
 	if handler == nil {
-		var serr *tenants.SourceError
+		var serr *abi.Error
 		if src, serr = t.source(r.ID); serr != nil {
-			return nil, &vm.Error{Status: serr.Status, Message: serr.Message}
+			return nil, serr
 		}
 	}
 	depth := 0
@@ -138,7 +137,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		return nil, quotaError("links and monitors", t.limits.Links)
 	}
 	if !t.spawns.allow() {
-		return nil, vm.Errorf(abi.RateLimited, "spawn rate limit of %d per second reached", t.limits.SpawnsPerSecond)
+		return nil, abi.Errorf(abi.RateLimited, "spawn rate limit of %d per second reached", t.limits.SpawnsPerSecond)
 	}
 	if t.live.Add(1) > int64(t.limits.Processes) {
 		t.live.Add(-1)
@@ -173,7 +172,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if len(r.Actor) > 0 {
 		a, meta, valid := actorOf(r.Actor)
 		if !valid {
-			return nil, vm.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ..., meta = {...}}")
+			return nil, abi.Errorf(abi.Invalid, "spawn: actor must be a string or {id = ..., meta = {...}}")
 		}
 		p.actor, p.actorMeta = a, meta
 	}
@@ -188,7 +187,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	} else {
 		var err error
 		if in, err = t.instanceFor(rt.shardOf(p.pid)); err != nil {
-			return nil, vm.Errorf(abi.Unavailable, "spawn: no sandbox: %v", err)
+			return nil, abi.Errorf(abi.Unavailable, "spawn: no sandbox: %v", err)
 		}
 		in.add(p)
 	}

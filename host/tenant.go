@@ -86,7 +86,7 @@ type Tenant struct {
 func (t *Tenant) Name() string { return t.name }
 
 // source is the validated Lua source id of the tenant's current bundle.
-func (t *Tenant) source(id string) (*tenants.Source, *tenants.SourceError) {
+func (t *Tenant) source(id string) (*tenants.Source, *abi.Error) {
 	return t.bundle.Load().Source(id)
 }
 
@@ -214,13 +214,13 @@ func (t *Tenant) Spawn(id, host string, args []byte) (string, <-chan Exit, error
 // (see Args); nil sends no values.
 func (t *Tenant) Send(dest, topic string, payload []byte) error {
 	if topic == "" || topic[0] == '@' || len(topic) > abi.MaxTopic {
-		return vm.Errorf(abi.Invalid, "invalid topic %q", topic)
+		return abi.Errorf(abi.Invalid, "invalid topic %q", topic)
 	}
 	if payload == nil {
 		payload = abi.AppendArray(nil, 0)
 	}
 	if err := abi.Validate(payload); err != nil || payload[0]>>5 != 4 {
-		return vm.Errorf(abi.Invalid, "payload must be a CBOR array")
+		return abi.Errorf(abi.Invalid, "payload must be a CBOR array")
 	}
 	p, err := t.resolve(dest)
 	if err != nil {

@@ -4,6 +4,6 @@
 // segments are mapped copy-on-write from one image (sandbox/internal/memimage)
 // instead of being copied per instance. An Instance serves many processes of
 // one tenant shard; its imports check every pointer and length the guest
-// passes and hand the call to a vm.Host, the same interface the native mode
+// passes and hand the call to a abi.Host, the same interface the native mode
 // calls directly.
 package sandbox

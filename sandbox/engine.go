@@ -10,7 +10,6 @@ import (
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/internal/memimage"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -181,7 +180,7 @@ type InstanceConfig struct {
 
 // NewInstance instantiates the guest; its imports call h. It starts from the
 // engine's snapshot when there is one, else initialises the guest.
-func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
+func (e *Engine) NewInstance(h abi.Host, cfg InstanceConfig) (*Instance, error) {
 	in, err := e.instantiate(h, cfg.Name, e.snapshot)
 	if err != nil {
 		return nil, err
@@ -202,7 +201,7 @@ func (e *Engine) NewInstance(h vm.Host, cfg InstanceConfig) (*Instance, error) {
 
 // instantiate makes an instance, from snap or, if nil, by running the guest's
 // initialisation, and checks the guest's ABI version.
-func (e *Engine) instantiate(h vm.Host, name string, snap *snapshot) (*Instance, error) {
+func (e *Engine) instantiate(h abi.Host, name string, snap *snapshot) (*Instance, error) {
 	in := &Instance{host: h, name: name, stack: make([]uint64, 4)}
 	ctx, starts := e.ctx, []string{"_initialize"}
 	if snap != nil {

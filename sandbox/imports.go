@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -45,7 +44,7 @@ func instantiateImports(ctx context.Context, r wazero.Runtime) error {
 // slot undefined, so every i32 must be masked before use.
 func u32(v uint64) uint64 { return uint64(api.DecodeU32(v)) }
 
-func hostOf(ctx context.Context) vm.Host {
+func hostOf(ctx context.Context) abi.Host {
 	in, _ := ctx.Value(instanceKey{}).(*Instance)
 	if in == nil {
 		return nil
@@ -54,13 +53,13 @@ func hostOf(ctx context.Context) vm.Host {
 }
 
 var (
-	errPointer = vm.Errorf(abi.Invalid, "argument out of bounds of guest memory")
-	errTooLong = vm.Errorf(abi.Invalid, "argument too long")
-	errNoHost  = vm.Errorf(abi.Internal, "import called outside a step")
+	errPointer = abi.Errorf(abi.Invalid, "argument out of bounds of guest memory")
+	errTooLong = abi.Errorf(abi.Invalid, "argument too long")
+	errNoHost  = abi.Errorf(abi.Internal, "import called outside a step")
 )
 
 // view returns guest memory [ptr, ptr+n) without copying, or an error.
-func view(m api.Module, ptr, n, max uint64) ([]byte, *vm.Error) {
+func view(m api.Module, ptr, n, max uint64) ([]byte, *abi.Error) {
 	ptr, n = u32(ptr), u32(n)
 	if n > max {
 		return nil, errTooLong
@@ -75,7 +74,7 @@ func view(m api.Module, ptr, n, max uint64) ([]byte, *vm.Error) {
 	return b, nil
 }
 
-func str(m api.Module, ptr, n, max uint64) (string, *vm.Error) {
+func str(m api.Module, ptr, n, max uint64) (string, *abi.Error) {
 	b, err := view(m, ptr, n, max)
 	return string(b), err
 }
@@ -83,7 +82,7 @@ func str(m api.Module, ptr, n, max uint64) (string, *vm.Error) {
 // reply writes a result or error message to the guest's out buffer and
 // packs the import result. A result longer than the buffer is not written;
 // the length tells the guest how much to ask for.
-func reply(m api.Module, outPtr, outCap uint64, result string, err *vm.Error) uint64 {
+func reply(m api.Module, outPtr, outCap uint64, result string, err *abi.Error) uint64 {
 	outPtr, outCap = u32(outPtr), u32(outCap)
 	status, data := abi.OK, result
 	if err != nil {
@@ -265,9 +264,9 @@ func importConsumed(ctx context.Context, m api.Module, s []uint64) {
 	if err != nil {
 		return
 	}
-	counts := make([]vm.Consumption, 0, len(b)/8)
+	counts := make([]abi.Consumption, 0, len(b)/8)
 	for ; len(b) >= 8; b = b[8:] {
-		counts = append(counts, vm.Consumption{Process: binary.LittleEndian.Uint32(b), Count: binary.LittleEndian.Uint32(b[4:])})
+		counts = append(counts, abi.Consumption{Process: binary.LittleEndian.Uint32(b), Count: binary.LittleEndian.Uint32(b[4:])})
 	}
 	h.Consumed(counts)
 }

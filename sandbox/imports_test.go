@@ -9,11 +9,10 @@ import (
 	"testing"
 
 	"github.com/moonbox-runtime/moonbox/abi"
-	"github.com/moonbox-runtime/moonbox/sandbox/vm"
 	"github.com/tetratelabs/wazero/api"
 )
 
-// recordingHost is a vm.Host that accepts everything and counts calls.
+// recordingHost is a abi.Host that accepts everything and counts calls.
 type recordingHost struct {
 	mu    sync.Mutex
 	calls int
@@ -27,39 +26,39 @@ func (h *recordingHost) note(args ...string) {
 	h.last = args
 	h.mu.Unlock()
 }
-func (h *recordingHost) Spawn(p uint32, req []byte) (string, *vm.Error) {
+func (h *recordingHost) Spawn(p uint32, req []byte) (string, *abi.Error) {
 	h.note(string(req))
 	return "{pid}", nil
 }
-func (h *recordingHost) Send(p uint32, d, t string, pl []byte) (uint32, *vm.Error) {
+func (h *recordingHost) Send(p uint32, d, t string, pl []byte) (uint32, *abi.Error) {
 	h.note(d, t, string(pl))
-	return 0, vm.Errorf(abi.NotFound, "no process %s", d)
+	return 0, abi.Errorf(abi.NotFound, "no process %s", d)
 }
 func (h *recordingHost) Exit(p uint32, a bool, v []byte) {
 	h.mu.Lock()
 	h.exits = append(h.exits, string(v))
 	h.mu.Unlock()
 }
-func (h *recordingHost) Control(p uint32, op abi.ControlOp, d string, a int64) (string, *vm.Error) {
+func (h *recordingHost) Control(p uint32, op abi.ControlOp, d string, a int64) (string, *abi.Error) {
 	h.note(d)
 	return "", nil
 }
-func (h *recordingHost) Registry(p uint32, op abi.RegistryOp, n, pid string) (string, *vm.Error) {
+func (h *recordingHost) Registry(p uint32, op abi.RegistryOp, n, pid string) (string, *abi.Error) {
 	h.note(n, pid)
 	return pid, nil
 }
-func (h *recordingHost) Security(p uint32, op abi.SecurityOp, action, resource string) (string, *vm.Error) {
+func (h *recordingHost) Security(p uint32, op abi.SecurityOp, action, resource string) (string, *abi.Error) {
 	h.note(action, resource)
 	return "", nil
 }
-func (h *recordingHost) Source(p uint32, id string) (string, *vm.Error) {
+func (h *recordingHost) Source(p uint32, id string) (string, *abi.Error) {
 	h.note(id)
 	return "return function() end", nil
 }
 func (h *recordingHost) Tick(p, n uint32) abi.Status         { return abi.OK }
 func (h *recordingHost) Log(p uint32, l string)              { h.note(l) }
 func (h *recordingHost) Timer(p uint32, id uint32, ms int64) {}
-func (h *recordingHost) Consumed(counts []vm.Consumption) {
+func (h *recordingHost) Consumed(counts []abi.Consumption) {
 	for range counts {
 		h.note("consumed")
 	}

@@ -17,7 +17,7 @@ type instanceKey struct{}
 // calls Step.
 type Instance struct {
 	ctx    context.Context
-	host   vm.Host
+	host   abi.Host
 	name   string
 	mod    api.Module
 	stderr stderrBuffer

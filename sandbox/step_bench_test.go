@@ -11,7 +11,7 @@ import (
 // delivered message takes.
 type acceptingHost struct{ recordingHost }
 
-func (h *acceptingHost) Send(uint32, string, string, []byte) (uint32, *vm.Error) { return 0, nil }
+func (h *acceptingHost) Send(uint32, string, string, []byte) (uint32, *abi.Error) { return 0, nil }
 
 // stepper is what a benchmark drives: a sandbox Instance or a native
 // vm.Instance.

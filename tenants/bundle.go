@@ -15,15 +15,6 @@ import (
 	"github.com/moonbox-runtime/moonbox/third_party/gopher-lua/parse"
 )
 
-// SourceError is why a source cannot be used: NotFound for a missing file or
-// a malformed ID, Invalid for a syntax error.
-type SourceError struct {
-	Status  abi.Status
-	Message string
-}
-
-func (e *SourceError) Error() string { return e.Message }
-
 // Source is a validated Lua source of a bundle.
 type Source struct {
 	ID   string
@@ -43,7 +34,7 @@ type cached struct {
 	mod  time.Time
 	size int64
 	src  *Source
-	err  *SourceError
+	err  *abi.Error
 }
 
 // OpenBundle opens the bundle rooted at dir.
@@ -132,15 +123,17 @@ func (b *Bundle) SourceIDs() ([]string, error) {
 	return ids, err
 }
 
-// Source returns the validated source of id.
-func (b *Bundle) Source(id string) (*Source, *SourceError) {
+// Source returns the validated source of id, or why it cannot be used: a
+// NOT_FOUND error for a missing file or a malformed ID, INVALID for a syntax
+// error.
+func (b *Bundle) Source(id string) (*Source, *abi.Error) {
 	rel, err := SourcePath(id)
 	if err != nil {
-		return nil, &SourceError{Status: abi.NotFound, Message: err.Error()}
+		return nil, &abi.Error{Status: abi.NotFound, Message: err.Error()}
 	}
 	st, err := b.dir.Stat(rel)
 	if err != nil || !st.Mode().IsRegular() {
-		return nil, &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s not found (no file %s in the bundle)", id, rel)}
+		return nil, &abi.Error{Status: abi.NotFound, Message: fmt.Sprintf("source %s not found (no file %s in the bundle)", id, rel)}
 	}
 	b.mu.Lock()
 	c := b.cache[id]
@@ -158,12 +151,12 @@ func (b *Bundle) Source(id string) (*Source, *SourceError) {
 func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 	c := &cached{mod: st.ModTime(), size: st.Size()}
 	if st.Size() > abi.MaxSource {
-		c.err = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("source %s is larger than %d bytes", id, abi.MaxSource)}
+		c.err = &abi.Error{Status: abi.Invalid, Message: fmt.Sprintf("source %s is larger than %d bytes", id, abi.MaxSource)}
 		return c
 	}
 	text, err := b.dir.ReadFile(rel)
 	if err != nil {
-		c.err = &SourceError{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
+		c.err = &abi.Error{Status: abi.NotFound, Message: fmt.Sprintf("source %s: %v", id, errors.Unwrap(err))}
 		return c
 	}
 	if err := Check(filepath.ToSlash(rel), string(text)); err != nil {
@@ -177,14 +170,14 @@ func (b *Bundle) load(id, rel string, st fs.FileInfo) *cached {
 // Check parses a Lua source and reports a syntax error as Invalid, as a
 // compiler does: "path:line:col: message" (path is how the message names the
 // file: Bundle.Source gives its path in the bundle, app/workers/handler.lua).
-func Check(path, text string) (serr *SourceError) {
+func Check(path, text string) (serr *abi.Error) {
 	defer func() { // the parser is not ours: never let it take the host down
 		if r := recover(); r != nil {
-			serr = &SourceError{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", path, r)}
+			serr = &abi.Error{Status: abi.Invalid, Message: fmt.Sprintf("%s: cannot parse: %v", path, r)}
 		}
 	}()
 	if _, err := parse.Parse(strings.NewReader(text), path); err != nil {
-		return &SourceError{Status: abi.Invalid, Message: syntaxMessage(path, text, err)}
+		return &abi.Error{Status: abi.Invalid, Message: syntaxMessage(path, text, err)}
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func strPtr(s string) (unsafe.Pointer, uint32) {
 	return unsafe.Pointer(unsafe.StringData(s)), uint32(len(s))
 }
 
-// wasmHost implements vm.Host over the imports. out receives results and
+// wasmHost implements abi.Host over the imports. out receives results and
 // error messages.
 type wasmHost struct {
 	out    []byte
@@ -85,29 +85,29 @@ func (h *wasmHost) outBuf() (unsafe.Pointer, uint32) { return bytesPtr(h.out) }
 
 // result decodes a packed import result. ok is false when the result did not
 // fit: the buffer has been grown and a pure call may be repeated.
-func (h *wasmHost) result(r uint64) (s string, err *vm.Error, fit bool) {
+func (h *wasmHost) result(r uint64) (s string, err *abi.Error, fit bool) {
 	st, n := abi.Unpack(r)
 	if int(n) > len(h.out) {
 		if st != abi.OK || n > abi.MaxSource {
-			return "", vm.Errorf(abi.Internal, "result too large"), true
+			return "", abi.Errorf(abi.Internal, "result too large"), true
 		}
 		h.out = make([]byte, n)
 		return "", nil, false
 	}
 	if st != abi.OK {
-		return "", &vm.Error{Status: st, Message: string(h.out[:n])}, true
+		return "", &abi.Error{Status: st, Message: string(h.out[:n])}, true
 	}
 	return string(h.out[:n]), nil, true
 }
 
-func (h *wasmHost) Spawn(process uint32, req []byte) (string, *vm.Error) {
+func (h *wasmHost) Spawn(process uint32, req []byte) (string, *abi.Error) {
 	rp, rl := bytesPtr(req)
 	op, oc := h.outBuf()
 	s, err, _ := h.result(importSpawn(process, rp, rl, op, oc))
 	return s, err
 }
 
-func (h *wasmHost) Send(process uint32, dest, topic string, payload []byte) (uint32, *vm.Error) {
+func (h *wasmHost) Send(process uint32, dest, topic string, payload []byte) (uint32, *abi.Error) {
 	dp, dl := strPtr(dest)
 	tp, tl := strPtr(topic)
 	pp, pl := bytesPtr(payload)
@@ -128,7 +128,7 @@ func (h *wasmHost) Exit(process uint32, abnormal bool, value []byte) {
 	importExit(process, a, vp, vl)
 }
 
-func (h *wasmHost) Control(process uint32, op abi.ControlOp, dest string, arg int64) (string, *vm.Error) {
+func (h *wasmHost) Control(process uint32, op abi.ControlOp, dest string, arg int64) (string, *abi.Error) {
 	for {
 		dp, dl := strPtr(dest)
 		outp, outc := h.outBuf()
@@ -139,7 +139,7 @@ func (h *wasmHost) Control(process uint32, op abi.ControlOp, dest string, arg in
 	}
 }
 
-func (h *wasmHost) Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *vm.Error) {
+func (h *wasmHost) Registry(process uint32, op abi.RegistryOp, name, pid string) (string, *abi.Error) {
 	np, nl := strPtr(name)
 	pp, pl := strPtr(pid)
 	outp, outc := h.outBuf()
@@ -147,7 +147,7 @@ func (h *wasmHost) Registry(process uint32, op abi.RegistryOp, name, pid string)
 	return s, err
 }
 
-func (h *wasmHost) Security(process uint32, op abi.SecurityOp, action, resource string) (string, *vm.Error) {
+func (h *wasmHost) Security(process uint32, op abi.SecurityOp, action, resource string) (string, *abi.Error) {
 	for {
 		ap, al := strPtr(action)
 		rp, rl := strPtr(resource)
@@ -159,7 +159,7 @@ func (h *wasmHost) Security(process uint32, op abi.SecurityOp, action, resource 
 	}
 }
 
-func (h *wasmHost) Source(process uint32, id string) (string, *vm.Error) {
+func (h *wasmHost) Source(process uint32, id string) (string, *abi.Error) {
 	for {
 		ip, il := strPtr(id)
 		outp, outc := h.outBuf()
@@ -181,7 +181,7 @@ func (h *wasmHost) Log(process uint32, line string) {
 
 func (h *wasmHost) Timer(process uint32, id uint32, ms int64) { importTimer(process, id, ms) }
 
-func (h *wasmHost) Consumed(counts []vm.Consumption) {
+func (h *wasmHost) Consumed(counts []abi.Consumption) {
 	h.counts = h.counts[:0]
 	for _, c := range counts {
 		h.counts = binary.LittleEndian.AppendUint32(h.counts, c.Process)

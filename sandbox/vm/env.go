@@ -308,7 +308,7 @@ func (in *Instance) patchCoroutine(co *lua.LTable) {
 	co.RawSetString("spawn", L.NewFunction(func(L *lua.LState) int {
 		fn, isFn := L.Get(1).(*lua.LFunction)
 		if !isFn {
-			return failure(L, Errorf(abi.Invalid, "coroutine.spawn: a function expected"))
+			return failure(L, abi.Errorf(abi.Invalid, "coroutine.spawn: a function expected"))
 		}
 		args := rest(L, 2)
 		p := in.current().proc

@@ -1,54 +1,18 @@
 package vm
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
-// Error is an error with a kind: what the host returns for a failed call and
-// what Lua sees as an error object (err:kind(), err:message(),
-// err:retryable(), err:details()). It is a value: nothing changes it once it
-// is made, so processes may hold it without copying.
-type Error struct {
-	Status  abi.Status
-	Message string
-	// Retry is whether retrying may succeed; unset (nil in Lua) unless a
-	// program said so with errors.new.
-	Retry abi.Retry
-	// Details is a table in the wire format, or nil: err:details() decodes
-	// a fresh copy each time, so a reader cannot change the error.
-	Details []byte
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Errorf builds an Error of the given status.
-func Errorf(s abi.Status, format string, args ...any) *Error {
-	return &Error{Status: s, Message: fmt.Sprintf(format, args...)}
-}
-
-// wire is e as an error object of the wire format: it crosses to other
-// processes, exits and call replies whole.
-func (e *Error) wire() abi.ErrorObject {
-	return abi.ErrorObject{Kind: e.Status.Kind(), Message: e.Message, Retry: e.Retry, Details: e.Details}
-}
+// Error is the ABI's error type: what the host returns and what Lua sees
+// as an error object.
+type Error = abi.Error
 
 // appendError appends e as a wire-format error object.
-func appendError(b []byte, e *Error) []byte { return abi.AppendErrorObject(b, e.wire()) }
-
-// errorOf is the Error of a wire-format error object; its details are
-// copied out of the input.
-func errorOf(o abi.ErrorObject) *Error {
-	s, _ := abi.StatusOf(o.Kind) // a kind this side does not know is UNKNOWN
-	e := &Error{Status: s, Message: o.Message, Retry: o.Retry}
-	if len(o.Details) > 0 {
-		e.Details = append([]byte(nil), o.Details...)
-	}
-	return e
-}
+func appendError(b []byte, e *Error) []byte { return abi.AppendErrorObject(b, e.Object()) }
 
 const errorTypeName = "moonbox.error"
 
@@ -169,9 +133,9 @@ func openErrors(L *lua.LState) *lua.LTable {
 				msg, isStr := L.Get(2).(lua.LString)
 				switch {
 				case !known || s == abi.OK:
-					bad = Errorf(abi.Invalid, "errors.new: unknown error kind %q; the kinds are %s", string(a), kindList)
+					bad = abi.Errorf(abi.Invalid, "errors.new: unknown error kind %q; the kinds are %s", string(a), kindList)
 				case !isStr:
-					bad = Errorf(abi.Invalid, "errors.new: message must be a string, got %s", typeName(L.Get(2)))
+					bad = abi.Errorf(abi.Invalid, "errors.new: message must be a string, got %s", typeName(L.Get(2)))
 				default:
 					e = &Error{Status: s, Message: string(msg)}
 				}
@@ -179,7 +143,7 @@ func openErrors(L *lua.LState) *lua.LTable {
 				e = &Error{Status: abi.Unknown, Message: string(a)}
 			}
 		default:
-			bad = Errorf(abi.Invalid, "errors.new: a message or a table {message = ..., kind = ..., retryable = ..., details = ...} expected, got %s", typeName(L.Get(1)))
+			bad = abi.Errorf(abi.Invalid, "errors.new: a message or a table {message = ..., kind = ..., retryable = ..., details = ...} expected, got %s", typeName(L.Get(1)))
 		}
 		if bad != nil {
 			return failure(L, bad)
@@ -199,7 +163,7 @@ func openErrors(L *lua.LState) *lua.LTable {
 		}
 		msg, isStr := L.Get(2).(lua.LString)
 		if !isStr {
-			return failure(L, Errorf(abi.Invalid, "errors.wrap: message must be a string, got %s", typeName(L.Get(2))))
+			return failure(L, abi.Errorf(abi.Invalid, "errors.wrap: message must be a string, got %s", typeName(L.Get(2))))
 		}
 		inner := toError(v)
 		w := *inner
@@ -214,7 +178,7 @@ func openErrors(L *lua.LState) *lua.LTable {
 func errorFromTable(t *lua.LTable) (*Error, *Error) {
 	msg, isStr := t.RawGetString("message").(lua.LString)
 	if !isStr {
-		return nil, Errorf(abi.Invalid, "errors.new: message must be a string, got %s", typeName(t.RawGetString("message")))
+		return nil, abi.Errorf(abi.Invalid, "errors.new: message must be a string, got %s", typeName(t.RawGetString("message")))
 	}
 	e := &Error{Status: abi.Unknown, Message: string(msg)}
 	switch k := t.RawGetString("kind").(type) {
@@ -222,11 +186,11 @@ func errorFromTable(t *lua.LTable) (*Error, *Error) {
 	case lua.LString:
 		s, known := abi.StatusOf(string(k))
 		if !known || s == abi.OK {
-			return nil, Errorf(abi.Invalid, "errors.new: unknown error kind %q; the kinds are %s", string(k), kindList)
+			return nil, abi.Errorf(abi.Invalid, "errors.new: unknown error kind %q; the kinds are %s", string(k), kindList)
 		}
 		e.Status = s
 	default:
-		return nil, Errorf(abi.Invalid, "errors.new: kind must be a string, got %s", typeName(k))
+		return nil, abi.Errorf(abi.Invalid, "errors.new: kind must be a string, got %s", typeName(k))
 	}
 	switch r := t.RawGetString("retryable").(type) {
 	case *lua.LNilType:
@@ -236,7 +200,7 @@ func errorFromTable(t *lua.LTable) (*Error, *Error) {
 			e.Retry = abi.RetryYes
 		}
 	default:
-		return nil, Errorf(abi.Invalid, "errors.new: retryable must be a boolean, got %s", typeName(r))
+		return nil, abi.Errorf(abi.Invalid, "errors.new: retryable must be a boolean, got %s", typeName(r))
 	}
 	switch d := t.RawGetString("details").(type) {
 	case *lua.LNilType:
@@ -245,11 +209,11 @@ func errorFromTable(t *lua.LTable) (*Error, *Error) {
 		// counts as a table around its details.
 		enc := encoder{depth: 1}
 		if err := enc.table(d); err != nil {
-			return nil, Errorf(abi.Invalid, "errors.new: details: %s", err.Message)
+			return nil, abi.Errorf(abi.Invalid, "errors.new: details: %s", err.Message)
 		}
 		e.Details = enc.buf
 	default:
-		return nil, Errorf(abi.Invalid, "errors.new: details must be a table, got %s", typeName(d))
+		return nil, abi.Errorf(abi.Invalid, "errors.new: details must be a table, got %s", typeName(d))
 	}
 	return e, nil
 }

@@ -196,7 +196,7 @@ func (in *Instance) apply(kind abi.RecordKind, h uint32, r *abi.RecordReader) er
 				delete(p.calls, child)
 				v, err := decodeValue(in.L, value)
 				if err != nil {
-					v, abnormal = newErrorValue(in.L, Errorf(abi.Internal, "malformed exit value")), 1
+					v, abnormal = newErrorValue(in.L, abi.Errorf(abi.Internal, "malformed exit value")), 1
 				}
 				w.fire(int(abnormal), v, abnormal == 0)
 			}
@@ -243,7 +243,7 @@ func (in *Instance) start(h uint32, r *abi.RecordReader) error {
 	in.procs[h] = p
 	argv, err := decodeValues(in.L, args)
 	if err != nil {
-		p.exitError(Errorf(abi.Invalid, "malformed spawn arguments: %v", err))
+		p.exitError(abi.Errorf(abi.Invalid, "malformed spawn arguments: %v", err))
 		return nil
 	}
 	fn, lerr := in.load(id, source, p.env)
@@ -265,11 +265,11 @@ func (in *Instance) load(id string, source []byte, env *lua.LTable) (*lua.LFunct
 		in.debit(int64(len(source)) * compileCost)
 		chunk, err := parse.Parse(strings.NewReader(string(source)), id)
 		if err != nil {
-			return nil, Errorf(abi.Invalid, "%s: %v", id, err)
+			return nil, abi.Errorf(abi.Invalid, "%s: %v", id, err)
 		}
 		proto, err = lua.Compile(chunk, id)
 		if err != nil {
-			return nil, Errorf(abi.Invalid, "%s: %v", id, err)
+			return nil, abi.Errorf(abi.Invalid, "%s: %v", id, err)
 		}
 		in.protos[key] = proto
 	}
@@ -318,7 +318,7 @@ func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool
 		main = tb.RawGetString("main")
 	}
 	if _, ok := main.(*lua.LFunction); !ok {
-		return fail(Errorf(abi.Invalid, "%s: the source must return a function or a table with a main function", p.id))
+		return fail(abi.Errorf(abi.Invalid, "%s: the source must return a function or a table with a main function", p.id))
 	}
 	L.Push(main)
 	for _, a := range args {
@@ -337,10 +337,10 @@ func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool
 	}
 	v, err := encodeValue(first)
 	if err != nil {
-		return fail(Errorf(abi.Invalid, "exit value: %s", err.Message))
+		return fail(abi.Errorf(abi.Invalid, "exit value: %s", err.Message))
 	}
 	if len(v) > abi.MaxPayload {
-		return fail(Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
+		return fail(abi.Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
 	}
 	return false, v
 }

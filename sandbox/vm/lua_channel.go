@@ -96,11 +96,11 @@ func (in *Instance) openChannel() *lua.LTable {
 			case *lua.LNilType:
 			case lua.LNumber:
 				if float64(n) < 0 || float64(n) != float64(int(n)) || n > 1<<20 {
-					return failure(L, Errorf(abi.Invalid, "channel.new: size must be an integer from 0 to 1048576"))
+					return failure(L, abi.Errorf(abi.Invalid, "channel.new: size must be an integer from 0 to 1048576"))
 				}
 				size = int(n)
 			default:
-				return failure(L, Errorf(abi.Invalid, "channel.new: size must be an integer"))
+				return failure(L, abi.Errorf(abi.Invalid, "channel.new: size must be an integer"))
 			}
 			L.Push(in.channelValue(newChannel(size)))
 			return 1
@@ -130,7 +130,7 @@ func (in *Instance) caseValue(c selectCase) lua.LValue {
 func (in *Instance) selectFunc(L *lua.LState) int {
 	t, isTable := L.Get(1).(*lua.LTable)
 	if !isTable {
-		return failure(L, Errorf(abi.Invalid, "channel.select: a table of cases expected"))
+		return failure(L, abi.Errorf(abi.Invalid, "channel.select: a table of cases expected"))
 	}
 	var cases []selectCase
 	for i := 1; i <= t.Len(); i++ {
@@ -141,13 +141,13 @@ func (in *Instance) selectFunc(L *lua.LState) int {
 			c, isCase = ud.Value.(selectCase)
 		}
 		if !isCase {
-			return failure(L, Errorf(abi.Invalid, "channel.select: case %d is not a ch:case_receive() or ch:case_send(v)", i))
+			return failure(L, abi.Errorf(abi.Invalid, "channel.select: case %d is not a ch:case_receive() or ch:case_send(v)", i))
 		}
 		cases = append(cases, c)
 	}
 	dflt := lua.LVAsBool(t.RawGetString("default"))
 	if len(cases) == 0 && !dflt {
-		return failure(L, Errorf(abi.Invalid, "channel.select: no cases and no default would block forever"))
+		return failure(L, abi.Errorf(abi.Invalid, "channel.select: no cases and no default would block forever"))
 	}
 	i, v, got := in.current().selectCases(cases, dflt)
 	r := L.CreateTable(0, 3)

@@ -15,7 +15,7 @@ func (in *Instance) current() *task { return in.sched.current }
 func argString(L *lua.LState, n int, fn, what string) (string, *Error) {
 	s, ok := L.Get(n).(lua.LString)
 	if !ok {
-		return "", Errorf(abi.Invalid, "%s: %s must be a string, got %s", fn, what, typeName(L.Get(n)))
+		return "", abi.Errorf(abi.Invalid, "%s: %s must be a string, got %s", fn, what, typeName(L.Get(n)))
 	}
 	return string(s), nil
 }
@@ -27,13 +27,13 @@ func argTopic(L *lua.LState, n int, fn string) (string, *Error) {
 		return "", err
 	}
 	if topic == "" {
-		return "", Errorf(abi.Invalid, "%s: topic must not be empty", fn)
+		return "", abi.Errorf(abi.Invalid, "%s: topic must not be empty", fn)
 	}
 	if strings.HasPrefix(topic, "@") {
-		return "", Errorf(abi.Invalid, "%s: topic %q is reserved (topics starting with @ belong to the runtime)", fn, topic)
+		return "", abi.Errorf(abi.Invalid, "%s: topic %q is reserved (topics starting with @ belong to the runtime)", fn, topic)
 	}
 	if len(topic) > abi.MaxTopic {
-		return "", Errorf(abi.Invalid, "%s: topic longer than %d bytes", fn, abi.MaxTopic)
+		return "", abi.Errorf(abi.Invalid, "%s: topic longer than %d bytes", fn, abi.MaxTopic)
 	}
 	return topic, nil
 }
@@ -62,17 +62,17 @@ func parseDeadline(v lua.LValue) (int64, *Error) {
 	case lua.LNumber:
 		f := float64(v)
 		if f != float64(int64(f)) || f < 0 || f > abi.MaxDurationMs {
-			return 0, Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(abi.MaxDurationMs))
+			return 0, abi.Errorf(abi.Invalid, "deadline must be an integer of milliseconds from 0 to %d, or a duration string", int64(abi.MaxDurationMs))
 		}
 		return int64(f), nil
 	case lua.LString:
 		d, err := time.ParseDuration(string(v))
 		if err != nil || d < 0 || d.Milliseconds() > abi.MaxDurationMs {
-			return 0, Errorf(abi.Invalid, "invalid duration %q (examples: \"5s\", \"250ms\", \"1m30s\"; at most a year)", string(v))
+			return 0, abi.Errorf(abi.Invalid, "invalid duration %q (examples: \"5s\", \"250ms\", \"1m30s\"; at most a year)", string(v))
 		}
 		return d.Milliseconds(), nil
 	}
-	return 0, Errorf(abi.Invalid, "deadline must be a duration string or integer milliseconds, got %s", typeName(v))
+	return 0, abi.Errorf(abi.Invalid, "deadline must be a duration string or integer milliseconds, got %s", typeName(v))
 }
 
 func (in *Instance) openProcess() *lua.LTable {
@@ -133,14 +133,14 @@ func (in *Instance) openProcess() *lua.LTable {
 			case *lua.LTable:
 				messages = lua.LVAsBool(o.RawGetString("message"))
 			default:
-				return failure(L, Errorf(abi.Invalid, "process.listen: options must be a table"))
+				return failure(L, abi.Errorf(abi.Invalid, "process.listen: options must be a table"))
 			}
 			// Listening again returns the same channel (as in Wippy), if it
 			// asks for the same form: one channel cannot deliver both raw
 			// payloads and Message objects.
 			if l := p.listeners[topic]; l != nil {
 				if l.messages != messages {
-					return failure(L, Errorf(abi.Invalid, "process.listen: topic %q already has a listener with message = %t; listen with the same options, or unlisten it first", topic, l.messages))
+					return failure(L, abi.Errorf(abi.Invalid, "process.listen: topic %q already has a listener with message = %t; listen with the same options, or unlisten it first", topic, l.messages))
 				}
 				L.Push(in.channelValue(l.ch))
 				return 1
@@ -156,7 +156,7 @@ func (in *Instance) openProcess() *lua.LTable {
 			p := in.current().proc
 			ch, isCh := toChannel(L.Get(1))
 			if !isCh {
-				return failure(L, Errorf(abi.Invalid, "process.unlisten: a channel returned by process.listen expected"))
+				return failure(L, abi.Errorf(abi.Invalid, "process.unlisten: a channel returned by process.listen expected"))
 			}
 			for topic, l := range p.listeners {
 				if l.ch == ch {
@@ -165,7 +165,7 @@ func (in *Instance) openProcess() *lua.LTable {
 					return ok(L)
 				}
 			}
-			return failure(L, Errorf(abi.NotFound, "process.unlisten: channel is not a listener of this process"))
+			return failure(L, abi.Errorf(abi.NotFound, "process.unlisten: channel is not a listener of this process"))
 		},
 		"terminate": in.controlFunc("process.terminate", abi.OpTerminate),
 		"monitor":   in.controlFunc("process.monitor", abi.OpMonitor),
@@ -199,7 +199,7 @@ func (in *Instance) openProcess() *lua.LTable {
 			p := in.current().proc
 			opts, isTable := L.Get(1).(*lua.LTable)
 			if !isTable {
-				return failure(L, Errorf(abi.Invalid, "process.set_options: options must be a table"))
+				return failure(L, abi.Errorf(abi.Invalid, "process.set_options: options must be a table"))
 			}
 			var bad *Error
 			trap, set := p.trapLinks, false
@@ -209,12 +209,12 @@ func (in *Instance) openProcess() *lua.LTable {
 				case k == lua.LString("trap_links"):
 					b, isBool := v.(lua.LBool)
 					if !isBool {
-						bad = Errorf(abi.Invalid, "process.set_options: trap_links must be a boolean")
+						bad = abi.Errorf(abi.Invalid, "process.set_options: trap_links must be a boolean")
 						return
 					}
 					trap, set = bool(b), true
 				default:
-					bad = Errorf(abi.Invalid, "process.set_options: unknown option %s", k.String())
+					bad = abi.Errorf(abi.Invalid, "process.set_options: unknown option %s", k.String())
 				}
 			})
 			if bad != nil {
@@ -285,7 +285,7 @@ func (in *Instance) openRegistry() *lua.LTable {
 				}
 			}
 			if name == "" {
-				return failure(L, Errorf(abi.Invalid, "process.registry.register: name must not be empty"))
+				return failure(L, abi.Errorf(abi.Invalid, "process.registry.register: name must not be empty"))
 			}
 			if _, err := in.host.Registry(p.handle, abi.OpRegister, name, pid); err != nil {
 				return failure(L, err)

@@ -91,11 +91,11 @@ func encodeMeta(v lua.LValue, fn string) ([]byte, *Error) {
 	case *lua.LTable:
 		b, err := encodeValue(m)
 		if err != nil {
-			return nil, Errorf(abi.Invalid, "%s: meta: %s", fn, err.Message)
+			return nil, abi.Errorf(abi.Invalid, "%s: meta: %s", fn, err.Message)
 		}
 		return b, nil
 	}
-	return nil, Errorf(abi.Invalid, "%s: meta must be a table, got %s", fn, typeName(v))
+	return nil, abi.Errorf(abi.Invalid, "%s: meta must be a table, got %s", fn, typeName(v))
 }
 
 // rolesOf reads a scope's roles: a role name or a list of them (nil: none).
@@ -105,7 +105,7 @@ func rolesOf(v lua.LValue, fn string) ([]string, *Error) {
 		return nil, nil
 	case lua.LString:
 		if r == "" {
-			return nil, Errorf(abi.Invalid, "%s: a role name must not be empty", fn)
+			return nil, abi.Errorf(abi.Invalid, "%s: a role name must not be empty", fn)
 		}
 		return []string{string(r)}, nil
 	case *lua.LTable:
@@ -114,12 +114,12 @@ func rolesOf(v lua.LValue, fn string) ([]string, *Error) {
 		count := 0
 		r.ForEach(func(lua.LValue, lua.LValue) { count++ })
 		if count != n {
-			return nil, Errorf(abi.Invalid, "%s: roles must be a list of role names", fn)
+			return nil, abi.Errorf(abi.Invalid, "%s: roles must be a list of role names", fn)
 		}
 		for i := 1; i <= n; i++ {
 			s, isStr := r.RawGetInt(i).(lua.LString)
 			if !isStr || s == "" {
-				return nil, Errorf(abi.Invalid, "%s: role %d must be a non-empty string", fn, i)
+				return nil, abi.Errorf(abi.Invalid, "%s: role %d must be a non-empty string", fn, i)
 			}
 			if !contains(roles, string(s)) {
 				roles = append(roles, string(s))
@@ -127,7 +127,7 @@ func rolesOf(v lua.LValue, fn string) ([]string, *Error) {
 		}
 		return roles, nil
 	}
-	return nil, Errorf(abi.Invalid, "%s: roles must be a role name or a list of them, got %s", fn, typeName(v))
+	return nil, abi.Errorf(abi.Invalid, "%s: roles must be a role name or a list of them, got %s", fn, typeName(v))
 }
 
 func contains(list []string, s string) bool {
@@ -154,7 +154,7 @@ func (in *Instance) identity(L *lua.LState) (actor, *scope, *Error) {
 		_, isStr = id.(lua.LString)
 	}
 	if !isStr {
-		return actor{}, nil, Errorf(abi.Internal, "security: malformed identity from the host")
+		return actor{}, nil, abi.Errorf(abi.Internal, "security: malformed identity from the host")
 	}
 	a := actor{id: string(id.(lua.LString))}
 	if m, isTable := t.RawGetString(abi.IdentityMeta).(*lua.LTable); isTable {
@@ -279,7 +279,7 @@ func (in *Instance) openSecurity() *lua.LTable {
 				return failure(L, err)
 			}
 			if id == "" {
-				return failure(L, Errorf(abi.Invalid, "security.new_actor: id must not be empty"))
+				return failure(L, abi.Errorf(abi.Invalid, "security.new_actor: id must not be empty"))
 			}
 			meta, err := encodeMeta(L.Get(2), "security.new_actor")
 			if err != nil {

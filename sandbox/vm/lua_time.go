@@ -15,17 +15,17 @@ func parseDuration(v lua.LValue, fn string) (int64, *Error) {
 	switch v := v.(type) {
 	case lua.LNumber:
 		if float64(v) < 0 || float64(v) > abi.MaxDurationMs {
-			return 0, Errorf(abi.Invalid, "%s: duration must be from 0 to %d milliseconds", fn, int64(abi.MaxDurationMs))
+			return 0, abi.Errorf(abi.Invalid, "%s: duration must be from 0 to %d milliseconds", fn, int64(abi.MaxDurationMs))
 		}
 		return int64(v), nil
 	case lua.LString:
 		d, err := time.ParseDuration(string(v))
 		if err != nil || d < 0 || d.Milliseconds() > abi.MaxDurationMs {
-			return 0, Errorf(abi.Invalid, "%s: invalid duration %q (examples: \"5s\", \"250ms\")", fn, string(v))
+			return 0, abi.Errorf(abi.Invalid, "%s: invalid duration %q (examples: \"5s\", \"250ms\")", fn, string(v))
 		}
 		return d.Milliseconds(), nil
 	}
-	return 0, Errorf(abi.Invalid, "%s: duration must be a string or integer milliseconds, got %s", fn, typeName(v))
+	return 0, abi.Errorf(abi.Invalid, "%s: duration must be a string or integer milliseconds, got %s", fn, typeName(v))
 }
 
 // maxTimers bounds the timers one process has pending (the host holds each
@@ -66,7 +66,7 @@ func (in *Instance) openTime() *lua.LTable {
 			}
 			c := in.current().proc.after(ms)
 			if c == nil {
-				return failure(L, Errorf(abi.RateLimited, "time.after: %d timers already pending", maxTimers))
+				return failure(L, abi.Errorf(abi.RateLimited, "time.after: %d timers already pending", maxTimers))
 			}
 			L.Push(in.channelValue(c))
 			return 1
@@ -79,7 +79,7 @@ func (in *Instance) openTime() *lua.LTable {
 			t := in.current()
 			c := t.proc.after(ms)
 			if c == nil {
-				return failure(L, Errorf(abi.RateLimited, "time.sleep: %d timers already pending", maxTimers))
+				return failure(L, abi.Errorf(abi.RateLimited, "time.sleep: %d timers already pending", maxTimers))
 			}
 			c.receive(t)
 			return ok(L)

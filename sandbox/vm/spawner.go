@@ -100,7 +100,7 @@ func spawnArgs(L *lua.LState, n int, fn string) (id, host string, args []byte, e
 		return
 	}
 	if id == "" || host == "" {
-		err = Errorf(abi.Invalid, "%s: process ID and host ID must not be empty", fn)
+		err = abi.Errorf(abi.Invalid, "%s: process ID and host ID must not be empty", fn)
 		return
 	}
 	args, err = encodeArgs(L, n+2)
@@ -195,7 +195,7 @@ func (in *Instance) spawnerValue(s spawner) lua.LValue {
 func (in *Instance) spawnerWith(L *lua.LState, s spawner, what string, n int) int {
 	t, isTable := L.Get(n).(*lua.LTable)
 	if !isTable {
-		return failure(L, Errorf(abi.Invalid, "%s: values must be a table", what))
+		return failure(L, abi.Errorf(abi.Invalid, "%s: values must be a table", what))
 	}
 	c := s.clone()
 	if c.context == nil {
@@ -208,12 +208,12 @@ func (in *Instance) spawnerWith(L *lua.LState, s spawner, what string, n int) in
 		}
 		ks, isStr := k.(lua.LString)
 		if !isStr {
-			bad = Errorf(abi.Invalid, "%s: context keys must be strings", what)
+			bad = abi.Errorf(abi.Invalid, "%s: context keys must be strings", what)
 			return
 		}
 		b, err := encodeValue(v)
 		if err != nil {
-			bad = Errorf(abi.Invalid, "%s: %s", what, err.Message)
+			bad = abi.Errorf(abi.Invalid, "%s: %s", what, err.Message)
 			return
 		}
 		c.context[string(ks)] = b
@@ -242,18 +242,18 @@ func (in *Instance) openSpawner() {
 			switch a := L.Get(2).(type) {
 			case lua.LString:
 				if a == "" {
-					return failure(L, Errorf(abi.Invalid, "spawner:with_actor: actor must not be empty"))
+					return failure(L, abi.Errorf(abi.Invalid, "spawner:with_actor: actor must not be empty"))
 				}
 			case *lua.LTable:
 				if _, isStr := a.RawGetString("id").(lua.LString); !isStr {
-					return failure(L, Errorf(abi.Invalid, "spawner:with_actor: actor table needs a string id"))
+					return failure(L, abi.Errorf(abi.Invalid, "spawner:with_actor: actor table needs a string id"))
 				}
 			default:
-				return failure(L, Errorf(abi.Invalid, "spawner:with_actor: actor must be a string or {id = ..., meta = {...}}"))
+				return failure(L, abi.Errorf(abi.Invalid, "spawner:with_actor: actor must be a string or {id = ..., meta = {...}}"))
 			}
 			b, err := encodeValue(L.Get(2))
 			if err != nil {
-				return failure(L, Errorf(abi.Invalid, "spawner:with_actor: %s", err.Message))
+				return failure(L, abi.Errorf(abi.Invalid, "spawner:with_actor: %s", err.Message))
 			}
 			c.actor = b
 			L.Push(in.spawnerValue(c))
@@ -264,7 +264,7 @@ func (in *Instance) openSpawner() {
 			c.scope, c.hasScope = nil, true
 			if sc, isScope := asScope(L.Get(2)); isScope { // security.new_scope / security.scope()
 				if len(sc.roles) == 0 {
-					return failure(L, Errorf(abi.Invalid, "spawner:with_scope: the scope has no roles (an empty scope would restrict nothing)"))
+					return failure(L, abi.Errorf(abi.Invalid, "spawner:with_scope: the scope has no roles (an empty scope would restrict nothing)"))
 				}
 				c.scope = append([]string(nil), sc.roles...)
 				L.Push(in.spawnerValue(c))
@@ -281,10 +281,10 @@ func (in *Instance) openSpawner() {
 					c.scope = append(c.scope, string(r))
 				}
 				if bad || len(c.scope) == 0 {
-					return failure(L, Errorf(abi.Invalid, "spawner:with_scope: scope must be a role name or a non-empty list of them"))
+					return failure(L, abi.Errorf(abi.Invalid, "spawner:with_scope: scope must be a role name or a non-empty list of them"))
 				}
 			default:
-				return failure(L, Errorf(abi.Invalid, "spawner:with_scope: scope must be a role name or a list of them"))
+				return failure(L, abi.Errorf(abi.Invalid, "spawner:with_scope: scope must be a role name or a list of them"))
 			}
 			L.Push(in.spawnerValue(c))
 			return 1
@@ -296,7 +296,7 @@ func (in *Instance) openSpawner() {
 				return failure(L, err)
 			}
 			if name == "" {
-				return failure(L, Errorf(abi.Invalid, "spawner:with_name: name must not be empty"))
+				return failure(L, abi.Errorf(abi.Invalid, "spawner:with_name: name must not be empty"))
 			}
 			c.name = name
 			L.Push(in.spawnerValue(c))
@@ -344,11 +344,11 @@ func (in *Instance) openCtx() *lua.LTable {
 				return failure(L, err)
 			}
 			if key == "" {
-				return failure(L, Errorf(abi.Invalid, "ctx.get: key must not be empty"))
+				return failure(L, abi.Errorf(abi.Invalid, "ctx.get: key must not be empty"))
 			}
 			v := all(L).RawGetString(key)
 			if v == lua.LNil {
-				return failure(L, Errorf(abi.NotFound, "ctx.get: no context value %q", key))
+				return failure(L, abi.Errorf(abi.NotFound, "ctx.get: no context value %q", key))
 			}
 			L.Push(v)
 			return 1

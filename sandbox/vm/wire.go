@@ -35,27 +35,27 @@ func (e *encoder) value(v lua.LValue) *Error {
 		if err, ok := v.Value.(*Error); ok {
 			// Its details nest below it: inside tables they may reach too deep.
 			if len(err.Details) > 0 && abi.NewDecoder(err.Details).Skip(e.depth+1) != nil {
-				return Errorf(abi.Invalid, "error object details nested deeper than %d levels", abi.MaxDepth)
+				return abi.Errorf(abi.Invalid, "error object details nested deeper than %d levels", abi.MaxDepth)
 			}
 			e.buf = appendError(e.buf, err)
 			return nil
 		}
-		return Errorf(abi.Invalid, "cannot send a %s value", typeName(v))
+		return abi.Errorf(abi.Invalid, "cannot send a %s value", typeName(v))
 	default:
-		return Errorf(abi.Invalid, "cannot send a %s value", v.Type().String())
+		return abi.Errorf(abi.Invalid, "cannot send a %s value", v.Type().String())
 	}
 	return nil
 }
 
 func (e *encoder) table(t *lua.LTable) *Error {
 	if e.depth >= abi.MaxDepth {
-		return Errorf(abi.Invalid, "table nested deeper than %d levels", abi.MaxDepth)
+		return abi.Errorf(abi.Invalid, "table nested deeper than %d levels", abi.MaxDepth)
 	}
 	if e.seen == nil {
 		e.seen = map[*lua.LTable]bool{}
 	}
 	if e.seen[t] {
-		return Errorf(abi.Invalid, "cannot send a table that contains itself")
+		return abi.Errorf(abi.Invalid, "cannot send a table that contains itself")
 	}
 	e.seen[t] = true
 	e.depth++
@@ -82,7 +82,7 @@ func (e *encoder) table(t *lua.LTable) *Error {
 		switch k.(type) {
 		case lua.LString, lua.LNumber, lua.LBool:
 		default:
-			return Errorf(abi.Invalid, "cannot send a table with a %s key", typeName(k))
+			return abi.Errorf(abi.Invalid, "cannot send a table with a %s key", typeName(k))
 		}
 		if err := e.value(k); err != nil {
 			return err
@@ -278,7 +278,7 @@ func (d *decoder) errorObject(depth int) (lua.LValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newErrorValue(d.L, errorOf(o)), nil
+	return newErrorValue(d.L, abi.ErrorOf(o)), nil
 }
 
 // decodeValues decodes a CBOR array into a list of values.
