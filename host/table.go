@@ -9,7 +9,7 @@ import (
 // its receiver up here, from every shard at once: a sync.Map reads without
 // writing anything shared, where a read-locked map made every lookup an
 // atomic add on one cache line that all cores fought over (BenchmarkRoute
-// -cpu 1,2,4; docs/PERF-ROUND2.md).
+// -cpu 1,2,4; docs/log/perf-round2-2026-12-03.md).
 type processTable struct {
 	m sync.Map // PID -> *process
 	n atomic.Int64

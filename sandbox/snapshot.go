@@ -13,7 +13,7 @@ import (
 // kept as a copy-on-write memory image plus the values of its globals, the
 // whole state of a wasm instance between calls. Instances start from it
 // instead of initialising: 70% of an instance's cold start was that
-// initialisation, run in wasm (BENCHMARKS.md, finding 6), and the pages it
+// initialisation, run in wasm (docs/perf-findings.md, finding 6), and the pages it
 // wrote are now shared by every instance until one writes to them.
 //
 // The module is compiled once, rewritten by memimage.Expose: its globals

@@ -8,7 +8,7 @@ import (
 )
 
 // The two primitives a guest that parks processes as Lua coroutines instead
-// of goroutines would be made of (BENCHMARKS.md, finding 11): an activation
+// of goroutines would be made of (docs/perf-findings.md, finding 11): an activation
 // as a resume and a yield on one goroutine, and a parked process as a
 // suspended Lua thread with no goroutine of its own.
 

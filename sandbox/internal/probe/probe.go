@@ -2,7 +2,7 @@
 // function call, an allocation, a goroutine hand-off, a clock read, the
 // per-instruction check stock gopher-lua does) so their cost in the wasm
 // sandbox can be set next to their native cost. It explains the floor under
-// the sandbox's figures in BENCHMARKS.md; see probe_test.go to run it.
+// the sandbox's figures in BENCHMARKS.md (docs/perf-findings.md); see probe_test.go to run it.
 package probe
 
 import (
