@@ -33,6 +33,13 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	p.box.remove(p)
 	rt.table.remove(p.pid)
 	p.tenant.unregisterAll(p, names)
+	// Reported before its monitors and links hear of it: a cause is reported
+	// before the exits it brings about (a linked process's, on another
+	// shard, would otherwise race it to the hook).
+	p.tenant.counters.exited(e)
+	if rt.cfg.Exited != nil {
+		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
+	}
 
 	for w := range watching {
 		w.mu.Lock()
@@ -75,10 +82,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	if p.onExit != nil {
 		p.onExit(e)
 	}
-	p.tenant.counters.exited(e)
-	if rt.cfg.Exited != nil {
-		rt.cfg.Exited(p.tenant.name, p.pid, source, e)
-	}
+
 }
 
 func (rt *Runtime) event(p *process, kind abi.EventKind, from string, result []byte, deadline uint64) {

@@ -27,9 +27,10 @@ type Config struct {
 	// crashed sandbox with what its guest wrote to stderr. Default: the
 	// standard logger.
 	Warn func(tenant, message string)
-	// Exited, if set, is called for every process exit, normal or not, after
-	// the runtime has done with it (monitors told, names released). source
-	// is the source ID the process ran.
+	// Exited, if set, is called for every process exit, normal or not, once
+	// the process is out of the table and its names are released, and
+	// before its monitors, links and caller are told: an exit is reported
+	// before the exits it causes. source is the source ID the process ran.
 	Exited func(tenant, pid, source string, e Exit)
 	// Denied, if set, is called for every request a tenant's policy refused.
 	Denied func(tenant string, r policies.Request, err error)
