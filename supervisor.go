@@ -31,7 +31,11 @@ type Intensity struct {
 
 // DefaultIntensity is the intensity of [Tenant.Supervise]: 5 restarts in 30
 // seconds, waits from 100 ms doubling to 5 s.
-var DefaultIntensity = Intensity{MaxRestarts: 5, Within: 30 * time.Second, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}
+// (A function, not a variable: no package state a caller could change for
+// every other user of the package.)
+func DefaultIntensity() Intensity {
+	return Intensity{MaxRestarts: 5, Within: 30 * time.Second, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}
+}
 
 // ServiceState is where a service is in its life.
 type ServiceState string
@@ -83,7 +87,7 @@ type supervised struct {
 // reported as warning events.
 func (t *Tenant) Supervise(services []Service, in Intensity) *Supervisor {
 	if in == (Intensity{}) {
-		in = DefaultIntensity
+		in = DefaultIntensity()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Supervisor{t: t, in: in, cancel: cancel}

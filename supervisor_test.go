@@ -180,7 +180,7 @@ func ExampleTenant_Supervise() {
 		log.Fatal(err)
 	}
 	echo := t.Config().Services[0] // name: echo, args: [hello]
-	sup := t.Supervise([]moonbox.Service{echo}, moonbox.DefaultIntensity)
+	sup := t.Supervise([]moonbox.Service{echo}, moonbox.DefaultIntensity())
 	defer func() { // CANCEL, and a terminate 100 ms later (echo does not listen for CANCEL)
 		stop, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
