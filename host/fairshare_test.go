@@ -34,3 +34,50 @@ func TestFairShareWaitsOnlyWhenContended(t *testing.T) {
 		t.Errorf("the weight-300 tenant's share = %.2f processors (contended %v), want 1.5", rate, contended)
 	}
 }
+
+// TestFairShareHoldsItsProcessors: while another tenant wants the
+// processors, a tenant holds no more turns at once than its share in whole
+// processors (one of two here): an instance of it on another shard waits,
+// and the turn that ends is handed to it, not taken back by the instance
+// that had it. Alone, a tenant takes a turn on every shard at once.
+func TestFairShareHoldsItsProcessors(t *testing.T) {
+	rt := &Runtime{procs: 2}
+	busy, other := newFairShare(0), newFairShare(0)
+	rt.tenants = []*Tenant{{share: busy}, {share: other}}
+	a, b := &instance{}, &instance{}
+
+	rt.spendShare(busy, time.Microsecond, time.Now())
+	rt.weightAt.Store(0)
+	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+		t.Fatal("alone, the tenant may not take a turn on both shards")
+	}
+	busy.release()
+	busy.release()
+
+	rt.spendShare(other, time.Microsecond, time.Now()) // another tenant wants the processors
+	rt.weightAt.Store(0)
+	if !rt.admit(busy, a) {
+		t.Fatal("contended, the tenant may not take its first turn")
+	}
+	if rt.admit(busy, b) {
+		t.Fatal("contended, the tenant holds both processors (its share is one)")
+	}
+	if next := busy.release(); next != b {
+		t.Fatalf("a's turn ended: handed to %p, want the parked b %p", next, b)
+	}
+	if rt.admit(busy, a) {
+		t.Fatal("a took the turn back that was handed to b")
+	}
+	if !rt.admit(busy, b) {
+		t.Fatal("b may not take the turn it was handed")
+	}
+	if next := busy.release(); next != a {
+		t.Fatalf("b's turn ended: handed to %p, want the parked a %p", next, a)
+	}
+	if !rt.admit(busy, a) {
+		t.Fatal("a may not take the turn it was handed")
+	}
+	if next := busy.release(); next != nil || busy.turns != 0 {
+		t.Fatalf("the last turn ended: handed to %p, %d turns counted; want none", next, busy.turns)
+	}
+}

@@ -49,6 +49,9 @@ type instance struct {
 	waiting  atomic.Bool // in the run queue: readable without the lock
 	running  bool        // a server is taking a turn of it (shard.mu)
 	requeue  bool        // popped while running: its server queues it again (shard.mu)
+
+	// handedTurn: its tenant's fair share handed it a turn (fairShare.mu).
+	handedTurn bool
 }
 
 func (in *instance) add(p *process) {

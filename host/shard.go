@@ -94,6 +94,12 @@ func (s *shard) pop() *instance {
 				time.AfterFunc(d, func() { s.push(in) })
 				continue
 			}
+			if !in.tenant.rt.admit(in.tenant.share, in) {
+				// The tenant holds its share of the processors in turns
+				// on other shards: parked with it (still counted as
+				// queued) until one of them ends.
+				continue
+			}
 			in.running = true
 			s.waiting.Store(int32(s.runq.Len()))
 			return in
@@ -122,6 +128,9 @@ func (s *shard) turn(sv *server, in *instance) {
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
+	if next := in.tenant.share.release(); next != nil {
+		next.shard.push(next)
+	}
 }
 
 // wakeLocked wakes the shard's own goroutine if it sleeps, and reports
