@@ -62,13 +62,15 @@ const (
 const (
 	// moonbox_version() -> i32: the guest's [Version].
 	ExportVersion = "moonbox_version"
-	// moonbox_init(soft_limit i64, seed i64, memory_cap i64, cpu_run i64):
-	// called before the first step; a process running while the guest heap
-	// exceeds soft_limit bytes is ended with "memory limit exceeded" (0: no
-	// limit); seed seeds math.random; memory_cap is the linear memory's cap
-	// in bytes (a builtin refuses an allocation that would need memory past
-	// it); a process that runs cpu_run instructions without waiting is ended
-	// with TIMEOUT (0: no limit). The first call builds the guest's runtime; a host may call
+	// moonbox_init(soft_limit i64, seed i64, memory_cap i64, cpu_run i64,
+	// memory_run i64): called before the first step; a process running while
+	// the guest heap exceeds soft_limit bytes is ended with "memory limit
+	// exceeded" (0: no limit); seed seeds math.random; memory_cap is the
+	// linear memory's cap in bytes (a builtin refuses an allocation that
+	// would need memory past it); a process that runs cpu_run instructions
+	// without waiting is ended with TIMEOUT, one that grows the heap by
+	// memory_run bytes without waiting with "memory limit exceeded" (0: no
+	// limit). The first call builds the guest's runtime; a host may call
 	// it once with a zero limit, snapshot the instance, and call it again on
 	// each instance started from the snapshot.
 	ExportInit = "moonbox_init"

@@ -66,3 +66,45 @@ func engineFor(t *testing.T, native bool) *sandbox.Engine {
 	}
 	return testEngine(t)
 }
+
+// TestCPURunSpawnLoop: a spawn the host accepted does not count towards
+// cpu_run (it is charged 2,000 instructions, for turns and cpu_total): a
+// parent spawning 3,000 children in one loop (6,000,000 instructions of
+// charges) is not ended by a cpu_run of 2,000,000, as a benchmark's 100,000
+// spawns were by the default. A loop of refused spawns (past the processes
+// quota) still is.
+func TestCPURunSpawnLoop(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			rt := New(Config{Shards: 1, Engine: engineFor(t, m.native)})
+			t.Cleanup(rt.Close)
+			tenant := func(name string, processes int) *Tenant {
+				limits := tenants.DefaultLimits()
+				limits.CPURun, limits.Processes = 2_000_000, processes
+				ten, err := rt.AddTenant(TenantConfig{Name: name, Native: m.native, Limits: &limits, Bundle: writeBundle(t, map[string]string{
+					"parent.lua": `return function()
+						for i = 1, 3000 do assert(process.spawn("child", "app:processes")) end
+						return "spawned"
+					end`,
+					"child.lua": `return function() end`,
+					"refused.lua": `return function()
+						for i = 1, 4 do assert(process.spawn("sleeper", "app:processes")) end
+						while true do process.spawn("sleeper", "app:processes") end
+					end`,
+					"sleeper.lua": `return function() process.inbox():receive() end`,
+				})})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ten
+			}
+			if e := run(t, tenant("setup", 10_000), "parent"); e.Abnormal {
+				t.Fatalf("parent: %s %s, want a normal exit (accepted spawns are not a runaway)", e.Kind, e.Error)
+			}
+			e := run(t, tenant("quota", 5), "refused")
+			if !e.Abnormal || e.Kind != "TIMEOUT" || !strings.Contains(e.Error, "without waiting") {
+				t.Errorf("refused spawns: %s %q, want TIMEOUT ... without waiting", e.Kind, e.Error)
+			}
+		})
+	}
+}

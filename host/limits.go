@@ -51,7 +51,7 @@ func (e Exit) LimitKill() bool {
 	}
 	switch e.Kind {
 	case abi.Unavailable.Kind():
-		return e.Error == vm.ErrMemoryLimit.Message
+		return strings.HasPrefix(e.Error, vm.ErrMemoryLimit.Message) // memory_run adds why
 	case abi.Timeout.Kind():
 		return e.Error == "CPU budget exhausted" || e.Error == cancelDeadlineExceeded
 	case abi.Internal.Kind():

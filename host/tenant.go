@@ -124,7 +124,8 @@ func (t *Tenant) instanceFor(i int) (*instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft), CPURun: t.limits.CPURun})
+		sb, err := e.NewInstance(in, sandbox.InstanceConfig{Name: t.name, SoftLimit: uint64(t.limits.MemorySoft), CPURun: t.limits.CPURun,
+			MemoryRun: t.limits.MemoryRun})
 		if err != nil {
 			return nil, err
 		}

@@ -176,6 +176,10 @@ type InstanceConfig struct {
 	// CPURun is how many Lua instructions a process may run without waiting
 	// before it is ended with TIMEOUT; 0 is unlimited.
 	CPURun int64
+	// MemoryRun is how many bytes a process may grow the guest heap by
+	// without waiting before it is ended ("memory limit exceeded"); 0 is
+	// unlimited.
+	MemoryRun int64
 }
 
 // NewInstance instantiates the guest; its imports call h. It starts from the
@@ -192,6 +196,7 @@ func (e *Engine) NewInstance(h abi.Host, cfg InstanceConfig) (*Instance, error) 
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
 	in.stack[0], in.stack[1], in.stack[2], in.stack[3] = softLimit, binary.LittleEndian.Uint64(seed[:]), e.memoryCap, uint64(max(cfg.CPURun, 0))
+	in.stack[4] = uint64(max(cfg.MemoryRun, 0))
 	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
 		in.Close()
 		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())
@@ -202,7 +207,7 @@ func (e *Engine) NewInstance(h abi.Host, cfg InstanceConfig) (*Instance, error) 
 // instantiate makes an instance, from snap or, if nil, by running the guest's
 // initialisation, and checks the guest's ABI version.
 func (e *Engine) instantiate(h abi.Host, name string, snap *snapshot) (*Instance, error) {
-	in := &Instance{host: h, name: name, stack: make([]uint64, 4)}
+	in := &Instance{host: h, name: name, stack: make([]uint64, 5)}
 	ctx, starts := e.ctx, []string{"_initialize"}
 	if snap != nil {
 		ctx, starts = experimental.WithMemoryAllocator(ctx, snap.image.Allocator()), nil

@@ -64,7 +64,7 @@ func (e *Engine) takeSnapshot() (*snapshot, error) {
 		return nil, err
 	}
 	defer in.Close()
-	in.stack[0], in.stack[1], in.stack[2], in.stack[3] = 0, 0, 0, 0 // no limit, no seed: each copy gets its own
+	in.stack[0], in.stack[1], in.stack[2], in.stack[3], in.stack[4] = 0, 0, 0, 0, 0 // no limit, no seed: each copy gets its own
 	if err := in.mod.ExportedFunction(abi.ExportInit).CallWithStack(in.ctx, in.stack); err != nil {
 		return nil, fmt.Errorf("sandbox: guest init: %w%s", err, in.stderr.cause())
 	}

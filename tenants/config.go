@@ -61,6 +61,7 @@ const (
 //	  memory: 1GiB          # 16MiB to 4GiB linear memory per instance
 //	  tenant_memory: 1GiB   # 16MiB to 1TiB linear memory over all the tenant's instances
 //	  memory_soft: 75%      # a percentage, a fraction (0.75) or a size; 4MiB up to below memory
+//	  memory_run: 32MiB     # 0 (unlimited) or 1MiB to 4GiB the heap may grow by without waiting
 //	  cpu_turn: 20000       # 10,000 to 10,000,000 Lua instructions per turn
 //	  cpu_total: 0          # 0 (unlimited) or 10,000 to 10^15 Lua instructions per process
 //	  cpu_run: 200000000    # 0 (unlimited) or 10^6 to 10^15 Lua instructions without waiting
@@ -69,7 +70,7 @@ const (
 //
 // Sizes are whole bytes or a number with a unit: B, KiB, MiB, GiB, TiB, KB,
 // MB, GB, TB (case-sensitive). Counts are YAML integers. 0 is "unlimited"
-// only for cpu_total, cpu_run and cpu_rate. Unknown keys, duplicate keys, keys without a value and
+// only for memory_run, cpu_total, cpu_run and cpu_rate. Unknown keys, duplicate keys, keys without a value and
 // more than one YAML document are errors.
 //
 // # Notes

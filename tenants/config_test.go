@@ -72,6 +72,7 @@ limits:
   memory: 4GiB
   tenant_memory: 8GiB
   memory_soft: 4194304
+  memory_run: 0
   cpu_turn: 10000
   cpu_total: 1000000000000000
   cpu_run: 0
@@ -79,7 +80,7 @@ limits:
   cpu_weight: 10000
 `, Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: Limits{
 			Processes: 1, SpawnsPerSecond: 100_000, Mailbox: 16, Payload: 1 << 10, Names: 1_000_000, Links: 100_000,
-			CallDepth: 1024, Memory: 4 << 30, TenantMemory: 8 << 30, MemorySoft: 4 << 20, CPUTurn: 10_000, CPUTotal: 1e15, CPURun: 0, CPURate: 100_000, CPUWeight: 10_000}}},
+			CallDepth: 1024, Memory: 4 << 30, TenantMemory: 8 << 30, MemorySoft: 4 << 20, MemoryRun: 0, CPUTurn: 10_000, CPUTotal: 1e15, CPURun: 0, CPURate: 100_000, CPUWeight: 10_000}}},
 		{"memory alone: soft is 75% of it", "name: a\nlimits:\n  memory: 64MiB\n",
 			Config{Name: "a", Hosts: []string{DefaultHost}, Isolation: Sandbox, Limits: with(func(l *Limits) { l.Memory, l.MemorySoft = 64<<20, 48<<20 })}},
 		{"memory_soft before memory in the file", "name: a\nlimits:\n  memory_soft: 50%\n  memory: 64MiB\n",
@@ -432,7 +433,7 @@ func TestLoadConfigTestdata(t *testing.T) {
 		Policy:    mustAbs(t, filepath.Join(goodDir, "policy.csv")),
 		Limits: Limits{Processes: 5000, SpawnsPerSecond: 200, Mailbox: 2000, Payload: 256 << 10, Names: 100, Links: 50,
 			CallDepth: 8, Memory: 128 << 20, TenantMemory: 1 << 30, MemorySoft: 128 << 20 * 4 / 5, CPUTurn: 100_000, CPUTotal: 50_000_000,
-			CPURun: DefaultLimits().CPURun, CPUWeight: DefaultLimits().CPUWeight},
+			MemoryRun: DefaultLimits().MemoryRun, CPURun: DefaultLimits().CPURun, CPUWeight: DefaultLimits().CPUWeight},
 		Dir:  mustAbs(t, goodDir),
 		File: filepath.Join(goodDir, ConfigFile),
 		Lines: map[string]int{"name": 2, "hosts": 3, "isolation": 6, "policy": 7, "limits": 8, "limits.processes": 9,

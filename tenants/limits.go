@@ -27,6 +27,7 @@ type Limits struct {
 	Memory          int64 // linear memory cap per instance, bytes
 	TenantMemory    int64 // linear memory across the tenant's instances (one a shard), bytes
 	MemorySoft      int64 // guest heap past which the running process is ended, bytes
+	MemoryRun       int64 // bytes a process may grow the guest heap by without waiting, 0 = unlimited
 	CPUTurn         int64 // Lua instructions per turn before yielding
 	CPUTotal        int64 // Lua instructions per process, 0 = unlimited
 	CPURun          int64 // Lua instructions a process may run without waiting, 0 = unlimited
@@ -47,6 +48,7 @@ func DefaultLimits() Limits {
 		Memory:          1 << 30,
 		TenantMemory:    1 << 30,
 		MemorySoft:      768 << 20, // 75% of Memory
+		MemoryRun:       32 << 20,  // a memory bomb ends in ~1 s in the sandbox (~50 MB/s of small tables)
 		CPUTurn:         20_000,
 		CPUTotal:        0,
 		CPURun:          200_000_000, // ~20 s of a sandbox's CPU, ~2-4 s natively
@@ -134,6 +136,8 @@ var limitSpecs = []limitSpec{
 		get: func(l *Limits) int64 { return l.TenantMemory }, set: func(l *Limits, v int64) { l.TenantMemory = v }},
 	{key: "memory_soft", kind: softLimit, min: 4 << 20, max: 4<<30 - wasmPage,
 		get: func(l *Limits) int64 { return l.MemorySoft }, set: func(l *Limits, v int64) { l.MemorySoft = v }},
+	{key: "memory_run", kind: sizeLimit, min: 1 << 20, max: 4 << 30, zeroOK: true,
+		get: func(l *Limits) int64 { return l.MemoryRun }, set: func(l *Limits, v int64) { l.MemoryRun = v }},
 	{key: "cpu_turn", kind: countLimit, min: 10_000, max: 10_000_000,
 		get: func(l *Limits) int64 { return l.CPUTurn }, set: func(l *Limits, v int64) { l.CPUTurn = v }},
 	{key: "cpu_total", kind: countLimit, min: 10_000, max: 1_000_000_000_000_000, zeroOK: true,

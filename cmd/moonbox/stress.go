@@ -884,6 +884,7 @@ func stressLimits(l tenants.Limits) string {
 	if l.MemorySoft != l.Memory/4*3 {
 		add("memory_soft", l.MemorySoft, -1, true)
 	}
+	add("memory_run", l.MemoryRun, d.MemoryRun, true)
 	add("cpu_turn", l.CPUTurn, d.CPUTurn, false)
 	add("cpu_total", l.CPUTotal, d.CPUTotal, false)
 	add("cpu_rate", l.CPURate, d.CPURate, false)

@@ -225,18 +225,20 @@ var heapMeter = &meter{
 
 // moonbox_init configures the runtime before the first step: softLimit is
 // the heap size past which the running process is ended (0: none), seed
-// seeds math.random. The first call builds the Lua runtime. The host may
+// seeds math.random, cpuRun and memoryRun bound a process's run without
+// waiting (instructions, bytes the heap grows by). The first call builds the Lua runtime. The host may
 // call it on a fresh instance, or build the runtime once with a zero limit,
 // snapshot the instance and call it again on each copy: copies share the
 // snapshot's random state, which the seed makes their own again.
 //
 //go:wasmexport moonbox_init
-func initialize(softLimit uint64, seed int64, memoryCap uint64, cpuRun int64) {
+func initialize(softLimit uint64, seed int64, memoryCap uint64, cpuRun int64, memoryRun uint64) {
 	if instance == nil {
 		instance = vm.New(&wasmHost{out: make([]byte, 64<<10)}, vm.Options{Memory: heapMeter})
 	}
 	rand.Seed(seed)
 	instance.SetCPURun(cpuRun)
+	instance.SetMemoryRun(memoryRun)
 	if softLimit == 0 {
 		return
 	}

@@ -132,7 +132,7 @@ func (c *channel) close() {
 // block parks t until one of its cases fires or its process is killed.
 func (t *task) block(w *waiter) {
 	t.wait = w
-	t.sinceWait = 0
+	t.waited()
 	for !w.fired {
 		t.park()
 	}
@@ -144,7 +144,7 @@ func (t *task) block(w *waiter) {
 
 // receive is ch:receive() for the calling task.
 func (c *channel) receive(t *task) (lua.LValue, bool) {
-	t.sinceWait = 0 // a server busy with a backlog waits too, without blocking
+	t.waited() // a server busy with a backlog waits too, without blocking
 	if v, ok, ready := c.tryReceive(); ready {
 		return v, ok
 	}
@@ -192,7 +192,7 @@ type selectCase struct {
 // returns index -1 instead of blocking.
 func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LValue, ok bool) {
 	if !dflt {
-		t.sinceWait = 0 // a select that may block is a wait; a poll is not
+		t.waited() // a select that may block is a wait; a poll is not
 	}
 	for i, c := range cases {
 		if c.send {

@@ -146,9 +146,19 @@ type chargingHost struct {
 	in *Instance
 }
 
+// Spawn charges a spawn to the spawner's budget, for its turns and
+// cpu_total, but a spawn the host accepted not to its run without waiting
+// (cpu_run): a process that spawns 100,000 children in one loop is setting
+// up, bounded by the processes and spawns_per_second quotas, not running
+// away (cpu_run's 2e8 ended it at the 100,000th spawn). A refused spawn
+// counts: a loop of them is a runaway.
 func (h chargingHost) Spawn(process uint32, req []byte) (string, *Error) {
 	h.in.debit(spawnCost)
-	return h.Host.Spawn(process, req)
+	pid, err := h.Host.Spawn(process, req)
+	if t := h.in.current(); err == nil && t != nil {
+		t.sinceWait -= spawnCost
+	}
+	return pid, err
 }
 
 func (h chargingHost) Send(process uint32, dest, topic string, payload []byte) (uint32, *Error) {

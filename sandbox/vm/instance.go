@@ -25,6 +25,10 @@ type Options struct {
 	// CPURun ends a process with TIMEOUT when one of its tasks has run this
 	// many instructions (work included) without waiting; 0 is unlimited.
 	CPURun int64
+	// MemoryRun ends a process with "memory limit exceeded" when one of its
+	// tasks has grown the heap by this many bytes without waiting (Memory
+	// must be set); 0 is unlimited.
+	MemoryRun uint64
 }
 
 // Instance is a set of processes sharing one Lua state and one scheduler. It
@@ -78,6 +82,7 @@ func New(host Host, o Options) *Instance {
 	}
 	in.SetMemorySoftLimit(o.MemorySoftLimit)
 	in.SetCPURun(o.CPURun)
+	in.SetMemoryRun(o.MemoryRun)
 	in.host = chargingHost{Host: host, in: in}
 	in.sched = newScheduler(&in.memory, host, o.TickEvery)
 	in.openLibraries()
@@ -104,6 +109,10 @@ func (in *Instance) SetMemorySoftLimit(limit uint64) {
 // SetCPURun sets Options.CPURun (the sandbox calls it on an instance
 // restored from a snapshot).
 func (in *Instance) SetCPURun(n int64) { in.cpuRun = max(n, 0) }
+
+// SetMemoryRun sets Options.MemoryRun (the sandbox calls it on an
+// instance restored from a snapshot).
+func (in *Instance) SetMemoryRun(bytes uint64) { in.memory.run = bytes }
 
 // SetMemoryCap tells the instance its linear memory's cap in bytes (0:
 // unknown), so that a builtin refuses an allocation past it (memoryGuard.room).

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 
@@ -52,13 +53,17 @@ type memoryGuard struct {
 	// charged to whoever made them (a collection takes ~10 ms a MiB in wasm).
 	collected uint64
 	ticks     uint64
+	// run is the most a task may grow the heap by without waiting
+	// (memory_run, see grown); 0: no bound.
+	run uint64
 }
 
 func (g *memoryGuard) on() bool { return g.meter != nil && g.limit > 0 }
 
-// charge bills p for what was allocated since the last charge.
-func (g *memoryGuard) charge(p *process) {
+// charge bills t's process for what was allocated since the last charge.
+func (g *memoryGuard) charge(t *task) {
 	now := g.meter.Allocated()
+	p := t.proc
 	if p.allocEpoch != g.epoch {
 		p.allocated, p.allocEpoch = 0, g.epoch
 	}
@@ -66,38 +71,43 @@ func (g *memoryGuard) charge(p *process) {
 	g.mark = now
 }
 
-// ran is called when a task of p parks after holding the baton for elapsed.
-func (g *memoryGuard) ran(p *process, elapsed time.Duration) {
+// ran is called when task t parks after holding the baton for elapsed.
+func (g *memoryGuard) ran(t *task, elapsed time.Duration) {
 	if g.on() && elapsed >= longRun {
-		g.charge(p)
+		g.charge(t)
 	}
 }
 
-// tick runs at every tick of a task of p, which ran ticks periods. It
-// returns the process to end for memory, or nil.
-func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
+// tick runs at every tick of task t, which ran ticks periods. It returns
+// the process to end for memory and why, or nil.
+func (g *memoryGuard) tick(in *Instance, t *task, ticks int64) (*process, *Error) {
 	if !g.on() {
-		return nil
+		return nil, nil
 	}
 	// Reading the heap costs microseconds in wasm: every 10,000 units of
 	// work (a builtin that charged that much at once is checked at once).
 	before := g.ticks
 	if g.ticks += uint64(ticks); before/5 == g.ticks/5 {
-		return nil
+		return nil, nil
 	}
-	g.charge(p)
+	g.charge(t)
 	inUse := g.meter.InUse()
+	if g.grown(t, inUse) {
+		g.victim = t.proc
+		return t.proc, g.runError()
+	}
 	if inUse < g.limit/2 {
 		g.epoch++
-		return nil
+		return nil, nil
 	}
 	if inUse <= g.limit || g.victim != nil {
-		return nil
+		return nil, nil
 	}
 	runtime.GC()
 	if g.meter.InUse() <= g.limit {
-		return nil
+		return nil, nil
 	}
+	p := t.proc
 	victim := p
 	for _, q := range in.procs {
 		if q.killed == nil && q.allocEpoch == g.epoch && q.allocated > victim.allocated {
@@ -105,7 +115,71 @@ func (g *memoryGuard) tick(in *Instance, p *process, ticks int64) *process {
 		}
 	}
 	g.victim = victim
-	return victim
+	return victim, errMemory
+}
+
+// grown reports whether task t, running without waiting, has grown the
+// heap by more than g.run: a memory bomb. The soft limit alone ended one
+// only when the instance was full, and a process builds ~50 MB/s of small
+// tables in the sandbox: a 512 MiB instance's bomb (the default with 2
+// shards) ran for 17-24 s, its collections ever longer, before it was
+// ended. A process that holds memory steadily waits between messages, and
+// each wait starts a new run (task.waited).
+//
+// The growth is the heap in use measured across t's own activations only
+// (from the guard's first look in the run; pause and resume read it around
+// a preemption), so what other processes build meanwhile (a parent's
+// children starting, a cache filling) is not t's. What t makes and drops
+// mostly goes within its activations too, with the collections its
+// allocation sets off. Once the growth passes g.run, a collection tells
+// growth from garbage (all it frees is credited to t: the doubt goes to
+// the process); still past it, t's process ends. Otherwise the next look
+// waits until the growth has gone up again by as much as the runtime's own
+// collector would let the heap grow (GOGC 100: the live heap), so a
+// process that churns without waiting does not pay a forced collection
+// per g.run bytes.
+func (g *memoryGuard) grown(t *task, inUse uint64) bool {
+	if g.run == 0 {
+		return false
+	}
+	if t.runMeasured {
+		t.runGrowth += int64(inUse) - int64(t.runFrom)
+	}
+	t.runMeasured, t.runFrom = true, inUse
+	if g.victim != nil || t.runGrowth < int64(g.run) || t.runGrowth < t.runNext {
+		return false
+	}
+	runtime.GC()
+	live := g.meter.InUse()
+	t.runGrowth -= int64(inUse) - int64(live)
+	t.runFrom = live
+	if t.runGrowth >= int64(g.run) {
+		return true
+	}
+	t.runNext = t.runGrowth + int64(max(live, g.run))
+	return false
+}
+
+// pause adds the heap t grew since the guard last looked to t's run, when
+// t gives the baton up at a tick in the middle of a run; resume takes the
+// heap up again when t gets it back. Two readings of the heap per
+// preemption (microseconds in wasm), and only for a run the guard has
+// looked at: a task that handles a message and waits is never measured.
+func (g *memoryGuard) pause(t *task) {
+	if t.runMeasured && g.run > 0 && g.on() {
+		t.runGrowth += int64(g.meter.InUse()) - int64(t.runFrom)
+	}
+}
+
+func (g *memoryGuard) resume(t *task) {
+	if t.runMeasured && g.run > 0 && g.on() {
+		t.runFrom = g.meter.InUse()
+	}
+}
+
+// runError is the exit error of a process ended by grown.
+func (g *memoryGuard) runError() *Error {
+	return &Error{Status: abi.Unavailable, Message: fmt.Sprintf("%s: the heap grew by %d MiB without waiting (memory_run)", errMemory.Message, g.run>>20)}
 }
 
 // reserveMin is the smallest allocation a builtin asks the guard about:

@@ -82,7 +82,7 @@ func (s *scheduler) run(budget int64) bool {
 		<-s.baton
 		if timed {
 			now = time.Now()
-			s.memory.ran(t.proc, now.Sub(began))
+			s.memory.ran(t, now.Sub(began))
 		} else {
 			now = time.Time{}
 		}

@@ -24,6 +24,13 @@ type task struct {
 	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
 	coDepth   int     // coroutines resumed inside one another on this task
 	budget    budget
+	// The run since the task last waited, as the memory guard measures it
+	// (memory_run, memoryGuard.grown): whether it is measured yet, the heap
+	// it grew in its activations, the heap in use when the current stretch
+	// of measuring began, the growth at which the guard collects again.
+	runMeasured        bool
+	runGrowth, runNext int64
+	runFrom            uint64
 }
 
 func (p *process) newTask() *task {
@@ -40,6 +47,13 @@ func (p *process) newTask() *task {
 	L.SetCountdown(&t.budget.left)
 	p.tasks = append(p.tasks, t)
 	return t
+}
+
+// waited starts a new run of the task: it waits (a receive, or a select
+// that may block), so cpu_run and memory_run count afresh.
+func (t *task) waited() {
+	t.sinceWait = 0
+	t.runMeasured, t.runGrowth, t.runNext = false, 0, 0
 }
 
 // start launches the task's goroutine; it runs body when first scheduled.
@@ -169,15 +183,17 @@ func (b *budget) Done() <-chan struct{} {
 		p.kill(stopError(st))
 		return closedDone
 	}
-	if victim := in.memory.tick(in, p, ticks); victim != nil {
-		victim.kill(errMemory)
+	if victim, why := in.memory.tick(in, b.t, ticks); victim != nil {
+		victim.kill(why)
 		if victim == p {
 			return closedDone
 		}
 	}
 	if s.runq.len() > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.preempted = true
+		in.memory.pause(b.t)
 		b.t.yield() // the scheduler's resume restarts the clock
+		in.memory.resume(b.t)
 		if b.t.stop != nil {
 			b.left = 0
 			return closedDone

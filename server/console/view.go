@@ -213,7 +213,7 @@ func processRows(ps []moonbox.ProcessInfo) []ProcessRow {
 }
 
 // byteLimits are the limits counted in bytes.
-var byteLimits = map[string]bool{"Payload": true, "Memory": true, "MemorySoft": true}
+var byteLimits = map[string]bool{"Payload": true, "Memory": true, "TenantMemory": true, "MemorySoft": true, "MemoryRun": true}
 
 // limitRows lists every field of Limits: the tenant's value, the
 // operator's default and ceiling (zero: none).
