@@ -1,6 +1,7 @@
 package host
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +27,8 @@ import (
 // spent their share in bursts on both processors, and a single-core
 // neighbour (a ping-pong across the shards) waited out a tick of theirs at
 // every hop while they did (0.44-0.55x of its solo throughput). So while
-// contended a tenant also holds no more turns at once than its share in
-// whole processors (at least one): its other instances wait (admit) until
+// contended a tenant also holds no more turns at once than its share
+// rounded up to whole processors: its other instances wait (admit) until
 // one of its turns ends (release), and the processor it leaves free serves
 // the neighbours at once, as relief does (relief.go).
 type fairShare struct {
@@ -143,7 +144,7 @@ func (rt *Runtime) admit(f *fairShare, in *instance) bool {
 		in.handedTurn = false // counted when release handed it the turn
 		return true
 	}
-	if contended && f.turns >= max(1, int(rate)) {
+	if contended && f.turns >= int(math.Ceil(rate-1e-9)) {
 		f.parked = append(f.parked, in)
 		return false
 	}

@@ -80,4 +80,14 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	if next := busy.release(); next != nil || busy.turns != 0 {
 		t.Fatalf("the last turn ended: handed to %p, %d turns counted; want none", next, busy.turns)
 	}
+
+	// A weight of 300 beside two of 100 is a share of 1.2 processors:
+	// rounded up, both shards at once (its bucket keeps the average).
+	heavy := newFairShare(300)
+	rt.tenants = append(rt.tenants, &Tenant{share: heavy})
+	rt.spendShare(heavy, time.Microsecond, time.Now())
+	rt.weightAt.Store(0)
+	if !rt.admit(heavy, a) || !rt.admit(heavy, b) {
+		t.Fatal("a tenant whose share is 1.2 processors may not take a turn on both shards")
+	}
 }
