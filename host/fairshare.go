@@ -27,16 +27,20 @@ import (
 // spent their share in bursts on both processors, and a single-core
 // neighbour (a ping-pong across the shards) waited out a tick of theirs at
 // every hop while they did (0.44-0.55x of its solo throughput). So while
-// contended a tenant also holds no more turns at once than its share
-// rounded up to whole processors: its other instances wait (admit) until
-// one of its turns ends (release), and the processor it leaves free serves
-// the neighbours at once, as relief does (relief.go).
+// contended a tenant that has used its share lately (its bucket went under
+// half full, and has not filled up since) also holds no more turns at once than its share rounded up to
+// whole processors: its other instances wait (admit) until one of its
+// turns ends (release), and the processor it leaves free serves the
+// neighbours at once, as relief does (relief.go). A tenant within its share
+// is not held so: a ping-pong whose partner's turn starts while its own
+// ends would pay a hand-off and a wake-up at every hop.
 type fairShare struct {
 	mu     sync.Mutex
 	tokens float64 // seconds of processor time; below zero: in debt
 	last   time.Time
 	weight float64
 	active atomic.Int64 // UnixNano of its last turn's end
+	held   bool         // its turns at once are bounded (admit; mu)
 	turns  int          // turns of the tenant in progress (mu)
 	parked []*instance  // instances waiting for one of them to end (mu)
 }
@@ -59,7 +63,8 @@ func newFairShare(weight int64) *fairShare {
 	if weight <= 0 {
 		weight = defaultWeight
 	}
-	return &fairShare{weight: float64(weight), last: time.Now()}
+	// Full: the first refill caps it to the share's burst.
+	return &fairShare{weight: float64(weight), last: time.Now(), tokens: math.Inf(1)}
 }
 
 // shareOf is f's share now, in processors, and whether another tenant
@@ -137,14 +142,25 @@ func (rt *Runtime) admit(f *fairShare, in *instance) bool {
 	if f == nil {
 		return true
 	}
-	rate, contended := rt.shareOf(f, time.Now())
+	now := time.Now()
+	rate, contended := rt.shareOf(f, now)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if in.handedTurn {
 		in.handedTurn = false // counted when release handed it the turn
 		return true
 	}
-	if contended && f.turns >= int(math.Ceil(rate-1e-9)) {
+	f.refillLocked(rate, now)
+	// Held from when half its bucket is spent until it is full again: a
+	// tenant busy on every shard would otherwise take them all each time
+	// it crossed back over half.
+	switch full := rate * shareBurst; {
+	case f.tokens < full/2:
+		f.held = true
+	case f.tokens >= full*0.99:
+		f.held = false
+	}
+	if contended && f.held && f.turns >= int(math.Ceil(rate-1e-9)) {
 		f.parked = append(f.parked, in)
 		return false
 	}

@@ -36,8 +36,9 @@ func TestFairShareWaitsOnlyWhenContended(t *testing.T) {
 }
 
 // TestFairShareHoldsItsProcessors: while another tenant wants the
-// processors, a tenant holds no more turns at once than its share in whole
-// processors (one of two here): an instance of it on another shard waits,
+// processors, a tenant that has used its share lately holds no more turns
+// at once than its share in whole processors (one of two here), one within
+// its share is not held: an instance of it on another shard waits,
 // and the turn that ends is handed to it, not taken back by the instance
 // that had it. Alone, a tenant takes a turn on every shard at once.
 func TestFairShareHoldsItsProcessors(t *testing.T) {
@@ -56,6 +57,12 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 
 	rt.spendShare(other, time.Microsecond, time.Now()) // another tenant wants the processors
 	rt.weightAt.Store(0)
+	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+		t.Fatal("contended but within its share (its bucket full), the tenant may not take a turn on both shards")
+	}
+	busy.release()
+	busy.release()
+	rt.spendShare(busy, 15*time.Millisecond, time.Now()) // most of its 20 ms bucket spent
 	if !rt.admit(busy, a) {
 		t.Fatal("contended, the tenant may not take its first turn")
 	}
@@ -85,7 +92,7 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	// rounded up, both shards at once (its bucket keeps the average).
 	heavy := newFairShare(300)
 	rt.tenants = append(rt.tenants, &Tenant{share: heavy})
-	rt.spendShare(heavy, time.Microsecond, time.Now())
+	rt.spendShare(heavy, 30*time.Millisecond, time.Now())
 	rt.weightAt.Store(0)
 	if !rt.admit(heavy, a) || !rt.admit(heavy, b) {
 		t.Fatal("a tenant whose share is 1.2 processors may not take a turn on both shards")
