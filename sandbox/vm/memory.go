@@ -91,11 +91,11 @@ func (g *memoryGuard) tick(in *Instance, t *task, ticks int64) (*process, *Error
 		return nil, nil
 	}
 	g.charge(t)
-	inUse := g.meter.InUse()
-	if g.grown(t, inUse) {
+	if g.grown(t) {
 		g.victim = t.proc
 		return t.proc, g.runError()
 	}
+	inUse := g.meter.InUse()
 	if inUse < g.limit/2 {
 		g.epoch++
 		return nil, nil
@@ -119,67 +119,79 @@ func (g *memoryGuard) tick(in *Instance, t *task, ticks int64) (*process, *Error
 }
 
 // grown reports whether task t, running without waiting, has grown the
-// heap by more than g.run: a memory bomb. The soft limit alone ended one
-// only when the instance was full, and a process builds ~50 MB/s of small
+// heap by about g.run: a memory bomb. The soft limit alone ended one only
+// when the instance was full, and a process builds ~50 MB/s of small
 // tables in the sandbox: a 512 MiB instance's bomb (the default with 2
 // shards) ran for 17-24 s, its collections ever longer, before it was
 // ended. A process that holds memory steadily waits between messages, and
 // each wait starts a new run (task.waited).
 //
-// The growth is the heap in use measured across t's own activations only
-// (from the guard's first look in the run; pause and resume read it around
-// a preemption), so what other processes build meanwhile (a parent's
-// children starting, a cache filling) is not t's. What t makes and drops
-// mostly goes within its activations too, with the collections its
-// allocation sets off. Once the growth passes g.run, a collection tells
-// growth from garbage (all it frees is credited to t: the doubt goes to
-// the process); still past it, t's process ends. Otherwise the next look
-// waits until the growth has gone up again by as much as the runtime's own
-// collector would let the heap grow (GOGC 100: the live heap), so a
-// process that churns without waiting does not pay a forced collection
-// per g.run bytes.
-func (g *memoryGuard) grown(t *task, inUse uint64) bool {
+// The processes of an instance share one heap, so the guard measures two
+// things. What t allocated in its own activations (from its first look in
+// the run; pause and resume read the runtime's allocation count around a
+// preemption): until that is half of g.run, t is left alone, and nothing
+// it did not allocate counts. Then a collection takes the live heap as the
+// run's base (the garbage of a bomb ended before it, say, is not its
+// growth). Past the base, once t has allocated the other half, a
+// collection confirms the growth: the live heap half of g.run over the
+// base, with t having made at least half of all the instance's
+// allocations since (a parent whose children fill the heap as they start
+// is not ended for them), ends t's process. Otherwise the next look waits
+// until the heap has grown again by as much as the runtime's own collector
+// would let it (GOGC 100: the live heap), so a process that churns without
+// waiting pays one forced collection a run, then about as many as it
+// would anyway.
+func (g *memoryGuard) grown(t *task) bool {
 	if g.run == 0 {
 		return false
 	}
-	if t.runMeasured {
-		t.runGrowth += int64(inUse) - int64(t.runFrom)
+	now := g.mark // charge read it just now
+	if t.runOn {
+		t.runAlloc += now - t.runFrom
 	}
-	t.runMeasured, t.runFrom = true, inUse
-	if g.victim != nil || t.runGrowth < int64(g.run) || t.runGrowth < t.runNext {
+	t.runOn, t.runFrom = true, now
+	half := g.run / 2
+	if g.victim != nil || t.runAlloc-t.runBaseAlloc < half {
+		return false
+	}
+	if t.runBase == 0 {
+		runtime.GC()
+		t.runBase, t.runBaseAlloc, t.runBaseTotal = g.meter.InUse(), t.runAlloc, g.meter.Allocated()
+		t.runNext = t.runBase + half
+		return false
+	}
+	if g.meter.InUse() < t.runNext {
 		return false
 	}
 	runtime.GC()
-	live := g.meter.InUse()
-	t.runGrowth -= int64(inUse) - int64(live)
-	t.runFrom = live
-	if t.runGrowth >= int64(g.run) {
+	live, total := g.meter.InUse(), g.meter.Allocated()-t.runBaseTotal
+	if live >= t.runBase+half && 2*(t.runAlloc-t.runBaseAlloc) >= total {
 		return true
 	}
-	t.runNext = t.runGrowth + int64(max(live, g.run))
+	t.runNext = live + max(live, half)
 	return false
 }
 
-// pause adds the heap t grew since the guard last looked to t's run, when
-// t gives the baton up at a tick in the middle of a run; resume takes the
-// heap up again when t gets it back. Two readings of the heap per
-// preemption (microseconds in wasm), and only for a run the guard has
-// looked at: a task that handles a message and waits is never measured.
+// pause adds what t allocated since the guard last looked to t's run, when
+// t gives the baton up at a tick in the middle of a run; resume reads the
+// count again when t gets it back. Two readings per preemption
+// (microseconds in wasm), and only for a run the guard has looked at: a
+// task that handles a message and waits is never measured.
 func (g *memoryGuard) pause(t *task) {
-	if t.runMeasured && g.run > 0 && g.on() {
-		t.runGrowth += int64(g.meter.InUse()) - int64(t.runFrom)
+	if t.runOn && g.run > 0 && g.on() {
+		t.runAlloc += g.meter.Allocated() - t.runFrom
 	}
 }
 
 func (g *memoryGuard) resume(t *task) {
-	if t.runMeasured && g.run > 0 && g.on() {
-		t.runFrom = g.meter.InUse()
+	if t.runOn && g.run > 0 && g.on() {
+		t.runFrom = g.meter.Allocated()
 	}
 }
 
 // runError is the exit error of a process ended by grown.
 func (g *memoryGuard) runError() *Error {
-	return &Error{Status: abi.Unavailable, Message: fmt.Sprintf("%s: the heap grew by %d MiB without waiting (memory_run)", errMemory.Message, g.run>>20)}
+	return &Error{Status: abi.Unavailable, Message: fmt.Sprintf("%s: the heap grew by about %d MiB without waiting (memory_run)", errMemory.Message, g.run>>20)}
 }
 
 // reserveMin is the smallest allocation a builtin asks the guard about:

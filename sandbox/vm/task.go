@@ -25,12 +25,16 @@ type task struct {
 	coDepth   int     // coroutines resumed inside one another on this task
 	budget    budget
 	// The run since the task last waited, as the memory guard measures it
-	// (memory_run, memoryGuard.grown): whether it is measured yet, the heap
-	// it grew in its activations, the heap in use when the current stretch
-	// of measuring began, the growth at which the guard collects again.
-	runMeasured        bool
-	runGrowth, runNext int64
-	runFrom            uint64
+	// (memory_run, memoryGuard.grown): whether it is measured (since the
+	// guard's first look), the bytes the task allocated in its activations,
+	// the allocation count when the current stretch began; the live heap
+	// after the collection that took the run's base (0: none yet), the
+	// task's and the instance's allocations then, and the heap in use at
+	// which the guard collects again.
+	runOn                               bool
+	runAlloc, runFrom                   uint64
+	runBase, runBaseAlloc, runBaseTotal uint64
+	runNext                             uint64
 }
 
 func (p *process) newTask() *task {
@@ -53,7 +57,7 @@ func (p *process) newTask() *task {
 // that may block), so cpu_run and memory_run count afresh.
 func (t *task) waited() {
 	t.sinceWait = 0
-	t.runMeasured, t.runGrowth, t.runNext = false, 0, 0
+	t.runOn, t.runAlloc, t.runBase, t.runBaseAlloc = false, 0, 0, 0
 }
 
 // start launches the task's goroutine; it runs body when first scheduled.
