@@ -31,9 +31,13 @@ import (
 // half full, and has not filled up since) also holds no more turns at once than its share rounded up to
 // whole processors: its other instances wait (admit) until one of its
 // turns ends (release), and the processor it leaves free serves the
-// neighbours at once, as relief does (relief.go). A tenant within its share
-// is not held so: a ping-pong whose partner's turn starts while its own
-// ends would pay a hand-off and a wake-up at every hop.
+// neighbours at once, as relief does (relief.go). Only a tenant bound by
+// the processor (its last turn ended with work left) is held so: a
+// ping-pong, whose turns end with its processes blocked, would pay a
+// hand-off and a shard's wake-up at every hop when its partner's turn
+// began before its own had ended (on a busy machine its turns, timed on
+// the wall clock, look like a whole processor's worth, and it fell to
+// 0.09-0.20x next to the spawn bomb).
 type fairShare struct {
 	mu     sync.Mutex
 	tokens float64 // seconds of processor time; below zero: in debt
@@ -41,6 +45,7 @@ type fairShare struct {
 	weight float64
 	active atomic.Int64 // UnixNano of its last turn's end
 	held   bool         // its turns at once are bounded (admit; mu)
+	busy   atomic.Bool  // its last turn ended with work left (a tenant bound by the processor)
 	turns  int          // turns of the tenant in progress (mu)
 	parked []*instance  // instances waiting for one of them to end (mu)
 }
@@ -160,7 +165,7 @@ func (rt *Runtime) admit(f *fairShare, in *instance) bool {
 	case f.tokens >= full*0.99:
 		f.held = false
 	}
-	if contended && f.held && f.turns >= int(math.Ceil(rate-1e-9)) {
+	if contended && f.held && f.busy.Load() && f.turns >= int(math.Ceil(rate-1e-9)) {
 		f.parked = append(f.parked, in)
 		return false
 	}

@@ -36,9 +36,11 @@ func TestFairShareWaitsOnlyWhenContended(t *testing.T) {
 }
 
 // TestFairShareHoldsItsProcessors: while another tenant wants the
-// processors, a tenant that has used its share lately holds no more turns
-// at once than its share in whole processors (one of two here), one within
-// its share is not held: an instance of it on another shard waits,
+// processors, a tenant bound by the processor that has used its share
+// lately holds no more turns at once than its share in whole processors
+// (one of two here); one within its share, or whose turns end with its
+// processes blocked, is not held. An instance of a held one on another
+// shard waits,
 // and the turn that ends is handed to it, not taken back by the instance
 // that had it. Alone, a tenant takes a turn on every shard at once.
 func TestFairShareHoldsItsProcessors(t *testing.T) {
@@ -63,6 +65,12 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	busy.release()
 	busy.release()
 	rt.spendShare(busy, 15*time.Millisecond, time.Now()) // most of its 20 ms bucket spent
+	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+		t.Fatal("past half its share but its turns end with its processes blocked, the tenant may not take a turn on both shards")
+	}
+	busy.release()
+	busy.release()
+	busy.busy.Store(true) // its turns end with work left: bound by the processor
 	if !rt.admit(busy, a) {
 		t.Fatal("contended, the tenant may not take its first turn")
 	}
@@ -93,6 +101,7 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	heavy := newFairShare(300)
 	rt.tenants = append(rt.tenants, &Tenant{share: heavy})
 	rt.spendShare(heavy, 30*time.Millisecond, time.Now())
+	heavy.busy.Store(true)
 	rt.weightAt.Store(0)
 	if !rt.admit(heavy, a) || !rt.admit(heavy, b) {
 		t.Fatal("a tenant whose share is 1.2 processors may not take a turn on both shards")

@@ -128,6 +128,9 @@ func (s *shard) turn(sv *server, in *instance) {
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
+	if f := in.tenant.share; f != nil {
+		f.busy.Store(again)
+	}
 	if next := in.tenant.share.release(); next != nil {
 		next.shard.push(next)
 	}

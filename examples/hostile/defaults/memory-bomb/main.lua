@@ -2,7 +2,8 @@
 -- each growing an array of fresh tables until something ends it, and
 -- replaces each one that dies, for a minute.
 --
--- What should stop each child: the memory soft limit of its instance, or the
+-- What should stop each child: memory_run (32 MiB grown without waiting, by
+-- default: about a second), else the memory soft limit of its instance, the
 -- cap on a table's array part ("table too large"), or a growth the memory
 -- guard refuses; never a trap of the instance.
 local function grow()
