@@ -23,21 +23,21 @@ import (
 // still used. A share, not a quota: nothing fails and nothing ends.
 //
 // The bucket bounds a tenant's processor time on average, not how many
-// processors it holds at once: 50 busy loops, with an instance on each shard,
-// spent their share in bursts on both processors, and a single-core
-// neighbour (a ping-pong across the shards) waited out a tick of theirs at
-// every hop while they did (0.44-0.55x of its solo throughput). So while
-// contended a tenant that has used its share lately (its bucket went under
-// half full, and has not filled up since) also holds no more turns at once than its share rounded up to
-// whole processors: its other instances wait (admit) until one of its
-// turns ends (release), and the processor it leaves free serves the
-// neighbours at once, as relief does (relief.go). Only a tenant bound by
-// the processor (its last turn ended with work left) is held so: a
-// ping-pong, whose turns end with its processes blocked, would pay a
-// hand-off and a shard's wake-up at every hop when its partner's turn
-// began before its own had ended (on a busy machine its turns, timed on
-// the wall clock, look like a whole processor's worth, and it fell to
-// 0.09-0.20x next to the spawn bomb).
+// processors it holds at once: 50 busy loops, with an instance on each
+// shard, spent their share in bursts on both processors, and a single-core
+// neighbour (a ping-pong across the shards) shared a processor with one of
+// them at every hop while they did (0.44-0.55x of its solo throughput). So
+// while contended, a tenant bound by the processor (its last turn ended
+// with work left) that has used its share lately (its bucket went under
+// half full, and has not filled up since) holds no more turns at once than
+// its share rounded up to whole processors: its other instances wait
+// (admit) until one of its turns ends (release), and the processor it
+// leaves free serves the neighbours at once, as relief does (relief.go). A
+// tenant whose turns end with its processes blocked is never held: held, a
+// ping-pong paid a hand-off and a shard's wake-up at every hop when its
+// partner's turn began before its own had ended (on a busy machine its
+// turns, timed on the wall clock, spent its bucket, and it fell to
+// 0.09-0.14x next to the spawn bomb).
 type fairShare struct {
 	mu     sync.Mutex
 	tokens float64 // seconds of processor time; below zero: in debt
