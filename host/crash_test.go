@@ -88,7 +88,12 @@ func tenantWithMemory(t *testing.T, pages uint32, files map[string]string) *Tena
 	rt := New(Config{Shards: 1, Engine: e})
 	t.Cleanup(rt.Close) // runs before the engine's Close
 	files["sibling.lua"] = `return function() return process.inbox():receive():payload() end`
-	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Bundle: writeBundle(t, files)})
+	// memory_run off: these tests are about what stops a process when it
+	// does not (the soft limit, the string and table caps, the matcher's
+	// depth); a doubling `..` bomb would otherwise end by it first.
+	limits := tenants.DefaultLimits()
+	limits.MemoryRun = 0
+	ten, err := rt.AddTenant(TenantConfig{Name: "crashy", Limits: &limits, Bundle: writeBundle(t, files)})
 	if err != nil {
 		t.Fatal(err)
 	}

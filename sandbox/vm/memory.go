@@ -134,9 +134,9 @@ func (g *memoryGuard) tick(in *Instance, t *task, ticks int64) (*process, *Error
 // run's base (the garbage of a bomb ended before it, say, is not its
 // growth). Past the base, once t has allocated the other half, a
 // collection confirms the growth: the live heap half of g.run over the
-// base, with t having made at least half of all the instance's
-// allocations since (a parent whose children fill the heap as they start
-// is not ended for them), ends t's process. Otherwise the next look waits
+// base, with t having allocated at least that much since (a parent whose
+// children fill the heap as they start is not ended for them), ends t's
+// process. Otherwise the next look waits
 // until the heap has grown again by as much as the runtime's own collector
 // would let it (GOGC 100: the live heap), so a process that churns without
 // waiting pays one forced collection a run, then about as many as it
@@ -156,7 +156,7 @@ func (g *memoryGuard) grown(t *task) bool {
 	}
 	if t.runBase == 0 {
 		runtime.GC()
-		t.runBase, t.runBaseAlloc, t.runBaseTotal = g.meter.InUse(), t.runAlloc, g.meter.Allocated()
+		t.runBase, t.runBaseAlloc = g.meter.InUse(), t.runAlloc
 		t.runNext = t.runBase + half
 		return false
 	}
@@ -164,8 +164,8 @@ func (g *memoryGuard) grown(t *task) bool {
 		return false
 	}
 	runtime.GC()
-	live, total := g.meter.InUse(), g.meter.Allocated()-t.runBaseTotal
-	if live >= t.runBase+half && 2*(t.runAlloc-t.runBaseAlloc) >= total {
+	live := g.meter.InUse()
+	if live >= t.runBase+half && t.runAlloc-t.runBaseAlloc >= live-t.runBase {
 		return true
 	}
 	t.runNext = live + max(live, half)

@@ -29,12 +29,12 @@ type task struct {
 	// guard's first look), the bytes the task allocated in its activations,
 	// the allocation count when the current stretch began; the live heap
 	// after the collection that took the run's base (0: none yet), the
-	// task's and the instance's allocations then, and the heap in use at
-	// which the guard collects again.
-	runOn                               bool
-	runAlloc, runFrom                   uint64
-	runBase, runBaseAlloc, runBaseTotal uint64
-	runNext                             uint64
+	// task's allocations then, and the heap in use at which the guard
+	// collects again.
+	runOn                 bool
+	runAlloc, runFrom     uint64
+	runBase, runBaseAlloc uint64
+	runNext               uint64
 }
 
 func (p *process) newTask() *task {
