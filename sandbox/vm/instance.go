@@ -231,14 +231,14 @@ func (in *Instance) eventValue(kind abi.EventKind, from string, result []byte, d
 
 // start creates a process from a RecordStart and queues its main task.
 func (in *Instance) start(h uint32, r *abi.RecordReader) error {
-	pid, id, source, args, ctx := r.String(), r.String(), r.Bytes(), r.Bytes(), r.Bytes()
+	pid, id, source, args, ctx, lineage := r.String(), r.String(), r.Bytes(), r.Bytes(), r.Bytes(), r.Bytes()
 	if err := r.Err(); err != nil {
 		return err
 	}
 	if _, dup := in.procs[h]; dup {
 		return fmt.Errorf("vm: process handle %d already in use", h)
 	}
-	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...)}
+	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...), slot: in.sched.runq.join(lineage)}
 	p.env = in.newEnv()
 	in.procs[h] = p
 	argv, err := decodeValues(in.L, args)

@@ -16,7 +16,7 @@ import (
 // returns, every task is parked on its wake channel, which is what the Go
 // wasm runtime needs (an export must not return into a deadlock).
 type scheduler struct {
-	runq    queue[*task]
+	runq    runQueue      // which task goes next (shares.go)
 	baton   chan struct{} // a task hands the baton back
 	current *task
 	used    int64 // instructions spent this turn, plus activationCost per activation
@@ -86,7 +86,9 @@ func (s *scheduler) run(budget int64) bool {
 		} else {
 			now = time.Time{}
 		}
-		s.used += t.budget.count() - t.budget.mark + activationCost
+		work := t.budget.count() - t.budget.mark + activationCost
+		s.used += work
+		s.runq.charge(t, work)
 		s.current = nil
 	}
 	return false
