@@ -34,12 +34,13 @@ type runQueue struct {
 }
 
 // slot is a subtree of the spawn tree in this instance, or a process's own
-// place in it (a leaf: key 0 under the process's subtree, where its tasks
-// queue).
+// place in it (a leaf, where its tasks queue: the self of its subtree's
+// slot, served beside the subtrees of its children).
 type slot struct {
 	key   uint64 // the spawn sequence number of its process; 0 for a leaf
 	up    *slot
-	sub   map[uint64]*slot
+	sub   map[uint64]*slot // children's subtrees, made with the first
+	self  *slot            // the process's own leaf
 	tasks queue[*task] // a leaf's queued tasks
 	// work is what the slot's tasks have run, in budget units, counted
 	// from no lower than its parent's floor when it last became runnable:
@@ -59,23 +60,29 @@ func (q *runQueue) len() int { return q.n }
 // them the rest is ignored) and returns its leaf.
 func (q *runQueue) join(lineage []byte) *slot {
 	s := &q.root
+	if s.self == nil {
+		s.self = &slot{up: s, index: -1} // processes with no lineage
+	}
 	s.refs++
 	for i := 0; i < abi.SpawnTreeDepth && len(lineage) >= 8*(i+1); i++ {
 		s = s.child(binary.LittleEndian.Uint64(lineage[8*i:]))
 		s.refs++
 	}
-	leaf := s.child(0)
-	leaf.refs++
-	return leaf
+	s.self.refs++
+	return s.self
 }
 
+// child is the subtree of the child key, made with its leaf in one
+// allocation the first time: most processes spawn none, and have no map.
 func (s *slot) child(key uint64) *slot {
 	c := s.sub[key]
 	if c == nil {
 		if s.sub == nil {
 			s.sub = map[uint64]*slot{}
 		}
-		c = &slot{key: key, up: s, index: -1}
+		pair := &[2]slot{{key: key, up: s, index: -1}, {index: -1}}
+		c = &pair[0]
+		c.self, pair[1].up = &pair[1], c
 		s.sub[key] = c
 	}
 	return c
