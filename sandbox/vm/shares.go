@@ -41,7 +41,7 @@ type slot struct {
 	up    *slot
 	sub   map[uint64]*slot // children's subtrees, made with the first
 	self  *slot            // the process's own leaf
-	tasks queue[*task] // a leaf's queued tasks
+	tasks queue[*task]     // a leaf's queued tasks
 	// work is what the slot's tasks have run, in budget units, counted
 	// from no lower than its parent's floor when it last became runnable:
 	// time spent waiting is not credit.
