@@ -111,3 +111,20 @@ func TestSharesForgetExitedProcesses(t *testing.T) {
 		t.Error("a process deeper than SpawnTreeDepth did not share its ancestor's slot")
 	}
 }
+
+// BenchmarkSharesPingPong is the run queue's cost for a message handled:
+// two processes under one parent, each woken by the other.
+func BenchmarkSharesPingPong(b *testing.B) {
+	var q runQueue
+	ping, pong := shareTask(&q, 1, 2), shareTask(&q, 1, 3)
+	q.push(ping)
+	for b.Loop() {
+		t, _ := q.pop()
+		q.charge(t, 300)
+		if t == ping {
+			q.push(pong)
+		} else {
+			q.push(ping)
+		}
+	}
+}
