@@ -80,22 +80,7 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	row = &StressRow{Attack: attack, MainExitMs: -1, StopMs: -1, Load: loadAverage()}
 	fail := func(format string, args ...any) { row.Errors = append(row.Errors, fmt.Sprintf(format, args...)) }
 
-	_, arg, hasArg := strings.Cut(attack, ":")
-	var mainArgs []string
-	if hasArg {
-		mainArgs = []string{arg}
-	}
-	dir := s.attackDir(attack)
-	var conf *tenants.Config
-	var err error
-	if attack == Control {
-		dir = s.control
-		conf = &tenants.Config{Name: Control, Hosts: []string{host.DefaultHost}, Isolation: tenants.Sandbox, Limits: tenants.DefaultLimits(), Dir: dir}
-	} else if conf, err = tenants.LoadConfig(dir); err != nil {
-		fail("%v", err)
-		return row, nil, nil
-	}
-	bundle, err := tenants.OpenBundle(dir)
+	conf, bundle, mainArgs, err := s.openAttack(attack)
 	if err != nil {
 		fail("%v", err)
 		return row, nil, nil
@@ -126,28 +111,8 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	}
 	defer closeRuntime()
 
-	ten, err := rt.AddTenant(host.TenantConfig{Name: "good", Bundle: goodBundle})
+	good, err := startGood(rt, goodBundle, clk, s.Shards)
 	if err != nil {
-		fail("good tenant: %v", err)
-		return row, nil, nil
-	}
-	good := driver{ten: ten, shards: s.Shards, timeout: goodWait}
-	// ping and pong on different shards: an attacker on either is in the way.
-	ping, pingExit, err := good.spawn("ping")
-	if err != nil {
-		fail("spawn ping: %v", err)
-		return row, nil, nil
-	}
-	clk.mu.Lock()
-	clk.pid = ping
-	clk.mu.Unlock()
-	other := func(shard int) bool { return s.Shards == 1 || shard != good.shardOf(ping) }
-	pong, pongExit, err := good.spawnWhere(other, "pong")
-	if err != nil {
-		fail("spawn pong: %v", err)
-		return row, nil, nil
-	}
-	if err := good.post(ping, "go", pong); err != nil {
 		fail("%v", err)
 		return row, nil, nil
 	}
@@ -161,58 +126,11 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 		time.Sleep(time.Millisecond)
 	}
 
-	// The monitor samples the attacker's live processes (all processes but
-	// ping and pong) and the host heap for the rest of the row.
-	var (
-		monMu     sync.Mutex
-		attacking bool
-		peak      int
-		lastLive  int
-		heapPeak  uint64
-		zeroSince int64 = -1 // clock time the attacker was first seen with no process
-	)
+	// The footprint samples the attacker's processes and the host heap for
+	// the rest of the row.
 	row.HostHeap0 = hostHeap()
-	stopMon := make(chan struct{})
-	monDone := make(chan struct{})
-	go func() {
-		defer close(monDone)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		n := 0
-		for {
-			select {
-			case <-stopMon:
-				return
-			case <-tick.C:
-			}
-			live := rt.Processes() - 2
-			var heap uint64
-			if n%10 == 0 {
-				heap = hostHeap()
-			}
-			n++
-			monMu.Lock()
-			if attacking {
-				peak = max(peak, live)
-				lastLive = live
-				if live <= 0 && zeroSince < 0 {
-					zeroSince = clk.now()
-				} else if live > 0 {
-					zeroSince = -1
-				}
-			}
-			heapPeak = max(heapPeak, heap)
-			monMu.Unlock()
-		}
-	}()
-	defer func() {
-		select {
-		case <-stopMon:
-		default:
-			close(stopMon)
-		}
-		<-monDone
-	}()
+	fp := watchFootprint(rt, clk)
+	defer fp.end()
 
 	// Solo.
 	t0 := clk.now()
@@ -223,9 +141,7 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	// Attack.
 	collect()
 	heapBefore := hostHeap()
-	monMu.Lock()
-	attacking, heapPeak = true, heapBefore
-	monMu.Unlock()
+	fp.attack(heapBefore)
 	ta := clk.now()
 	var mainExit <-chan host.Exit
 	var attacker *host.Tenant
@@ -263,9 +179,7 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 		exitMu.Lock()
 		at := exitAt
 		exitMu.Unlock()
-		monMu.Lock()
-		z := zeroSince
-		monMu.Unlock()
+		z := fp.goneSince()
 		if at < 0 || z < 0 {
 			return false, -1
 		}
@@ -298,9 +212,7 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	}
 	exitMu.Unlock()
 	if !row.Ended {
-		monMu.Lock()
-		live := lastLive
-		monMu.Unlock()
+		live := fp.live()
 		if row.End == "" {
 			row.End = fmt.Sprintf("still running, contained (%d processes)", live)
 		} else {
@@ -321,34 +233,10 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	row.HostHeap1 = hostHeap()
 
 	// Stop the good tenant and read its accounting.
-	if err := good.post(ping, "stop"); err != nil {
-		fail("stop ping: %v", err)
-	}
-	row.Good = map[string]any{}
-	for _, p := range []struct {
-		who  string
-		exit <-chan host.Exit
-	}{{"ping", pingExit}, {"pong", pongExit}} {
-		who := p.who
-		if x, ok := awaitExit(p.exit); !ok {
-			fail("%s still running %s after stop", who, goodWait)
-		} else if x.Abnormal {
-			fail("%s exited abnormally: %s: %s", who, x.Kind, x.Error)
-		} else if v, ok := jsonValue(x.Value).(map[string]any); ok {
-			row.Good[who] = v
-		}
-	}
-	pi, _ = row.Good["ping"].(map[string]any)
-	po, _ = row.Good["pong"].(map[string]any)
-	if pi != nil && po != nil {
-		row.Lost = (count(pi, "sent") - count(po, "received")) + (count(po, "sent") - count(pi, "received"))
-	}
+	pi, po = good.stop(row, fail)
 
-	close(stopMon)
-	<-monDone
-	monMu.Lock()
-	row.PeakProcs, row.LeftProcs, row.HostHeapPk = peak, max(0, rt.Processes()), heapPeak
-	monMu.Unlock()
+	row.PeakProcs, row.HostHeapPk = fp.end()
+	row.LeftProcs = max(0, rt.Processes())
 	row.HostHeap0 = heapBefore
 	row.LogLines = clk.others.Load()
 	row.Warnings = warns.of(conf.Name)
@@ -362,4 +250,88 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 	}
 	closeRuntime()
 	return row, pi, po
+}
+
+// openAttack reads an attack's bundle and config ("control": the embedded
+// well-behaved tenant) and the arguments its main runs with.
+func (s *stress) openAttack(attack string) (*tenants.Config, *tenants.Bundle, []string, error) {
+	_, arg, hasArg := strings.Cut(attack, ":")
+	var mainArgs []string
+	if hasArg {
+		mainArgs = []string{arg}
+	}
+	dir := s.attackDir(attack)
+	var conf *tenants.Config
+	var err error
+	if attack == Control {
+		dir = s.control
+		conf = &tenants.Config{Name: Control, Hosts: []string{host.DefaultHost}, Isolation: tenants.Sandbox, Limits: tenants.DefaultLimits(), Dir: dir}
+	} else if conf, err = tenants.LoadConfig(dir); err != nil {
+		return nil, nil, nil, err
+	}
+	bundle, err := tenants.OpenBundle(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return conf, bundle, mainArgs, nil
+}
+
+// goodTenant is the well-behaved tenant of a row: ping and pong playing
+// without pause, on different shards (an attacker on either is in the way).
+type goodTenant struct {
+	driver
+	ping, pong         string
+	pingExit, pongExit <-chan host.Exit
+}
+
+// startGood adds the good tenant to rt and starts its ping-pong, ping's
+// lines timed by clk.
+func startGood(rt *host.Runtime, bundle *tenants.Bundle, clk *clock, shards int) (*goodTenant, error) {
+	ten, err := rt.AddTenant(host.TenantConfig{Name: "good", Bundle: bundle})
+	if err != nil {
+		return nil, fmt.Errorf("good tenant: %v", err)
+	}
+	g := &goodTenant{driver: driver{ten: ten, shards: shards, timeout: goodWait}}
+	if g.ping, g.pingExit, err = g.spawn("ping"); err != nil {
+		return nil, fmt.Errorf("spawn ping: %v", err)
+	}
+	clk.mu.Lock()
+	clk.pid = g.ping
+	clk.mu.Unlock()
+	other := func(shard int) bool { return shards == 1 || shard != g.shardOf(g.ping) }
+	if g.pong, g.pongExit, err = g.spawnWhere(other, "pong"); err != nil {
+		return nil, fmt.Errorf("spawn pong: %v", err)
+	}
+	if err := g.post(g.ping, "go", g.pong); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// stop stops ping (which drains what it is owed and stops pong) and reads
+// both one's accounting into row (nil for one that gave none); what went
+// wrong goes to fail.
+func (g *goodTenant) stop(row *StressRow, fail func(string, ...any)) (ping, pong map[string]any) {
+	if err := g.post(g.ping, "stop"); err != nil {
+		fail("stop ping: %v", err)
+	}
+	row.Good = map[string]any{}
+	for _, p := range []struct {
+		who  string
+		exit <-chan host.Exit
+	}{{"ping", g.pingExit}, {"pong", g.pongExit}} {
+		if x, ok := awaitExit(p.exit); !ok {
+			fail("%s still running %s after stop", p.who, goodWait)
+		} else if x.Abnormal {
+			fail("%s exited abnormally: %s: %s", p.who, x.Kind, x.Error)
+		} else if v, ok := jsonValue(x.Value).(map[string]any); ok {
+			row.Good[p.who] = v
+		}
+	}
+	ping, _ = row.Good["ping"].(map[string]any)
+	pong, _ = row.Good["pong"].(map[string]any)
+	if ping != nil && pong != nil {
+		row.Lost = (count(ping, "sent") - count(pong, "received")) + (count(pong, "sent") - count(ping, "received"))
+	}
+	return ping, pong
 }
