@@ -30,15 +30,15 @@ func (c *channel) out(v lua.LValue) lua.LValue {
 // waiter is one parked task's wait on one or more channel cases. The first
 // case to fire wins; the others are dropped lazily by the channels.
 type waiter struct {
-	t       *task
-	fired   bool
-	sending bool // a wait on one channel is a send (for Waits)
-	cases   int  // the cases of a select; 0 for a wait on one channel
-	index   int  // which case fired
-	value   lua.LValue
-	ok      bool
-	one     waitCase     // the case of a wait on one channel: one allocation, not two
-	finish  finishFunc   // pushes the waiting builtin's results (await)
+	t        *task
+	fired    bool
+	sending  bool // a wait on one channel is a send (for Waits)
+	cases    int  // the cases of a select; 0 for a wait on one channel
+	index    int  // which case fired
+	value    lua.LValue
+	ok       bool
+	one      waitCase     // the case of a wait on one channel: one allocation, not two
+	finish   finishFunc   // pushes the waiting builtin's results (await)
 	selected []selectCase // a select's cases
 }
 

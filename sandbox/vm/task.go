@@ -25,10 +25,10 @@ type task struct {
 	stage     stage
 	queued    bool
 	done      bool
-	wait      *waiter // the wait the task is parked in, if any
-	suspended *waiter // the wait whose call the task is suspended in (await)
-	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
-	coDepth   int     // coroutines resumed inside one another on this task
+	wait      *waiter      // the wait the task is parked in, if any
+	suspended *waiter      // the wait whose call the task is suspended in (await)
+	stop      *Error       // set when the task must unwind (kill, exit, upgrade)
+	coDepth   int          // coroutines resumed inside one another on this task
 	args      []lua.LValue // main's arguments, while the chunk runs
 	budget    budget
 }
