@@ -60,8 +60,8 @@ func TestBench(t *testing.T) {
 				// memory grows in steps from room it already has (the quick
 				// run's 1,000 parked processes fit in it); everything else
 				// is a positive figure.
-				delta := strings.HasPrefix(k, "host_") || k == "guest_linear_kib"
-				if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 && k != "guest_linear_kib" || v == 0 && !delta {
+				host, linear := strings.HasPrefix(k, "host_"), k == "guest_linear_kib"
+				if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 && !host && !(linear && v == 0) {
 					t.Errorf("%s (%s): %s = %v", w, mode, k, v)
 				}
 			}
