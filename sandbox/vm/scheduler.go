@@ -75,7 +75,7 @@ func (s *scheduler) run(budget int64) bool {
 	}
 	if s.turn == nil {
 		s.turn, s.turned = make(chan struct{}), make(chan bool)
-		go s.serve(s.runner, false)
+		go s.serve(s.runner, false, s.turn)
 	}
 	s.budget, s.used, s.asked, s.endTurn = budget, 0, 0, false
 	s.now = time.Time{}
@@ -91,10 +91,12 @@ func (s *scheduler) close() {
 	}
 }
 
-// serve is the runner goroutine of generation gen: it runs turns until
-// its goroutine becomes a task's. midTurn: its predecessor became a task's
-// in the middle of a turn, whose activation ends with that.
-func (s *scheduler) serve(gen int, midTurn bool) {
+// serve is the runner goroutine of generation gen: it runs the turns it is
+// handed on turns until its goroutine becomes a task's. midTurn: its
+// predecessor became a task's in the middle of a turn, whose activation
+// ends with that. (turns is passed, not read from s: close may clear it
+// while the runner that just ended a turn is on its way back to wait.)
+func (s *scheduler) serve(gen int, midTurn bool, turns chan struct{}) {
 	if midTurn {
 		s.ended()
 		if !s.loop(gen) {
@@ -102,7 +104,7 @@ func (s *scheduler) serve(gen int, midTurn bool) {
 		}
 		s.turned <- s.runq.len() > 0
 	}
-	for range s.turn {
+	for range turns {
 		if !s.loop(gen) {
 			return
 		}
@@ -188,7 +190,7 @@ func (t *task) park() {
 			t.wake = make(chan struct{})
 		}
 		s.runner++
-		go s.serve(s.runner, true)
+		go s.serve(s.runner, true, s.turn)
 	}
 	<-t.wake
 }
