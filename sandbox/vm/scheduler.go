@@ -29,7 +29,8 @@ type scheduler struct {
 	runq    queue[*task]
 	baton   chan struct{} // a task on its own goroutine hands the turn back
 	turn    chan struct{} // Step hands the idle runner a turn
-	turned  chan bool     // the runner ends the turn: whether tasks are still queued
+	turned  chan struct{} // the runner ends the turn
+	more    bool          // tasks are still queued at the end of the turn
 	runner  int           // generation of the current runner goroutine
 	current *task
 	used    int64 // instructions spent this turn, plus activationCost per activation
@@ -43,10 +44,17 @@ type scheduler struct {
 	// The activation in progress: one clock reading per activation at most
 	// (the reading that ends one activation, for the memory guard, starts
 	// the next; with the guard off the clock is read only for a task
-	// preempted in mid-period).
-	now, began time.Time
+	// preempted in mid-period). Readings are kept as durations since
+	// clockBase, 0 for none: a time.Time holds a pointer, and copying one
+	// into the scheduler costs a write barrier while the collector runs.
+	now, began time.Duration
 	timed      bool
 }
+
+var clockBase = time.Now()
+
+// clock reads the monotonic clock, never as 0.
+func clock() time.Duration { return max(time.Since(clockBase), 1) }
 
 // activationCost is what one activation of a task counts against the turn
 // budget on top of its instructions: resuming a task and handling a record
@@ -74,13 +82,14 @@ func (s *scheduler) run(budget int64) bool {
 		return false
 	}
 	if s.turn == nil {
-		s.turn, s.turned = make(chan struct{}), make(chan bool)
+		s.turn, s.turned = make(chan struct{}), make(chan struct{})
 		go s.serve(s.runner, false, s.turn)
 	}
 	s.budget, s.used, s.asked, s.endTurn = budget, 0, 0, false
-	s.now = time.Time{}
+	s.now = 0
 	s.turn <- struct{}{}
-	return <-s.turned
+	<-s.turned
+	return s.more
 }
 
 // close ends the idle runner. Every task must have ended.
@@ -102,14 +111,20 @@ func (s *scheduler) serve(gen int, midTurn bool, turns chan struct{}) {
 		if !s.loop(gen) {
 			return
 		}
-		s.turned <- s.runq.len() > 0
+		s.endTurnOn()
 	}
 	for range turns {
 		if !s.loop(gen) {
 			return
 		}
-		s.turned <- s.runq.len() > 0
+		s.endTurnOn()
 	}
+}
+
+// endTurnOn hands the ended turn back to Step.
+func (s *scheduler) endTurnOn() {
+	s.more = s.runq.len() > 0
+	s.turned <- struct{}{}
 }
 
 // loop runs the turn on. It returns false when its goroutine has become a
@@ -156,8 +171,8 @@ func (s *scheduler) loop(gen int) bool {
 func (s *scheduler) begin(t *task) {
 	s.current = t
 	s.timed = s.memory.on()
-	if (s.timed || t.budget.preempted) && s.now.IsZero() {
-		s.now = time.Now()
+	if (s.timed || t.budget.preempted) && s.now == 0 {
+		s.now = clock()
 	}
 	s.began = s.now
 	t.budget.resume(s.now)
@@ -167,10 +182,10 @@ func (s *scheduler) begin(t *task) {
 func (s *scheduler) ended() {
 	t := s.current
 	if s.timed {
-		s.now = time.Now()
-		s.memory.ran(t.proc, s.now.Sub(s.began))
+		s.now = clock()
+		s.memory.ran(t.proc, s.now-s.began)
 	} else {
-		s.now = time.Time{}
+		s.now = 0
 	}
 	s.used += t.budget.count() - t.budget.mark + activationCost
 	s.current = nil

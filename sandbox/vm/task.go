@@ -204,12 +204,12 @@ func (t *task) interrupt(reason *Error) {
 // wall time and a waiting neighbour is not held up for a whole slow tick.
 type budget struct {
 	t       *task
-	left    int64     // units until the end of the period
-	period  int64     // units in the current period
-	ticked  int64     // units run before the current period
-	pending int64     // units run but not yet reported as a whole tick
-	began   time.Time // when the current period began or the task last got the baton; zero: not read
-	mark    int64     // count() when the task last got the baton
+	left    int64         // units until the end of the period
+	period  int64         // units in the current period
+	ticked  int64         // units run before the current period
+	pending int64         // units run but not yet reported as a whole tick
+	began   time.Duration // clock() when the current period began or the task last got the baton; 0: not read
+	mark    int64         // count() when the task last got the baton
 	// preempted: the task last gave the baton up at a tick, in the middle of
 	// a period, so its next activation reads the clock to go on timing that
 	// period. A task woken from a wait starts untimed: most activations
@@ -233,10 +233,10 @@ func (b *budget) reset(units int64) {
 func (b *budget) count() int64 { return b.ticked + b.period - b.left }
 
 // resume starts the period's wall clock when the task gets the baton at now
-// (time spent parked is not the task's), or leaves it unread (zero now): a
+// (time spent parked is not the task's), or leaves it unread (now 0): a
 // reading costs ~0.7 µs in wasm, and the scheduler reads it only when the
 // memory guard or a preempted period needs it.
-func (b *budget) resume(now time.Time) {
+func (b *budget) resume(now time.Duration) {
 	b.mark = b.count()
 	b.began = now
 	b.preempted = false
@@ -265,10 +265,10 @@ func (b *budget) Done() <-chan struct{} {
 	b.pending += ran
 	ticks := b.pending / in.tickEvery
 	b.pending %= in.tickEvery
-	now := time.Now()
+	now := clock()
 	next := b.period // a period whose start was not read keeps its length
-	if !b.began.IsZero() {
-		next = nextPeriod(b.period, ran, now.Sub(b.began), in.tickEvery)
+	if b.began != 0 {
+		next = nextPeriod(b.period, ran, now-b.began, in.tickEvery)
 	}
 	b.began = now
 	b.reset(next)
