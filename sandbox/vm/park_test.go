@@ -34,7 +34,6 @@ func goroutinesSettle(atMost int) int {
 func TestParkedProcessesHoldNoGoroutine(t *testing.T) {
 	host := &exitHost{exits: map[uint32]bool{}}
 	in := New(host, Options{})
-	defer in.Close()
 	base := goroutinesSettle(0)
 	const n = 40
 	var w abi.RecordWriter
@@ -56,7 +55,8 @@ func TestParkedProcessesHoldNoGoroutine(t *testing.T) {
 		w.Reset()
 	}
 	step()
-	// The scheduler's runner is the one goroutine the instance holds.
+	// The scheduler's runner is the one goroutine the instance holds (with
+	// the spare, once a task has left a goroutine free).
 	if got := goroutinesSettle(base + 1); got > base+1 {
 		t.Fatalf("%d processes waiting at the top level hold %d goroutines, want at most 1", n, got-base)
 	}
@@ -71,15 +71,15 @@ func TestParkedProcessesHoldNoGoroutine(t *testing.T) {
 		message(h)
 	}
 	step()
-	if got := goroutinesSettle(base + n + 1); got != base+n+1 {
-		t.Fatalf("%d processes waiting inside pcall hold %d goroutines, want %d", n, got-base, n+1)
+	if got := goroutinesSettle(base + n + 2); got < base+n+1 || got > base+n+2 {
+		t.Fatalf("%d processes waiting inside pcall, the runner and a spare hold %d goroutines, want %d or %d", n, got-base, n+1, n+2)
 	}
 	for h := uint32(1); h <= n; h++ {
 		message(h)
 	}
 	step()
-	if got := goroutinesSettle(base + 1); got > base+1 {
-		t.Fatalf("after waiting inside pcall, %d processes waiting at the top level again hold %d goroutines", n, got-base)
+	if got := goroutinesSettle(base + 2); got > base+2 {
+		t.Fatalf("after waiting inside pcall, %d processes waiting at the top level again hold %d goroutines, want the runner and a spare", n, got-base)
 	}
 	// Half wait inside pcall; kill every process, in both states.
 	for h := uint32(1); h <= n/2; h++ {
@@ -101,7 +101,11 @@ func TestParkedProcessesHoldNoGoroutine(t *testing.T) {
 			t.Errorf("process %d exited normally after a kill", h)
 		}
 	}
-	if got := goroutinesSettle(base + 1); got > base+1 {
-		t.Fatalf("%d goroutines left after every process ended", got-base)
+	if got := goroutinesSettle(base + 2); got > base+2 {
+		t.Fatalf("%d goroutines left after every process ended, want the runner and a spare", got-base)
+	}
+	in.Close()
+	if got := goroutinesSettle(base); got > base {
+		t.Fatalf("%d goroutines left after Close", got-base)
 	}
 }

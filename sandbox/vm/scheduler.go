@@ -24,12 +24,14 @@ import (
 // own (task.own), parks there, and a new runner goes on with the turn
 // (park). The task is woken on its goroutine from then on, holding the baton
 // until it parks again; when it next suspends at the outermost level or
-// ends, its goroutine hands the baton back and exits (loop).
+// ends, its goroutine hands the baton back and waits as the spare (serve).
 type scheduler struct {
 	runq    queue[*task]
 	baton   chan struct{} // a task on its own goroutine hands the turn back
 	turn    chan struct{} // Step hands the idle runner a turn
 	turned  chan struct{} // the runner ends the turn
+	spare   chan int      // hands the spare goroutine the runner's role, with its generation
+	spares  int           // goroutines waiting on spare: at most one
 	more    bool          // tasks are still queued at the end of the turn
 	runner  int           // generation of the current runner goroutine
 	current *task
@@ -82,7 +84,7 @@ func (s *scheduler) run(budget int64) bool {
 		return false
 	}
 	if s.turn == nil {
-		s.turn, s.turned = make(chan struct{}), make(chan struct{})
+		s.turn, s.turned, s.spare = make(chan struct{}), make(chan struct{}), make(chan int)
 		go s.serve(s.runner, false, s.turn)
 	}
 	s.budget, s.used, s.asked, s.endTurn = budget, 0, 0, false
@@ -92,10 +94,11 @@ func (s *scheduler) run(budget int64) bool {
 	return s.more
 }
 
-// close ends the idle runner. Every task must have ended.
+// close ends the idle runner and the spare. Every task must have ended.
 func (s *scheduler) close() {
 	if s.turn != nil {
 		close(s.turn)
+		close(s.spare)
 		s.turn = nil
 	}
 }
@@ -105,20 +108,44 @@ func (s *scheduler) close() {
 // predecessor became a task's in the middle of a turn, whose activation
 // ends with that. (turns is passed, not read from s: close may clear it
 // while the runner that just ended a turn is on its way back to wait.)
+//
+// A goroutine whose task needs it no more (loop) hands the baton back and
+// waits as the spare, which the next task that must keep its goroutine
+// makes the runner (park) instead of starting one; if there is a spare
+// already, it exits.
 func (s *scheduler) serve(gen int, midTurn bool, turns chan struct{}) {
+	for !s.runTurns(gen, midTurn, turns) {
+		if s.spares > 0 {
+			s.baton <- struct{}{}
+			return
+		}
+		s.spares++
+		s.baton <- struct{}{}
+		next, ok := <-s.spare
+		if !ok {
+			return
+		}
+		gen, midTurn, turns = next, true, s.turn
+	}
+}
+
+// runTurns runs turns as the runner of generation gen until turns is
+// closed (true), or its goroutine has been a task's and is free again.
+func (s *scheduler) runTurns(gen int, midTurn bool, turns chan struct{}) bool {
 	if midTurn {
 		s.ended()
 		if !s.loop(gen) {
-			return
+			return false
 		}
 		s.endTurnOn()
 	}
 	for range turns {
 		if !s.loop(gen) {
-			return
+			return false
 		}
 		s.endTurnOn()
 	}
+	return true
 }
 
 // endTurnOn hands the ended turn back to Step.
@@ -128,7 +155,8 @@ func (s *scheduler) endTurnOn() {
 }
 
 // loop runs the turn on. It returns false when its goroutine has become a
-// task's, and that task has now suspended or ended: the goroutine exits.
+// task's, and that task has now suspended or ended: the goroutine is free,
+// and the new runner waits for the baton.
 func (s *scheduler) loop(gen int) bool {
 	for s.runq.len() > 0 {
 		if s.used >= s.budget || s.endTurn {
@@ -158,7 +186,6 @@ func (s *scheduler) loop(gen int) bool {
 				// took the turn on; t has now suspended at the outermost
 				// level (or ended), and needs the goroutine no more.
 				t.own = false
-				s.baton <- struct{}{}
 				return false
 			}
 		}
@@ -205,7 +232,12 @@ func (t *task) park() {
 			t.wake = make(chan struct{})
 		}
 		s.runner++
-		go s.serve(s.runner, true, s.turn)
+		if s.spares > 0 {
+			s.spares--
+			s.spare <- s.runner
+		} else {
+			go s.serve(s.runner, true, s.turn)
+		}
 	}
 	<-t.wake
 }
