@@ -109,3 +109,55 @@ func TestParkedProcessesHoldNoGoroutine(t *testing.T) {
 		t.Fatalf("%d goroutines left after Close", got-base)
 	}
 }
+
+// logHost keeps what processes print.
+type logHost struct {
+	exitHost
+	lines []string
+}
+
+func (h *logHost) Log(_ uint32, line string) { h.lines = append(h.lines, line) }
+
+// TestCoroutineRunningIsOwn: coroutine.running() is a thread of the calling
+// process, never one a neighbour left current (gopher-lua keeps one
+// current thread for the whole state): a process holding a neighbour's
+// thread could resume it, and run the neighbour's code.
+func TestCoroutineRunningIsOwn(t *testing.T) {
+	host := &logHost{exitHost: exitHost{exits: map[uint32]bool{}}}
+	in := New(host, Options{})
+	defer in.Close()
+	var w abi.RecordWriter
+	startRecord(&w, 1, `return function()
+		local co = coroutine.create(function() coroutine.yield() end)
+		coroutine.resume(co) -- leaves this process's thread current
+		process.inbox():receive()
+		print("A woke")
+		return true
+	end`)
+	startRecord(&w, 2, `return function()
+		local th = coroutine.running()
+		local c = coroutine.create(function() coroutine.yield() end)
+		coroutine.resume(c)
+		print("B", coroutine.resume(th))
+		return true
+	end`)
+	if _, err := in.Step(w.Batch(), 1e9); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset()
+	w.Begin(abi.RecordMessage, 1)
+	w.Bytes([]byte("{from}"))
+	w.Bytes([]byte("t"))
+	w.Bytes(abi.AppendArray(nil, 0))
+	w.End()
+	if _, err := in.Step(w.Batch(), 1e9); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"B\tfalse\tcan not resume a running thread", "A woke"}
+	if len(host.lines) != 2 || host.lines[0] != want[0] || host.lines[1] != want[1] {
+		t.Fatalf("printed %q, want %q", host.lines, want)
+	}
+	if abnormal, ok := host.exits[1]; !ok || abnormal {
+		t.Fatalf("A's exit: %v (exited %v)", abnormal, ok)
+	}
+}

@@ -197,6 +197,7 @@ func (s *scheduler) loop(gen int) bool {
 // begin starts t's activation.
 func (s *scheduler) begin(t *task) {
 	s.current = t
+	t.L.G.CurrentThread = t.running
 	s.timed = s.memory.on()
 	if (s.timed || t.budget.preempted) && s.now == 0 {
 		s.now = clock()
@@ -215,6 +216,7 @@ func (s *scheduler) ended() {
 		s.now = 0
 	}
 	s.used += t.budget.count() - t.budget.mark + activationCost
+	t.running = t.L.G.CurrentThread
 	s.current = nil
 }
 

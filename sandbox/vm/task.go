@@ -25,12 +25,18 @@ type task struct {
 	stage     stage
 	queued    bool
 	done      bool
-	wait      *waiter      // the wait the task is parked in, if any
-	suspended *waiter      // the wait whose call the task is suspended in (await)
-	stop      *Error       // set when the task must unwind (kill, exit, upgrade)
-	coDepth   int          // coroutines resumed inside one another on this task
-	args      []lua.LValue // main's arguments, while the chunk runs
-	budget    budget
+	wait      *waiter // the wait the task is parked in, if any
+	suspended *waiter // the wait whose call the task is suspended in (await)
+	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
+	coDepth   int     // coroutines resumed inside one another on this task
+	// running is the thread gopher-lua holds current (coroutine.running,
+	// what coroutine.resume refuses to resume) while the task runs: its own,
+	// or a coroutine of its own it is inside. It is one variable of the
+	// shared state, so each task keeps its own and the scheduler swaps it
+	// in: a process must never see another's thread, which it could resume.
+	running *lua.LState
+	args    []lua.LValue // main's arguments, while the chunk runs
+	budget  budget
 }
 
 // stage is what a task's Lua is running, and so what its end means.
@@ -46,7 +52,7 @@ func (p *process) newTask() *task {
 	in := p.in
 	L, _ := in.L.NewThread()
 	L.Env = p.env
-	t := &task{proc: p, L: L, sched: in.sched, stop: p.killed}
+	t := &task{proc: p, L: L, sched: in.sched, stop: p.killed, running: L}
 	t.budget = budget{t: t}
 	t.budget.reset(in.tickEvery)
 	if t.stop != nil {
