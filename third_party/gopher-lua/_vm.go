@@ -115,6 +115,13 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	if gfnret == ParkCall { // moonbox patch: suspended in the call (task.go); RunTask completes it
+		L.parked = parkedCall
+		if tailcall {
+			L.parked = parkedTailCall
+		}
+		return true
+	}
 	if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
