@@ -253,7 +253,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					gs.Push(callFrame{})
 					newcf = gs.Last()
 				}
-				*newcf = callFrame{Idx: newcf.Idx, Fn: callable, Pc: 0, Base: RA, LocalBase: RA + 1, ReturnBase: RA, NArgs: nargs, NRet: nret, Parent: cf, TailCall: 0}
+				// Field by field: a whole callFrame assigned is a move of
+				// the struct (wbMove, a runtime call, while the collector runs).
+				newcf.Fn = callable
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
 				// +inline-call L.initCallFrame newcf
 				L.currentFrame = newcf
 				break
@@ -278,7 +288,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 
 			if L.Parent != nil && frameStackSp(L, gs) == 1 {
-				// +inline-call copyReturnValues L reg.Top() RA n B
+				// +inline-call returnValues L reg.Top() RA n B
 				switchToParentThread(L, n, false, true)
 				return
 			}
@@ -290,7 +300,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				popped = L.stack.Pop()
 			}
 			islast := baseframe == popped || frameStackEmpty(L, gs)
-			// +inline-call copyReturnValues L cf.ReturnBase RA n B
+			// +inline-call returnValues L cf.ReturnBase RA n B
 			if gs != nil {
 				L.currentFrame = gs.Last()
 			} else {
@@ -326,6 +336,48 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		}
 	}
 }
+
+// returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN
+// (moonbox patch, MOONBOX.md "Switch dispatch"), with the same result: the
+// values copied to regv..regv+n-1 (nil past the b-1 returned, all n
+// copied when b is 0, none when it is 1), top at
+// regv+n, the registers above cleared. A returning function leaves a few
+// registers above the new top: they are cleared one by one. The registry's
+// CopyRange and FillNil clear them with the range idiom, a call of
+// memclrHasPointers, which in Go's wasm code is three calls per Lua return.
+func returnValues(L *LState, regv, start, n, b int) { // +inline-start
+	rg := L.reg
+	oldtop := rg.top
+	newSize := regv + n
+	// +inline-call rg.checkSize newSize
+	copied := n // b == 0: all n
+	if b == 1 {
+		copied = 0
+	} else if b > 1 {
+		copied = min(n, b-1)
+	}
+	for i := 0; i < copied; i++ {
+		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+			rg.array[regv+i] = LNil
+		} else {
+			rg.array[regv+i] = rg.array[srcIdx]
+		}
+	}
+	for i := copied; i < n; i++ {
+		rg.array[regv+i] = LNil
+	}
+	rg.top = regv + n
+	if above := oldtop - rg.top; above > 0 && above <= 16 {
+		for i := rg.top; i < oldtop; i++ {
+			rg.array[i] = nil
+		}
+	} else if above > 0 {
+		nilRange := rg.array[rg.top:oldtop]
+		for i := range nilRange {
+			nilRange[i] = nil
+		}
+	}
+} // +inline-end
 
 // The call stack's operations for mainLoopWithContext (moonbox patch,
 // MOONBOX.md "Switch dispatch"). Through the callFrameStack interface a Lua

@@ -485,7 +485,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					gs.Push(callFrame{})
 					newcf = gs.Last()
 				}
-				*newcf = callFrame{Idx: newcf.Idx, Fn: callable, Pc: 0, Base: RA, LocalBase: RA + 1, ReturnBase: RA, NArgs: nargs, NRet: nret, Parent: cf, TailCall: 0}
+				// Field by field: a whole callFrame assigned is a move of
+				// the struct (wbMove, a runtime call, while the collector runs).
+				newcf.Fn = callable
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
 				// this section is inlined by go-inline
 				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 				{
@@ -745,108 +755,47 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 
 			if L.Parent != nil && frameStackSp(L, gs) == 1 {
 				// this section is inlined by go-inline
-				// source function is 'func copyReturnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
+				// source function is 'func returnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
 				{
 					regv := reg.Top()
 					start := RA
 					b := B
+					rg := L.reg
+					oldtop := rg.top
+					newSize := regv + n
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					copied := n // b == 0: all n
 					if b == 1 {
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) FillNil(regm, n int) ' in '_state.go'
-						{
-							rg := L.reg
-							regm := regv
-							newSize := regm + n
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
-								}
-							}
-							for i := 0; i < n; i++ {
-								rg.array[regm+i] = LNil
-							}
-							// values beyond top don't need to be valid LValues, so setting them to nil is fine
-							// setting them to nil rather than LNil lets us invoke the golang memclr opto
-							oldtop := rg.top
-							rg.top = regm + n
-							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
-							}
+						copied = 0
+					} else if b > 1 {
+						copied = min(n, b-1)
+					}
+					for i := 0; i < copied; i++ {
+						if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+							rg.array[regv+i] = LNil
+						} else {
+							rg.array[regv+i] = rg.array[srcIdx]
 						}
-					} else {
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) CopyRange(regv, start, limit, n int) ' in '_state.go'
-						{
-							rg := L.reg
-							limit := -1
-							newSize := regv + n
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
-								}
-							}
-							if limit == -1 || limit > rg.top {
-								limit = rg.top
-							}
-							for i := 0; i < n; i++ {
-								srcIdx := start + i
-								if srcIdx >= limit || srcIdx < 0 {
-									rg.array[regv+i] = LNil
-								} else {
-									rg.array[regv+i] = rg.array[srcIdx]
-								}
-							}
-
-							// values beyond top don't need to be valid LValues, so setting them to nil is fine
-							// setting them to nil rather than LNil lets us invoke the golang memclr opto
-							oldtop := rg.top
-							rg.top = regv + n
-							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
-							}
+					}
+					for i := copied; i < n; i++ {
+						rg.array[regv+i] = LNil
+					}
+					rg.top = regv + n
+					if above := oldtop - rg.top; above > 0 && above <= 16 {
+						for i := rg.top; i < oldtop; i++ {
+							rg.array[i] = nil
 						}
-						if b > 1 && n > (b-1) {
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) FillNil(regm, n int) ' in '_state.go'
-							{
-								rg := L.reg
-								regm := regv + b - 1
-								n := n - (b - 1)
-								newSize := regm + n
-								// this section is inlined by go-inline
-								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-								{
-									requiredSize := newSize
-									if requiredSize > cap(rg.array) {
-										rg.resize(requiredSize)
-									}
-								}
-								for i := 0; i < n; i++ {
-									rg.array[regm+i] = LNil
-								}
-								// values beyond top don't need to be valid LValues, so setting them to nil is fine
-								// setting them to nil rather than LNil lets us invoke the golang memclr opto
-								oldtop := rg.top
-								rg.top = regm + n
-								if rg.top < oldtop {
-									nilRange := rg.array[rg.top:oldtop]
-									for i := range nilRange {
-										nilRange[i] = nil
-									}
-								}
-							}
+					} else if above > 0 {
+						nilRange := rg.array[rg.top:oldtop]
+						for i := range nilRange {
+							nilRange[i] = nil
 						}
 					}
 				}
@@ -862,108 +811,47 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 			islast := baseframe == popped || frameStackEmpty(L, gs)
 			// this section is inlined by go-inline
-			// source function is 'func copyReturnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
+			// source function is 'func returnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
 			{
 				regv := cf.ReturnBase
 				start := RA
 				b := B
+				rg := L.reg
+				oldtop := rg.top
+				newSize := regv + n
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				copied := n // b == 0: all n
 				if b == 1 {
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) FillNil(regm, n int) ' in '_state.go'
-					{
-						rg := L.reg
-						regm := regv
-						newSize := regm + n
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
-							}
-						}
-						for i := 0; i < n; i++ {
-							rg.array[regm+i] = LNil
-						}
-						// values beyond top don't need to be valid LValues, so setting them to nil is fine
-						// setting them to nil rather than LNil lets us invoke the golang memclr opto
-						oldtop := rg.top
-						rg.top = regm + n
-						if rg.top < oldtop {
-							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
-							}
-						}
+					copied = 0
+				} else if b > 1 {
+					copied = min(n, b-1)
+				}
+				for i := 0; i < copied; i++ {
+					if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+						rg.array[regv+i] = LNil
+					} else {
+						rg.array[regv+i] = rg.array[srcIdx]
 					}
-				} else {
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) CopyRange(regv, start, limit, n int) ' in '_state.go'
-					{
-						rg := L.reg
-						limit := -1
-						newSize := regv + n
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
-							}
-						}
-						if limit == -1 || limit > rg.top {
-							limit = rg.top
-						}
-						for i := 0; i < n; i++ {
-							srcIdx := start + i
-							if srcIdx >= limit || srcIdx < 0 {
-								rg.array[regv+i] = LNil
-							} else {
-								rg.array[regv+i] = rg.array[srcIdx]
-							}
-						}
-
-						// values beyond top don't need to be valid LValues, so setting them to nil is fine
-						// setting them to nil rather than LNil lets us invoke the golang memclr opto
-						oldtop := rg.top
-						rg.top = regv + n
-						if rg.top < oldtop {
-							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
-							}
-						}
+				}
+				for i := copied; i < n; i++ {
+					rg.array[regv+i] = LNil
+				}
+				rg.top = regv + n
+				if above := oldtop - rg.top; above > 0 && above <= 16 {
+					for i := rg.top; i < oldtop; i++ {
+						rg.array[i] = nil
 					}
-					if b > 1 && n > (b-1) {
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) FillNil(regm, n int) ' in '_state.go'
-						{
-							rg := L.reg
-							regm := regv + b - 1
-							n := n - (b - 1)
-							newSize := regm + n
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
-								}
-							}
-							for i := 0; i < n; i++ {
-								rg.array[regm+i] = LNil
-							}
-							// values beyond top don't need to be valid LValues, so setting them to nil is fine
-							// setting them to nil rather than LNil lets us invoke the golang memclr opto
-							oldtop := rg.top
-							rg.top = regm + n
-							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
-							}
-						}
+				} else if above > 0 {
+					nilRange := rg.array[rg.top:oldtop]
+					for i := range nilRange {
+						nilRange[i] = nil
 					}
 				}
 			}
@@ -1069,6 +957,55 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		}
 	}
 }
+
+// returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN
+// (moonbox patch, MOONBOX.md "Switch dispatch"), with the same result: the
+// values copied to regv..regv+n-1 (nil past the b-1 returned, all n
+// copied when b is 0, none when it is 1), top at
+// regv+n, the registers above cleared. A returning function leaves a few
+// registers above the new top: they are cleared one by one. The registry's
+// CopyRange and FillNil clear them with the range idiom, a call of
+// memclrHasPointers, which in Go's wasm code is three calls per Lua return.
+func returnValues(L *LState, regv, start, n, b int) { // +inline-start
+	rg := L.reg
+	oldtop := rg.top
+	newSize := regv + n
+	// this section is inlined by go-inline
+	// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+	{
+		requiredSize := newSize
+		if requiredSize > cap(rg.array) {
+			rg.resize(requiredSize)
+		}
+	}
+	copied := n // b == 0: all n
+	if b == 1 {
+		copied = 0
+	} else if b > 1 {
+		copied = min(n, b-1)
+	}
+	for i := 0; i < copied; i++ {
+		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+			rg.array[regv+i] = LNil
+		} else {
+			rg.array[regv+i] = rg.array[srcIdx]
+		}
+	}
+	for i := copied; i < n; i++ {
+		rg.array[regv+i] = LNil
+	}
+	rg.top = regv + n
+	if above := oldtop - rg.top; above > 0 && above <= 16 {
+		for i := rg.top; i < oldtop; i++ {
+			rg.array[i] = nil
+		}
+	} else if above > 0 {
+		nilRange := rg.array[rg.top:oldtop]
+		for i := range nilRange {
+			nilRange[i] = nil
+		}
+	}
+} // +inline-end
 
 // The call stack's operations for mainLoopWithContext (moonbox patch,
 // MOONBOX.md "Switch dispatch"). Through the callFrameStack interface a Lua
