@@ -41,9 +41,6 @@ func mainLoop(L *LState, baseframe *callFrame) {
 // every opcode in mainLoop (the plain state, moonbox bench's baseline), go
 // through jumpTable as upstream does.
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
 	if L.stack.IsEmpty() {
 		return
 	}
@@ -59,22 +56,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	// see frameStackSp.
 	gs, _ := L.stack.(*autoGrowingCallFrameStack)
 	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		cf := L.currentFrame
+		inst := cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if c := L.countdown; c != nil {
 			if *c--; *c > 0 {
 				goto dispatch
 			}
 		}
-		if done := L.ctx.Done(); done != nil {
-			select {
-			case <-done:
-				L.RaiseError("%s", L.ctx.Err().Error())
-				return
-			default:
-			}
-		}
+		consultContext(L)
 	dispatch:
 		switch opcode := int(inst >> 26); opcode {
 		case OP_MOVE:
@@ -143,8 +133,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		case OP_ADD, OP_SUB, OP_MUL, OP_DIV:
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v1, ok1 := L.rkValue(B).(LNumber)
-			v2, ok2 := L.rkValue(C).(LNumber)
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
 			if !(ok1 && ok2) {
 				opArith(L, inst, baseframe)
 				break
@@ -179,8 +169,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		case OP_EQ, OP_LT, OP_LE:
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v1, ok1 := L.rkValue(B).(LNumber)
-			v2, ok2 := L.rkValue(C).(LNumber)
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
 			if !(ok1 && ok2) {
 				jumpTable[opcode](L, inst, baseframe)
 				break
@@ -335,6 +325,32 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 		}
 	}
+}
+
+// consultContext is mainLoopWithContext's check of a done context before an
+// instruction, when the countdown has run out or none is set, out of the
+// loop's way: the select's call would have the loop keep the instruction
+// in memory across it on every instruction.
+func consultContext(L *LState) {
+	if done := L.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			L.RaiseError("%s", L.ctx.Err().Error())
+		default:
+		}
+	}
+}
+
+// rkNumber is L.rkValue(idx).(LNumber) for the switch's number fast paths,
+// from the frame at hand (rkValue reloads L.currentFrame and its function
+// and prototype, each load a nil check in Go's wasm code).
+func rkNumber(cf *callFrame, reg *registry, idx int) (LNumber, bool) {
+	if (idx & opBitRk) != 0 {
+		num, ok := cf.Fn.Proto.Constants[idx & ^opBitRk].(LNumber)
+		return num, ok
+	}
+	num, ok := reg.array[cf.LocalBase+idx].(LNumber)
+	return num, ok
 }
 
 // returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN
