@@ -229,8 +229,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			} else {
 				callable, meta = L.metaCall(lv)
 			}
-			if gs != nil && callable != nil && !meta && !callable.IsG {
-				// pushCallFrame's steps for a Lua function, on gs.
+			if gs != nil && callable != nil && !meta {
+				// pushCallFrame's steps, on gs.
 				if gs.IsFull() {
 					L.RaiseError("stack overflow")
 				}
@@ -256,6 +256,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				newcf.TailCall = 0
 				// +inline-call L.initCallFrame newcf
 				L.currentFrame = newcf
+				if callable.IsG && callGFunction(L, false) {
+					return
+				}
 				break
 			}
 			// +inline-call L.pushCallFrame callFrame{Fn:callable,Pc:0,Base:RA,LocalBase:RA+1,ReturnBase:RA,NArgs:nargs,NRet:nret,Parent:cf,TailCall:0} lv meta
@@ -315,7 +318,10 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
 				Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 				cf.Pc += Sbx
-				// +inline-call reg.SetNumber RA+3 v
+				// The loop variable gets the value the index just got: one
+				// number boxed, not two (a boxed number is never changed).
+				iv := reg.Get(RA)
+				// +inline-call reg.Set RA+3 iv
 			} else {
 				// +inline-call reg.SetTop RA+1
 			}

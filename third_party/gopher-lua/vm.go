@@ -461,8 +461,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			} else {
 				callable, meta = L.metaCall(lv)
 			}
-			if gs != nil && callable != nil && !meta && !callable.IsG {
-				// pushCallFrame's steps for a Lua function, on gs.
+			if gs != nil && callable != nil && !meta {
+				// pushCallFrame's steps, on gs.
 				if gs.IsFull() {
 					L.RaiseError("stack overflow")
 				}
@@ -586,6 +586,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					}
 				}
 				L.currentFrame = newcf
+				if callable.IsG && callGFunction(L, false) {
+					return
+				}
 				break
 			}
 			// this section is inlined by go-inline
@@ -888,12 +891,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
 				Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 				cf.Pc += Sbx
+				// The loop variable gets the value the index just got: one
+				// number boxed, not two (a boxed number is never changed).
+				iv := reg.Get(RA)
 				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 				{
 					rg := reg
 					regi := RA + 3
-					vali := v
+					vali := iv
 					newSize := regi + 1
 					// this section is inlined by go-inline
 					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
@@ -903,7 +909,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 							rg.resize(requiredSize)
 						}
 					}
-					rg.array[regi] = rg.alloc.LNumber2I(vali)
+					rg.array[regi] = vali
 					if regi >= rg.top {
 						rg.top = regi + 1
 					}
