@@ -195,7 +195,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			A := int(inst>>18) & 0xff //GETA
 			RA := cf.LocalBase + A
 			C := int(inst>>9) & 0x1ff //GETC
-			if LVAsBool(reg.Get(RA)) == (C == 0) {
+			if truthy(reg.Get(RA)) == (C == 0) {
 				cf.Pc++
 			}
 		case OP_TESTSET:
@@ -204,7 +204,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			if value := reg.Get(lbase + B); LVAsBool(value) != (C == 0) {
+			if value := reg.Get(lbase + B); truthy(value) != (C == 0) {
 				// +inline-call reg.Set RA value
 			} else {
 				cf.Pc++
@@ -357,6 +357,22 @@ func rkNumber(cf *callFrame, reg *registry, idx int) (LNumber, bool) {
 	}
 	num, ok := reg.array[cf.LocalBase+idx].(LNumber)
 	return num, ok
+}
+
+// lnil is LNil's pointer, for truthy.
+var lnil = LNil.(*LNilType)
+
+// truthy is LVAsBool(v), v != LNil && v != LFalse, by the value's type:
+// comparing two interfaces of the same type is a runtime call (ifaceeq)
+// in Go, so LVAsBool makes one for every nil and every boolean it tests.
+func truthy(v LValue) bool {
+	switch b := v.(type) {
+	case *LNilType:
+		return b != lnil
+	case LBool:
+		return bool(b)
+	}
+	return true
 }
 
 // returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN

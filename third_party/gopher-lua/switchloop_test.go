@@ -106,3 +106,15 @@ func dispatched(proto *FunctionProto) int64 {
 	}
 	return n
 }
+
+// truthy answers as LVAsBool for every kind of value, a nil interface and
+// a *LNilType that is not LNil included.
+func TestTruthyIsLVAsBool(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	for _, v := range []LValue{LNil, LTrue, LFalse, LNumber(0), LString(""), L.NewTable(), L.NewUserData(), &LNilType{}, nil} {
+		if got, want := truthy(v), LVAsBool(v); got != want {
+			t.Errorf("truthy(%#v) = %v, LVAsBool says %v", v, got, want)
+		}
+	}
+}
