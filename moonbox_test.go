@@ -665,3 +665,65 @@ end`,
 		t.Error("errors.Is by kind")
 	}
 }
+
+// TestCallNeverTakesAnotherCallsReply: a Tenant.Call's reply is the first
+// message its receiver sends to that call's sender, so a reply that comes
+// after the caller gave up (its deadline passed), or a second message sent
+// for an earlier request, must never be taken as the reply of a later call
+// to the same process. Each call has a sender of its own (a gateway process
+// that exits with the call): what reaches an earlier sender is dropped. A
+// gateway reused with one PID would fail this: the late and the extra
+// messages come from the right process to the right PID.
+func TestCallNeverTakesAnotherCallsReply(t *testing.T) {
+	modes(t, func(t *testing.T, native bool) {
+		rt, _ := newRuntime(t, moonbox.Config{AllowNative: native})
+		ten := deploy(t, rt, bundle(t, "acme", native, map[string]string{
+			"server.lua": `return function()
+  local inbox, held = process.inbox(), nil
+  while true do
+    local msg = inbox:receive()
+    local topic, v = msg:topic(), msg:payload()
+    if topic == "late" then
+      held = msg:from() -- answered only when "release" comes, past the caller's deadline
+    elseif topic == "release" then
+      pcall(process.send, held, "reply", "late " .. v)
+    elseif topic == "twice" then
+      process.send(msg:from(), "reply", v)
+      process.send(msg:from(), "reply", "extra " .. v)
+    else
+      process.send(msg:from(), "reply", v)
+    end
+  end
+end`,
+		}))
+		ctx := context.Background()
+		if _, err := ten.SpawnWith(ctx, moonbox.SpawnOptions{Name: "server"}, "server"); err != nil {
+			t.Fatal(err)
+		}
+		call := func(topic string, v int) (moonbox.Value, error) {
+			return ten.Call(ctx, "server", topic, v)
+		}
+		for round := range 20 {
+			short, cancel := context.WithTimeout(ctx, time.Millisecond)
+			_, err := ten.Call(short, "server", "late", round)
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("round %d: late call: %v, want its deadline", round, err)
+			}
+			// The late reply is sent before the next request is read: if it
+			// reached the next call, that call would take it.
+			if err := ten.Send(ctx, "server", "release", round); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := call("now", 1000+round); err != nil || v.String() != strconv.Itoa(1000+round) {
+				t.Fatalf("round %d: call after a late reply got %v, %v; want %d", round, v, err, 1000+round)
+			}
+			if v, err := call("twice", 2000+round); err != nil || v.String() != strconv.Itoa(2000+round) {
+				t.Fatalf("round %d: call answered twice got %v, %v; want %d", round, v, err, 2000+round)
+			}
+			if v, err := call("now", 3000+round); err != nil || v.String() != strconv.Itoa(3000+round) {
+				t.Fatalf("round %d: call after a double answer got %v, %v; want %d", round, v, err, 3000+round)
+			}
+		}
+	})
+}

@@ -172,6 +172,11 @@ const (
 // waiting for its shard.
 const TickInstructions = 2_000
 
+// SpawnTreeDepth is the most levels of the spawn tree a RecordStart's
+// lineage holds: a process deeper than that shares the CPU slot of its
+// ancestor at this depth (bounded work a scheduling decision).
+const SpawnTreeDepth = 8
+
 // Limits every host enforces on what crosses the boundary.
 const (
 	MaxTopic   = 256     // bytes of a topic

@@ -35,6 +35,7 @@ func TestCodes(t *testing.T) {
 		{"MaxPayload", abi.MaxPayload, 1 << 20},
 		{"MaxSource", abi.MaxSource, 4 << 20},
 		{"MaxDepth", abi.MaxDepth, 64},
+		{"SpawnTreeDepth", abi.SpawnTreeDepth, 8},
 	}
 	for _, n := range nums {
 		if n.got != n.want {

@@ -18,8 +18,11 @@ type RecordKind uint8
 
 const (
 	// RecordStart starts a process: pid, source id, source text, args (CBOR
-	// array), context (CBOR map or empty). Its security identity stays in
-	// the host; the guest asks for it (ImportSecurity, OpIdentity).
+	// array), context (CBOR map or empty), lineage (its place in the spawn
+	// tree: the PID sequence numbers of its ancestors and its own, root
+	// first, u64 little-endian each, at most [SpawnTreeDepth]; the guest
+	// shares CPU along it). Its security identity stays in the host; the
+	// guest asks for it (ImportSecurity, OpIdentity).
 	RecordStart RecordKind = iota + 1
 	// RecordMessage delivers a message: from PID (empty: the runtime), topic,
 	// payload (CBOR array).

@@ -122,6 +122,13 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	if in.othersWaiting() {
 		return abi.Yield
 	}
+	// Records came for its processes: end the turn so that the next one
+	// takes them. A message from another shard to a process beside a busy
+	// one (a ping-pong pair beside a fork bomb of the same tenant) waits
+	// one tick, not a whole cpu_turn.
+	if in.mailWaiting() {
+		return abi.Yield
+	}
 	return abi.OK
 }
 

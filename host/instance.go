@@ -26,16 +26,18 @@ type guest interface {
 	Close()
 }
 
-// instance is one guest serving one tenant on one shard. Its queue holds the
-// records waiting for its next turn; each process's part of that queue, in
-// order, is the process's mailbox.
+// instance is one guest serving one tenant on one shard. Its queues hold the
+// records waiting for its next turn; each process's part of them, in order,
+// is the process's mailbox. START records wait in a queue of their own
+// (starts.go), so a message is not stuck behind a spawn storm's starts.
 type instance struct {
 	tenant *Tenant
 	shard  *shard
 	g      guest
 
 	mu      sync.Mutex
-	queue   abi.RecordWriter
+	queue   abi.RecordWriter // records for started processes
+	starts  abi.RecordWriter // STARTs, and the records of processes whose START waits there
 	spare   abi.RecordWriter
 	queued  bool // in its shard's run queue (or about to be stepped again)
 	crashed bool
@@ -94,9 +96,10 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	if publish != nil {
 		publish()
 	}
-	in.queue.Begin(kind, p.handle)
-	fill(&in.queue)
-	in.queue.End()
+	w := in.writerFor(kind, p)
+	w.Begin(kind, p.handle)
+	fill(w)
+	w.End()
 	schedule := !in.queued
 	in.queued = true
 	in.mu.Unlock()
@@ -111,15 +114,16 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 		in.mu.Unlock()
 		return 0, true // dropped, as post drops it: the process is ending
 	}
-	if n := in.queue.Len(); n+len(payload) > limit {
+	if n := in.queue.Len() + in.starts.Len(); n+len(payload) > limit {
 		in.mu.Unlock()
 		return n, false
 	}
-	in.queue.Begin(abi.RecordMessage, p.handle)
-	in.queue.String(from)
-	in.queue.String(topic)
-	in.queue.Bytes(payload)
-	in.queue.End()
+	w := in.writerFor(abi.RecordMessage, p)
+	w.Begin(abi.RecordMessage, p.handle)
+	w.String(from)
+	w.String(topic)
+	w.Bytes(payload)
+	w.End()
 	schedule := !in.queued
 	in.queued = true
 	in.mu.Unlock()
@@ -129,14 +133,24 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 	return 0, true
 }
 
-// idle reports whether no record waits for the instance's next turn, so a
-// message from one of its processes to another may skip the queue: called
-// during the instance's step, whose records were all applied before any of
-// its processes ran.
-func (in *instance) idle() bool {
+// idleFor reports whether no record waits for started processes of the
+// instance and p has started, so a message from one of its processes to p
+// may skip the queue: called during the instance's step, whose records were
+// all applied before any of its processes ran. STARTs waiting for other
+// processes do not hold a message back.
+func (in *instance) idleFor(p *process) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return !in.crashed && in.queue.Len() == 0
+	return !in.crashed && in.queue.Len() == 0 && p.starting == 0
+}
+
+// mailWaiting reports whether records wait for the instance's started
+// processes: a busy turn ends at its next tick so that they are taken
+// (instance.Tick), and a message from another shard waits a tick, not a turn.
+func (in *instance) mailWaiting() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.queue.Len() > 0
 }
 
 // maxBacklog bounds the bytes of records waiting in the host for one
@@ -161,7 +175,7 @@ func (in *instance) othersWaiting() bool {
 func (in *instance) backlog() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.queue.Len()
+	return in.queue.Len() + in.starts.Len()
 }
 
 // maxBatch bounds the bytes of records one turn hands to a guest, and, when
@@ -210,8 +224,9 @@ func (in *instance) turn() (again bool) {
 	} else {
 		in.spare.Append(all[:n])
 		in.queue.Drop(n)
-		rest = in.queue.Len() > 0
 	}
+	in.takeStarts(work)
+	rest = in.queue.Len() > 0 || in.starts.Len() > 0
 	// While queued is set, posters leave the queueing to this turn.
 	in.queued = rest
 	in.mu.Unlock()

@@ -21,12 +21,14 @@ type process struct {
 	box       mailbox // where its records go: its instance, or a Go-side process's queue
 	handle    uint32
 	parent    string
+	lineage   []byte   // its place in the spawn tree (childLineage); never changed
 	caller    *process // set for process.call: gets a RecordReply at exit
 	onExit    func(Exit)
 	depth     int          // process.call nesting: 0 unless spawned by call
 	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued    atomic.Int64 // messages queued for it (mailbox length)
 	ready     atomic.Bool  // its START is queued: it may be named and reached
+	starting  int          // its records in its instance's starts queue (instance.mu; starts.go)
 	// trusted is set for the Go-side processes through which the embedding
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.

@@ -39,7 +39,7 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 	if limit := int64(t.limits.Mailbox); to.queued.Load() >= limit {
 		return 0, abi.Errorf(abi.Unavailable, "mailbox of %s is full (%d messages)", dest, limit)
 	}
-	if via != nil && to.box == mailbox(via) && via.idle() {
+	if via != nil && to.box == mailbox(via) && via.idleFor(to) {
 		to.queued.Add(1)
 		t.counters.messages.Add(1)
 		return to.handle, nil

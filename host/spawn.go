@@ -1,6 +1,8 @@
 package host
 
 import (
+	"encoding/binary"
+
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/tenants"
@@ -86,6 +88,21 @@ func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
 		return "", nil, false
 	}
 	return t.ID, append([]byte(nil), t.Meta...), true
+}
+
+// childLineage is the lineage of a process with sequence number seq spawned
+// by parent (nil: from outside the runtime): its parent's, then its own
+// number, u64 little-endian, up to abi.SpawnTreeDepth numbers; deeper, its
+// parent's. The guest shares CPU along it (RecordStart, sandbox/vm/shares.go).
+func childLineage(parent *process, seq uint64) []byte {
+	var up []byte
+	if parent != nil {
+		up = parent.lineage
+	}
+	if len(up) >= 8*abi.SpawnTreeDepth {
+		return up // immutable once made: shared
+	}
+	return binary.LittleEndian.AppendUint64(append(make([]byte, 0, len(up)+8), up...), seq)
 }
 
 // publish makes p reachable by PID and name.
@@ -179,7 +196,9 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	if r.Scope != nil {
 		p.scope = r.Scope
 	}
-	p.pid = formatPID(r.Host, rt.seq.Add(1), t.index, rt.cfg.Node)
+	seq := rt.seq.Add(1)
+	p.pid = formatPID(r.Host, seq, t.index, rt.cfg.Node)
+	p.lineage = childLineage(parent, seq)
 	var in *instance
 	if handler != nil {
 		p.box = newGoMailbox()
@@ -236,6 +255,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		w.String(src.Text)
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
+		w.Bytes(p.lineage)
 	}, func() { rt.publish(p) })
 	from := ""
 	if parent != nil {

@@ -104,7 +104,8 @@ func startRecord(handle uint32, id, src string) []byte {
 	w.String(id)
 	w.String(src)
 	w.Bytes(abi.AppendArray(nil, 0))
-	w.Bytes(nil)
+	w.Bytes(nil) // no context
+	w.Bytes(nil) // no lineage: the root of the spawn tree
 	w.End()
 	return w.Batch()
 }

@@ -22,7 +22,9 @@ type stepper interface {
 // BenchmarkStep is one step that delivers one message to a process, with a
 // host that does nothing: the guest's own cost per activation, in the
 // sandbox and natively side by side. The process receives (recv), answers
-// (echo), or sends a hundred messages (send100) per message received.
+// (echo), receives at the top level and inside pcall in turn (alternate: a
+// task moves between a coroutine and a goroutine at every step), or sends a
+// hundred messages (send100) per message received.
 func BenchmarkStep(b *testing.B) {
 	for _, w := range []struct{ name, src string }{
 		{"recv", `return function()
@@ -34,6 +36,13 @@ func BenchmarkStep(b *testing.B) {
 			while true do
 				local m = inbox:receive()
 				process.send(m:from(), "pong", m:payload())
+			end
+		end`},
+		{"alternate", `return function()
+			local inbox = process.inbox()
+			while true do
+				inbox:receive()
+				pcall(inbox.receive, inbox)
 			end
 		end`},
 		{"send100", `return function()

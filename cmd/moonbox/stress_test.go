@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moonbox-runtime/moonbox/cmd/moonbox/internal/lab"
 )
 
 // TestStress runs `moonbox stress --quick --json` over every attacker bundle
@@ -38,12 +40,12 @@ func stressSet(t *testing.T, dir string, min int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{stressControl} // the rows a run over every bundle must have
+	want := []string{lab.Control} // the rows a run over every bundle must have
 	for _, e := range entries {
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), "tenant.yaml")); err != nil {
 			continue
 		}
-		if vs := stressVariants(filepath.Join(dir, e.Name(), "main.lua")); len(vs) > 0 {
+		if vs := lab.Variants(filepath.Join(dir, e.Name(), "main.lua")); len(vs) > 0 {
 			for _, v := range vs {
 				want = append(want, e.Name()+":"+v)
 			}
@@ -60,11 +62,11 @@ func stressSet(t *testing.T, dir string, min int) {
 	if code != exitOK && code != exitAbnormal { // 1: some row missed a timing goal
 		t.Fatalf("moonbox stress exited %d\nstderr:\n%s", code, stderr.String())
 	}
-	rows := map[string]stressRow{}
+	rows := map[string]lab.StressRow{}
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var r stressRow
+		var r lab.StressRow
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("not a JSON row: %q: %v", sc.Text(), err)
 		}
@@ -90,16 +92,16 @@ func stressSet(t *testing.T, dir string, min int) {
 				continue
 			}
 			for _, k := range []string{"wrong", "stray", "send_errors"} {
-				if n := stressNum(m, k); n != 0 {
+				if n := count(m, k); n != 0 {
 					t.Errorf("%s: good %s: %s = %d", name, who, k, n)
 				}
 			}
-			if stressNum(m, "received") == 0 {
+			if count(m, "received") == 0 {
 				t.Errorf("%s: good %s received nothing", name, who)
 			}
 		}
 		if v, ok := r.Value.(map[string]any); ok {
-			if n := stressNum(v, "lost"); n != 0 {
+			if n := count(v, "lost"); n != 0 {
 				t.Errorf("%s: the attacker counted %d of its own messages lost", name, n)
 			}
 			if sur, ok := v["surprises"].([]any); ok && len(sur) > 0 {
@@ -146,13 +148,10 @@ func TestStressUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), c.code, c.err)
 		}
 	}
-	var s stress
-	s.dir = dir
-	got, err := s.selectAttacks([]string{"table-bomb", "infinite-loop", "string-bomb:concat"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "infinite-loop table-bomb:array table-bomb:hash table-bomb:tables string-bomb:concat"; strings.Join(got, " ") != want {
-		t.Errorf("selectAttacks = %v, want %s", got, want)
-	}
+}
+
+// count reads a count from a row's JSON (0 when there is none).
+func count(m map[string]any, key string) int64 {
+	v, _ := m[key].(float64)
+	return int64(v)
 }

@@ -30,14 +30,16 @@ func (c *channel) out(v lua.LValue) lua.LValue {
 // waiter is one parked task's wait on one or more channel cases. The first
 // case to fire wins; the others are dropped lazily by the channels.
 type waiter struct {
-	t       *task
-	fired   bool
-	sending bool // a wait on one channel is a send (for Waits)
-	cases   int  // the cases of a select; 0 for a wait on one channel
-	index   int  // which case fired
-	value   lua.LValue
-	ok      bool
-	one     waitCase // the case of a wait on one channel: one allocation, not two
+	t        *task
+	fired    bool
+	sending  bool // a wait on one channel is a send (for Waits)
+	cases    int  // the cases of a select; 0 for a wait on one channel
+	index    int  // which case fired
+	value    lua.LValue
+	ok       bool
+	one      waitCase     // the case of a wait on one channel: one allocation, not two
+	finish   finishFunc   // pushes the waiting builtin's results (await)
+	selected []selectCase // a select's cases
 }
 
 type waitCase struct {
@@ -129,47 +131,93 @@ func (c *channel) close() {
 	}
 }
 
-// block parks t until one of its cases fires or its process is killed.
-func (t *task) block(w *waiter) {
+// await waits for w and returns the calling builtin's results: finish
+// pushes them once w has fired. Called by the outermost loop of the task's
+// own thread (no Go frame of a pcall, metamethod, comparator or coroutine on
+// the stack), the task suspends as a coroutine: the builtin returns
+// lua.ParkCall and finish runs when the task is resumed (resumeCall).
+// Anywhere else it parks keeping its goroutine, and finish runs here.
+func (t *task) await(L *lua.LState, w *waiter, finish finishFunc) int {
 	t.wait = w
 	t.waited()
+	w.finish = finish
+	if L == t.L && L.Nested() == 0 {
+		t.suspended = w
+		return lua.ParkCall
+	}
 	for !w.fired {
 		t.park()
 	}
-	if t.stop != nil {
-		w.fired = true
-		t.L.RaiseError("%s", t.stop.Message)
-	}
+	return t.finishWait(L, w)
 }
 
-// receive is ch:receive() for the calling task.
-func (c *channel) receive(t *task) (lua.LValue, bool) {
+// finishFunc pushes a builtin's results once its wait w has fired, and
+// returns how many.
+type finishFunc func(t *task, L *lua.LState, w *waiter) int
+
+// resumeCall completes the call the task is suspended in (lua.RunTask).
+func (t *task) resumeCall(L *lua.LState) int {
+	w := t.suspended
+	if !w.fired {
+		return lua.ParkCall
+	}
+	t.suspended = nil
+	return t.finishWait(L, w)
+}
+
+// finishWait completes a wait that has fired: a stopped task unwinds.
+func (t *task) finishWait(L *lua.LState, w *waiter) int {
+	if t.stop != nil {
+		w.fired = true
+		L.RaiseError("%s", t.stop.Message)
+	}
+	return w.finish(t, L, w)
+}
+
+// receive is ch:receive() for the calling task: value and ok.
+func (c *channel) receive(L *lua.LState, t *task) int {
 	t.waited() // a server busy with a backlog waits too, without blocking
 	if v, ok, ready := c.tryReceive(); ready {
-		return v, ok
+		return pushReceived(L, v, ok)
 	}
+	return c.awaitReceive(L, t, finishReceive)
+}
+
+// awaitReceive waits for a value on c, which has none ready.
+func (c *channel) awaitReceive(L *lua.LState, t *task, finish finishFunc) int {
 	w := &waiter{t: t}
 	w.one.w = w
 	enqueue(&c.recvq, &w.one)
-	t.block(w)
-	return w.value, w.ok
+	return t.await(L, w, finish)
 }
 
-// send is ch:send(v) for the calling task.
-func (c *channel) send(t *task, v lua.LValue) {
+func pushReceived(L *lua.LState, v lua.LValue, ok bool) int {
+	L.Push(v)
+	L.Push(lua.LBool(ok))
+	return 2
+}
+
+func finishReceive(_ *task, L *lua.LState, w *waiter) int { return pushReceived(L, w.value, w.ok) }
+
+// send is ch:send(v) for the calling task: true.
+func (c *channel) send(L *lua.LState, t *task, v lua.LValue) int {
 	if c.closed {
-		t.L.RaiseError("send on a closed channel")
+		L.RaiseError("send on a closed channel")
 	}
 	if c.trySend(v) {
-		return
+		return ok(L)
 	}
 	w := &waiter{t: t, sending: true}
 	w.one = waitCase{w: w, value: v}
 	enqueue(&c.sendq, &w.one)
-	t.block(w)
+	return t.await(L, w, finishSend)
+}
+
+func finishSend(_ *task, L *lua.LState, w *waiter) int {
 	if !w.ok {
-		t.L.RaiseError("send on a closed channel")
+		L.RaiseError("send on a closed channel")
 	}
+	return ok(L)
 }
 
 // push delivers v from outside any task (a record from the host) into an
@@ -188,30 +236,31 @@ type selectCase struct {
 	value lua.LValue
 }
 
-// selectCases waits for the first ready case, in order. With dflt set it
-// returns index -1 instead of blocking.
-func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LValue, ok bool) {
+// selectCases is channel.select for the calling task: the first ready case,
+// in order, as a result table. With dflt set it takes the default instead
+// of blocking.
+func (t *task) selectCases(L *lua.LState, cases []selectCase, dflt bool) int {
 	if !dflt {
 		t.waited() // a select that may block is a wait; a poll is not
 	}
 	for i, c := range cases {
 		if c.send {
 			if c.ch.closed {
-				t.L.RaiseError("send on a closed channel")
+				L.RaiseError("send on a closed channel")
 			}
 			if c.ch.trySend(c.value) {
-				return i, lua.LNil, true
+				return pushSelected(t.proc.in, L, cases, i, lua.LNil, true)
 			}
 			continue
 		}
 		if v, ok, ready := c.ch.tryReceive(); ready {
-			return i, v, ok
+			return pushSelected(t.proc.in, L, cases, i, v, ok)
 		}
 	}
 	if dflt {
-		return -1, lua.LNil, false
+		return pushSelected(t.proc.in, L, cases, -1, lua.LNil, false)
 	}
-	w := &waiter{t: t, cases: len(cases)}
+	w := &waiter{t: t, cases: len(cases), selected: cases}
 	for i, c := range cases {
 		wc := &waitCase{w: w, index: i, value: c.value}
 		if c.send {
@@ -220,9 +269,29 @@ func (t *task) selectCases(cases []selectCase, dflt bool) (index int, v lua.LVal
 			enqueue(&c.ch.recvq, wc)
 		}
 	}
-	t.block(w)
-	if cases[w.index].send && !w.ok {
-		t.L.RaiseError("send on a closed channel")
+	return t.await(L, w, finishSelect)
+}
+
+func finishSelect(t *task, L *lua.LState, w *waiter) int {
+	if w.selected[w.index].send && !w.ok {
+		L.RaiseError("send on a closed channel")
 	}
-	return w.index, w.value, w.ok
+	return pushSelected(t.proc.in, L, w.selected, w.index, w.value, w.ok)
+}
+
+// pushSelected pushes select's result table for case i (-1: the default).
+func pushSelected(in *Instance, L *lua.LState, cases []selectCase, i int, v lua.LValue, got bool) int {
+	r := L.CreateTable(0, 3)
+	if i < 0 {
+		// ok = true beside default = true, as Wippy has it: the select
+		// succeeded, by taking its default.
+		r.RawSetString("default", lua.LTrue)
+		r.RawSetString("ok", lua.LTrue)
+	} else {
+		r.RawSetString("channel", in.channelValue(cases[i].ch))
+		r.RawSetString("value", v)
+		r.RawSetString("ok", lua.LBool(got))
+	}
+	L.Push(r)
+	return 1
 }

@@ -34,7 +34,8 @@ func startRecord(w *abi.RecordWriter, h uint32, src string) {
 	w.String("bench")
 	w.String(src)
 	w.Bytes(abi.AppendArray(nil, 0))
-	w.Bytes(nil)
+	w.Bytes(nil) // context
+	w.Bytes(nil) // lineage
 	w.End()
 }
 

@@ -13,12 +13,15 @@
 // An [Instance] holds many processes. Each process has its own global
 // environment (_ENV), falling back to the shared standard library, which is
 // copied into the process on first touch so no process can change it for
-// another. A process's main function runs in its own goroutine (a task), so
-// blocking calls (receive, select, sleep) work anywhere: inside pcall,
-// metamethods, sort comparators and coroutines. Only one task runs at a time:
-// the scheduler hands a baton to a task and waits until it blocks, finishes
-// or has used its slice of instructions. Instruction counting rides on
-// gopher-lua's per-instruction ctx.Done() call.
+// another. A process's main function runs as a task: a Lua thread the
+// scheduler resumes until it blocks, finishes or has used its slice of
+// instructions. A task blocked at the outermost level of its code is
+// suspended as a coroutine and holds no goroutine; one blocked inside pcall,
+// a metamethod, a sort comparator or a coroutine keeps a goroutine for its Go
+// frames until it next waits at the outermost level (scheduler.go), so
+// blocking calls (receive, select, sleep, call) work anywhere. Only one task
+// runs at a time. Instruction counting rides on a countdown gopher-lua
+// decrements before every instruction.
 //
 // The host drives an Instance with [Instance.Step]: a batch of records (start
 // this process, deliver that message, kill that one; see abi.RecordKind) and

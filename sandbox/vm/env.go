@@ -313,16 +313,8 @@ func (in *Instance) patchCoroutine(co *lua.LTable) {
 		args := rest(L, 2)
 		p := in.current().proc
 		t := p.newTask()
-		t.start(func(t *task) {
-			t.L.Push(fn)
-			for _, a := range args {
-				t.L.Push(a)
-			}
-			if err := t.L.PCall(len(args), 0, nil); err != nil && t.stop == nil {
-				// A crash in any coroutine of a process crashes the process.
-				p.kill(t.failure(err))
-			}
-		})
+		t.load(stageSpawned, fn, args)
+		in.sched.ready(t)
 		return ok(L)
 	}))
 }

@@ -170,6 +170,7 @@ func (in *Instance) Close() {
 	for in.sched.runq.len() > 0 {
 		in.sched.run(1 << 62)
 	}
+	in.sched.close()
 }
 
 var errClosed = &Error{Status: abi.Canceled, Message: "runtime closed"}
@@ -240,14 +241,14 @@ func (in *Instance) eventValue(kind abi.EventKind, from string, result []byte, d
 
 // start creates a process from a RecordStart and queues its main task.
 func (in *Instance) start(h uint32, r *abi.RecordReader) error {
-	pid, id, source, args, ctx := r.String(), r.String(), r.Bytes(), r.Bytes(), r.Bytes()
+	pid, id, source, args, ctx, lineage := r.String(), r.String(), r.Bytes(), r.Bytes(), r.Bytes(), r.Bytes()
 	if err := r.Err(); err != nil {
 		return err
 	}
 	if _, dup := in.procs[h]; dup {
 		return fmt.Errorf("vm: process handle %d already in use", h)
 	}
-	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...)}
+	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...), slot: in.sched.runq.join(lineage)}
 	p.env = in.newEnv()
 	in.procs[h] = p
 	argv, err := decodeValues(in.L, args)
@@ -261,7 +262,9 @@ func (in *Instance) start(h uint32, r *abi.RecordReader) error {
 		return nil
 	}
 	t := p.newTask()
-	t.start(func(t *task) { t.runMain(fn, argv) })
+	t.args = argv
+	t.load(stageChunk, fn, nil)
+	in.sched.ready(t)
 	return nil
 }
 
@@ -285,83 +288,4 @@ func (in *Instance) load(id string, source []byte, env *lua.LTable) (*lua.LFunct
 	fn := in.L.NewFunctionFromProto(proto)
 	fn.Env = env
 	return fn, nil
-}
-
-// runMain runs a process's source chunk, then its main(args...), and reports
-// the exit: main's first result on a normal exit; an error raised, a
-// `return nil, err`, or a kill on an abnormal one. process.upgrade unwinds
-// the task and loops here with the new code.
-func (t *task) runMain(chunk *lua.LFunction, args []lua.LValue) {
-	p := t.proc
-	for {
-		abnormal, value := t.runSource(chunk, args)
-		if u := p.upgrade; u != nil && p.killed == nil {
-			p.upgrade = nil
-			t.stop = nil
-			t.budget.reset(p.in.tickEvery)
-			chunk, args, p.id = u.fn, u.args, u.id
-			t.L.Env = p.env
-			p.dropListeners()
-			continue
-		}
-		if p.killed != nil {
-			abnormal, value = true, appendError(nil, p.killed)
-		}
-		p.exit(abnormal, value)
-		return
-	}
-}
-
-func (t *task) runSource(chunk *lua.LFunction, args []lua.LValue) (abnormal bool, value []byte) {
-	p, L := t.proc, t.L
-	fail := func(e *Error) (bool, []byte) { return true, appendError(nil, e) }
-	L.SetTop(0)
-	L.Push(chunk)
-	if err := L.PCall(0, 1, nil); err != nil {
-		return fail(t.failure(err))
-	}
-	ret := L.Get(-1)
-	L.Pop(1)
-	var main lua.LValue = ret
-	if tb, ok := ret.(*lua.LTable); ok {
-		main = tb.RawGetString("main")
-	}
-	if _, ok := main.(*lua.LFunction); !ok {
-		return fail(abi.Errorf(abi.Invalid, "%s: the source must return a function or a table with a main function", p.id))
-	}
-	L.Push(main)
-	for _, a := range args {
-		L.Push(a)
-	}
-	if err := L.PCall(len(args), lua.MultRet, nil); err != nil {
-		return fail(t.failure(err))
-	}
-	if t.stop != nil {
-		return fail(t.stop)
-	}
-	first, second := L.Get(1), L.Get(2) // LNil past the top
-	L.SetTop(0)
-	if first == lua.LNil && second != lua.LNil {
-		return fail(toError(second))
-	}
-	v, err := encodeValue(first)
-	if err != nil {
-		return fail(abi.Errorf(abi.Invalid, "exit value: %s", err.Message))
-	}
-	if len(v) > abi.MaxPayload {
-		return fail(abi.Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
-	}
-	return false, v
-}
-
-// failure turns a Lua error into the process's exit error. A kill wins over
-// whatever error the unwinding produced.
-func (t *task) failure(err error) *Error {
-	if s := t.stop; s != nil {
-		return s
-	}
-	if ae, ok := err.(*lua.ApiError); ok {
-		return toError(ae.Object)
-	}
-	return &Error{Status: abi.Unknown, Message: err.Error()}
 }

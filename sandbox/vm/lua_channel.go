@@ -43,15 +43,10 @@ func (in *Instance) openChannel() *lua.LTable {
 	mt := L.NewTypeMetatable(channelTypeName)
 	L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"send": func(L *lua.LState) int {
-			c := checkChannel(L)
-			c.send(in.current(), L.Get(2))
-			return ok(L)
+			return checkChannel(L).send(L, in.current(), L.Get(2))
 		},
 		"receive": func(L *lua.LState) int {
-			v, got := checkChannel(L).receive(in.current())
-			L.Push(v)
-			L.Push(lua.LBool(got))
-			return 2
+			return checkChannel(L).receive(L, in.current())
 		},
 		"close": func(L *lua.LState) int {
 			c := checkChannel(L)
@@ -149,18 +144,5 @@ func (in *Instance) selectFunc(L *lua.LState) int {
 	if len(cases) == 0 && !dflt {
 		return failure(L, abi.Errorf(abi.Invalid, "channel.select: no cases and no default would block forever"))
 	}
-	i, v, got := in.current().selectCases(cases, dflt)
-	r := L.CreateTable(0, 3)
-	if i < 0 {
-		// ok = true beside default = true, as Wippy has it: the select
-		// succeeded, by taking its default.
-		r.RawSetString("default", lua.LTrue)
-		r.RawSetString("ok", lua.LTrue)
-	} else {
-		r.RawSetString("channel", in.channelValue(cases[i].ch))
-		r.RawSetString("value", v)
-		r.RawSetString("ok", lua.LBool(got))
-	}
-	L.Push(r)
-	return 1
+	return in.current().selectCases(L, cases, dflt)
 }

@@ -81,8 +81,10 @@ func (in *Instance) openTime() *lua.LTable {
 			if c == nil {
 				return failure(L, abi.Errorf(abi.RateLimited, "time.sleep: %d timers already pending", maxTimers))
 			}
-			c.receive(t)
-			return ok(L)
+			t.waited()
+			return c.awaitReceive(L, t, finishSleep) // a new timer has fired in no case
 		},
 	})
 }
+
+func finishSleep(_ *task, L *lua.LState, _ *waiter) int { return ok(L) }

@@ -31,6 +31,7 @@ type process struct {
 	pending       []*message         // messages no subscription has taken yet
 	pendingEvents []lua.LValue       // events before process.events() was called
 	calls         map[string]*waiter // process.call waits, by child PID
+	slot          *slot              // its place in the spawn tree, where its tasks queue (shares.go)
 }
 
 // listener is a process.listen subscription.
@@ -246,6 +247,7 @@ func (p *process) exit(abnormal bool, value []byte) {
 	}
 	p.exited = true
 	delete(p.in.procs, p.handle)
+	p.in.sched.runq.leave(p.slot)
 	if p.in.memory.victim == p {
 		// Forgotten, so that its memory is: the guard held the last
 		// process it ended, and with it all that process had built (6 MiB

@@ -162,15 +162,20 @@ func (in *Instance) callFunc(s spawner) lua.LGFunction {
 			p.calls = map[string]*waiter{}
 		}
 		p.calls[pid] = w
-		t.block(w)
-		if !w.ok {
-			L.Push(lua.LNil)
-			L.Push(w.value)
-			return 2
-		}
-		L.Push(w.value)
-		return 1
+		return t.await(L, w, finishCall)
 	}
+}
+
+// finishCall pushes process.call's results: the child's exit value, or nil
+// and its error.
+func finishCall(_ *task, L *lua.LState, w *waiter) int {
+	if !w.ok {
+		L.Push(lua.LNil)
+		L.Push(w.value)
+		return 2
+	}
+	L.Push(w.value)
+	return 1
 }
 
 func checkSpawner(L *lua.LState) spawner {

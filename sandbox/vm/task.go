@@ -10,20 +10,33 @@ import (
 	lua "github.com/moonbox-runtime/moonbox/third_party/gopher-lua"
 )
 
-// task is one goroutine running Lua for a process: its main function, or a
-// coroutine started with coroutine.spawn. Blocking calls park only the task.
+// task runs Lua for a process: its main function, or a coroutine started
+// with coroutine.spawn. Blocking calls park only the task. A task is a thread
+// the scheduler's runner resumes (activate) until it suspends at a blocking
+// call or ends; it holds a goroutine only while it waits with Go frames on
+// its stack (own, scheduler.go).
 type task struct {
 	sinceWait int64 // units run since the task last waited (cpu_run)
 	proc      *process
 	L         *lua.LState
 	sched     *scheduler
-	wake      chan struct{}
+	wake      chan struct{} // wakes the task on its own goroutine; made on first use
+	own       bool          // the task's activation is on a goroutine of its own
+	stage     stage
 	queued    bool
 	done      bool
 	wait      *waiter // the wait the task is parked in, if any
+	suspended *waiter // the wait whose call the task is suspended in (await)
 	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
 	coDepth   int     // coroutines resumed inside one another on this task
-	budget    budget
+	// running is the thread gopher-lua holds current (coroutine.running,
+	// what coroutine.resume refuses to resume) while the task runs: its own,
+	// or a coroutine of its own it is inside. It is one variable of the
+	// shared state, so each task keeps its own and the scheduler swaps it
+	// in: a process must never see another's thread, which it could resume.
+	running *lua.LState
+	args    []lua.LValue // main's arguments, while the chunk runs
+	budget  budget
 	// The run since the task last waited, as the memory guard measures it
 	// (memory_run, memoryGuard.grown): whether it is measured (since the
 	// guard's first look), the bytes the task allocated in its activations,
@@ -37,11 +50,20 @@ type task struct {
 	runNext               uint64
 }
 
+// stage is what a task's Lua is running, and so what its end means.
+type stage uint8
+
+const (
+	stageChunk   stage = iota // the process's source chunk; main runs next
+	stageMain                 // main(args...): its end is the process's exit
+	stageSpawned              // a coroutine.spawn function
+)
+
 func (p *process) newTask() *task {
 	in := p.in
 	L, _ := in.L.NewThread()
 	L.Env = p.env
-	t := &task{proc: p, L: L, sched: in.sched, wake: make(chan struct{}), stop: p.killed}
+	t := &task{proc: p, L: L, sched: in.sched, stop: p.killed, running: L}
 	t.budget = budget{t: t}
 	t.budget.reset(in.tickEvery)
 	if t.stop != nil {
@@ -60,16 +82,119 @@ func (t *task) waited() {
 	t.runOn, t.runAlloc, t.runBase, t.runBaseAlloc = false, 0, 0, 0
 }
 
-// start launches the task's goroutine; it runs body when first scheduled.
-func (t *task) start(body func(*task)) {
-	go func() {
-		<-t.wake
-		body(t)
-		t.done = true
-		t.proc.taskDone(t)
-		t.sched.baton <- struct{}{}
-	}()
-	t.sched.ready(t)
+// load sets the task to run fn(args...) as its stage s when it next runs.
+func (t *task) load(s stage, fn *lua.LFunction, args []lua.LValue) {
+	t.stage = s
+	t.L.SetTop(0)
+	t.L.Push(fn)
+	for _, a := range args {
+		t.L.Push(a)
+	}
+	t.L.StartTask(len(args))
+}
+
+// activate runs the task until it suspends in a blocking call or ends. It
+// runs on the runner, or on the task's own goroutine (scheduler.go).
+func (t *task) activate() {
+	for {
+		suspended, err := t.L.RunTask(t.resumeCall)
+		if suspended {
+			return
+		}
+		if !t.next(err) {
+			t.done = true
+			t.proc.taskDone(t)
+			return
+		}
+	}
+}
+
+// next moves the task on when its Lua has returned (err nil: the results
+// are on the stack) or failed: to main after the chunk, to the new code of
+// an upgrade. It reports false when the task has ended.
+func (t *task) next(err error) bool {
+	p, L := t.proc, t.L
+	if t.stage == stageSpawned {
+		if err != nil && t.stop == nil {
+			// A crash in any coroutine of a process crashes the process.
+			p.kill(t.failure(err))
+		}
+		return false
+	}
+	var abnormal bool
+	var value []byte
+	switch {
+	case err != nil:
+		abnormal, value = true, appendError(nil, t.failure(err))
+	case t.stage == stageChunk:
+		ret := L.Get(1)
+		L.SetTop(0)
+		var main lua.LValue = ret
+		if tb, ok := ret.(*lua.LTable); ok {
+			main = tb.RawGetString("main")
+		}
+		if fn, ok := main.(*lua.LFunction); ok {
+			args := t.args
+			t.args = nil
+			t.load(stageMain, fn, args)
+			return true
+		}
+		abnormal, value = true, appendError(nil, abi.Errorf(abi.Invalid, "%s: the source must return a function or a table with a main function", p.id))
+	default:
+		abnormal, value = t.mainResult()
+	}
+	if u := p.upgrade; u != nil && p.killed == nil {
+		// process.upgrade unwound the task: main restarts with the new code.
+		p.upgrade = nil
+		t.stop = nil
+		t.budget.reset(p.in.tickEvery)
+		p.id = u.id
+		t.L.Env = p.env
+		p.dropListeners()
+		t.args = u.args
+		t.load(stageChunk, u.fn, nil)
+		return true
+	}
+	if p.killed != nil {
+		abnormal, value = true, appendError(nil, p.killed)
+	}
+	p.exit(abnormal, value)
+	return false
+}
+
+// mainResult is the exit of a main function that returned: its first
+// result, or the error of a `return nil, err` or a kill.
+func (t *task) mainResult() (abnormal bool, value []byte) {
+	L := t.L
+	fail := func(e *Error) (bool, []byte) { return true, appendError(nil, e) }
+	if t.stop != nil {
+		return fail(t.stop)
+	}
+	first, second := L.Get(1), L.Get(2) // LNil past the top
+	L.SetTop(0)
+	if first == lua.LNil && second != lua.LNil {
+		return fail(toError(second))
+	}
+	v, err := encodeValue(first)
+	if err != nil {
+		return fail(abi.Errorf(abi.Invalid, "exit value: %s", err.Message))
+	}
+	if len(v) > abi.MaxPayload {
+		return fail(abi.Errorf(abi.Invalid, "exit value of %d bytes is larger than the limit of %d bytes", len(v), abi.MaxPayload))
+	}
+	return false, v
+}
+
+// failure turns a Lua error into the process's exit error. A kill wins over
+// whatever error the unwinding produced.
+func (t *task) failure(err error) *Error {
+	if s := t.stop; s != nil {
+		return s
+	}
+	if ae, ok := err.(*lua.ApiError); ok {
+		return toError(ae.Object)
+	}
+	return &Error{Status: abi.Unknown, Message: err.Error()}
 }
 
 // interrupt makes the task unwind: at its next instruction, or at once if it
@@ -103,12 +228,12 @@ func (t *task) interrupt(reason *Error) {
 // wall time and a waiting neighbour is not held up for a whole slow tick.
 type budget struct {
 	t       *task
-	left    int64     // units until the end of the period
-	period  int64     // units in the current period
-	ticked  int64     // units run before the current period
-	pending int64     // units run but not yet reported as a whole tick
-	began   time.Time // when the current period began or the task last got the baton; zero: not read
-	mark    int64     // count() when the task last got the baton
+	left    int64         // units until the end of the period
+	period  int64         // units in the current period
+	ticked  int64         // units run before the current period
+	pending int64         // units run but not yet reported as a whole tick
+	began   time.Duration // clock() when the current period began or the task last got the baton; 0: not read
+	mark    int64         // count() when the task last got the baton
 	// preempted: the task last gave the baton up at a tick, in the middle of
 	// a period, so its next activation reads the clock to go on timing that
 	// period. A task woken from a wait starts untimed: most activations
@@ -132,10 +257,10 @@ func (b *budget) reset(units int64) {
 func (b *budget) count() int64 { return b.ticked + b.period - b.left }
 
 // resume starts the period's wall clock when the task gets the baton at now
-// (time spent parked is not the task's), or leaves it unread (zero now): a
+// (time spent parked is not the task's), or leaves it unread (now 0): a
 // reading costs ~0.7 µs in wasm, and the scheduler reads it only when the
 // memory guard or a preempted period needs it.
-func (b *budget) resume(now time.Time) {
+func (b *budget) resume(now time.Duration) {
 	b.mark = b.count()
 	b.began = now
 	b.preempted = false
@@ -164,10 +289,10 @@ func (b *budget) Done() <-chan struct{} {
 	b.pending += ran
 	ticks := b.pending / in.tickEvery
 	b.pending %= in.tickEvery
-	now := time.Now()
+	now := clock()
 	next := b.period // a period whose start was not read keeps its length
-	if !b.began.IsZero() {
-		next = nextPeriod(b.period, ran, now.Sub(b.began), in.tickEvery)
+	if b.began != 0 {
+		next = nextPeriod(b.period, ran, now-b.began, in.tickEvery)
 	}
 	b.began = now
 	b.reset(next)

@@ -30,10 +30,17 @@ func mainLoop(L *LState, baseframe *callFrame) {
 	}
 }
 
+// mainLoopWithContext is the loop of a state with a context or a countdown:
+// moonbox's. moonbox patch (MOONBOX.md, "Switch dispatch"): the opcodes Lua
+// code spends its time in run in the switch below, inline, rather than
+// through jumpTable. Every jumpTable entry is a Go closure, and in Go's wasm
+// code a call (more so an indirect one) costs far more than the work of a
+// MOVE or a JMP. A case's fast path is the closure's code; where it leaves
+// out a slow path (a metamethod, a string operand, an error), it calls the
+// closure, which starts over from the same state. The other opcodes, and
+// every opcode in mainLoop (the plain state, moonbox bench's baseline), go
+// through jumpTable as upstream does.
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
 	if L.stack.IsEmpty() {
 		return
 	}
@@ -44,30 +51,391 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	reg := L.reg
+	// gs is the call stack without its interface (moonbox's tasks grow theirs):
+	// see frameStackSp.
+	gs, _ := L.stack.(*autoGrowingCallFrameStack)
 	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		cf := L.currentFrame
+		inst := cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if c := L.countdown; c != nil {
 			if *c--; *c > 0 {
-				if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+				goto dispatch
+			}
+		}
+		consultContext(L)
+	dispatch:
+		switch opcode := int(inst >> 26); opcode {
+		case OP_MOVE:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			v := reg.Get(lbase + B)
+			// +inline-call reg.Set RA v
+		case OP_LOADK:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			Bx := int(inst & 0x3ffff) //GETBX
+			v := cf.Fn.Proto.Constants[Bx]
+			// +inline-call reg.Set RA v
+		case OP_GETUPVAL:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff) //GETB
+			v := cf.Fn.Upvalues[B].Value()
+			// +inline-call reg.Set RA v
+		case OP_GETGLOBAL:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			Bx := int(inst & 0x3ffff) //GETBX
+			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx])
+			// +inline-call reg.Set RA v
+		case OP_GETTABLE:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v := L.getField(reg.Get(lbase+B), L.rkValue(C))
+			// +inline-call reg.Set RA v
+		case OP_GETTABLEKS:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v := L.getFieldString(reg.Get(lbase+B), L.rkString(C))
+			// +inline-call reg.Set RA v
+		case OP_SETTABLE:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			L.setField(reg.Get(RA), L.rkValue(B), L.rkValue(C))
+		case OP_SETTABLEKS:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			L.setFieldString(reg.Get(RA), L.rkString(B), L.rkValue(C))
+		case OP_SELF:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			selfobj := reg.Get(lbase + B)
+			v := L.getFieldString(selfobj, L.rkString(C))
+			// +inline-call reg.Set RA v
+			// +inline-call reg.Set RA+1 selfobj
+		case OP_ADD, OP_SUB, OP_MUL, OP_DIV:
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
+			if !(ok1 && ok2) {
+				opArith(L, inst, baseframe)
+				break
+			}
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			var v LNumber
+			switch opcode {
+			case OP_ADD:
+				v = v1 + v2
+			case OP_SUB:
+				v = v1 - v2
+			case OP_MUL:
+				v = v1 * v2
+			default:
+				v = v1 / v2
+			}
+			// +inline-call reg.SetNumber RA v
+		case OP_NOT:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			if LVIsFalse(reg.Get(lbase + B)) {
+				// +inline-call reg.Set RA LTrue
+			} else {
+				// +inline-call reg.Set RA LFalse
+			}
+		case OP_JMP:
+			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
+			cf.Pc += Sbx
+		case OP_EQ, OP_LT, OP_LE:
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
+			if !(ok1 && ok2) {
+				jumpTable[opcode](L, inst, baseframe)
+				break
+			}
+			var ret bool
+			switch opcode {
+			case OP_EQ:
+				ret = v1 == v2
+			case OP_LT:
+				ret = v1 < v2
+			default:
+				ret = v1 <= v2
+			}
+			v := 1
+			if ret {
+				v = 0
+			}
+			if A := int(inst>>18) & 0xff; v == A { //GETA
+				cf.Pc++
+			}
+		case OP_TEST:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			C := int(inst>>9) & 0x1ff //GETC
+			if truthy(reg.Get(RA)) == (C == 0) {
+				cf.Pc++
+			}
+		case OP_TESTSET:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			if value := reg.Get(lbase + B); truthy(value) != (C == 0) {
+				// +inline-call reg.Set RA value
+			} else {
+				cf.Pc++
+			}
+		case OP_CALL:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			nargs := B - 1
+			if B == 0 {
+				nargs = reg.Top() - (RA + 1)
+			}
+			lv := reg.Get(RA)
+			nret := C - 1
+			var callable *LFunction
+			var meta bool
+			if fn, ok := lv.(*LFunction); ok {
+				callable = fn
+				meta = false
+			} else {
+				callable, meta = L.metaCall(lv)
+			}
+			if gs != nil && callable != nil && !meta {
+				// pushCallFrame's steps, on gs.
+				if gs.IsFull() {
+					L.RaiseError("stack overflow")
+				}
+				var newcf *callFrame
+				if gs.segSp < FramesPerSegment { // gs.Push without copying the frame twice
+					newcf = &gs.segments[gs.segIdx].array[gs.segSp]
+					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+					gs.segSp++
+				} else {
+					gs.Push(callFrame{})
+					newcf = gs.Last()
+				}
+				// Field by field: a whole callFrame assigned is a move of
+				// the struct (wbMove, a runtime call, while the collector runs).
+				newcf.Fn = callable
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
+				// +inline-call L.initCallFrame newcf
+				L.currentFrame = newcf
+				if callable.IsG && callGFunction(L, false) {
 					return
 				}
-				continue
+				break
 			}
-		}
-		if done := L.ctx.Done(); done != nil {
-			select {
-			case <-done:
-				L.RaiseError("%s", L.ctx.Err().Error())
+			// +inline-call L.pushCallFrame callFrame{Fn:callable,Pc:0,Base:RA,LocalBase:RA+1,ReturnBase:RA,NArgs:nargs,NRet:nret,Parent:cf,TailCall:0} lv meta
+			if callable.IsG && callGFunction(L, false) {
 				return
-			default:
 			}
-		}
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
+		case OP_RETURN:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			// +inline-call L.closeUpvalues lbase
+			nret := B - 1
+			if B == 0 {
+				nret = reg.Top() - RA
+			}
+			n := cf.NRet
+			if cf.NRet == MultRet {
+				n = nret
+			}
+
+			if L.Parent != nil && frameStackSp(L, gs) == 1 {
+				// +inline-call returnValues L reg.Top() RA n B
+				switchToParentThread(L, n, false, true)
+				return
+			}
+			var popped *callFrame
+			if gs != nil && gs.segSp > 0 { // gs.Pop within a segment
+				gs.segSp--
+				popped = &gs.segments[gs.segIdx].array[gs.segSp]
+			} else {
+				popped = L.stack.Pop()
+			}
+			islast := baseframe == popped || frameStackEmpty(L, gs)
+			// +inline-call returnValues L cf.ReturnBase RA n B
+			if gs != nil {
+				L.currentFrame = gs.Last()
+			} else {
+				L.currentFrame = L.stack.Last()
+			}
+			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
+				return
+			}
+		case OP_FORLOOP:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			init, ok1 := reg.Get(RA).(LNumber)
+			limit, ok2 := reg.Get(RA + 1).(LNumber)
+			step, ok3 := reg.Get(RA + 2).(LNumber)
+			if !(ok1 && ok2 && ok3) {
+				jumpTable[opcode](L, inst, baseframe)
+				break
+			}
+			init += step
+			v := LNumber(init)
+			// +inline-call reg.SetNumber RA v
+			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+				Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
+				cf.Pc += Sbx
+				// The loop variable gets the value the index just got: one
+				// number boxed, not two (a boxed number is never changed).
+				iv := reg.Get(RA)
+				// +inline-call reg.Set RA+3 iv
+			} else {
+				// +inline-call reg.SetTop RA+1
+			}
+		default:
+			if jumpTable[opcode](L, inst, baseframe) == 1 {
+				return
+			}
 		}
 	}
+}
+
+// consultContext is mainLoopWithContext's check of a done context before an
+// instruction, when the countdown has run out or none is set, out of the
+// loop's way: the select's call would have the loop keep the instruction
+// in memory across it on every instruction.
+func consultContext(L *LState) {
+	if done := L.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			L.RaiseError("%s", L.ctx.Err().Error())
+		default:
+		}
+	}
+}
+
+// rkNumber is L.rkValue(idx).(LNumber) for the switch's number fast paths,
+// from the frame at hand (rkValue reloads L.currentFrame and its function
+// and prototype, each load a nil check in Go's wasm code).
+func rkNumber(cf *callFrame, reg *registry, idx int) (LNumber, bool) {
+	if (idx & opBitRk) != 0 {
+		num, ok := cf.Fn.Proto.Constants[idx & ^opBitRk].(LNumber)
+		return num, ok
+	}
+	num, ok := reg.array[cf.LocalBase+idx].(LNumber)
+	return num, ok
+}
+
+// lnil is LNil's pointer, for truthy.
+var lnil = LNil.(*LNilType)
+
+// truthy is LVAsBool(v), v != LNil && v != LFalse, by the value's type:
+// comparing two interfaces of the same type is a runtime call (ifaceeq)
+// in Go, so LVAsBool makes one for every nil and every boolean it tests.
+func truthy(v LValue) bool {
+	switch b := v.(type) {
+	case *LNilType:
+		return b != lnil
+	case LBool:
+		return bool(b)
+	}
+	return true
+}
+
+// returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN
+// (moonbox patch, MOONBOX.md "Switch dispatch"), with the same result: the
+// values copied to regv..regv+n-1 (nil past the b-1 returned, all n
+// copied when b is 0, none when it is 1), top at
+// regv+n, the registers above cleared. A returning function leaves a few
+// registers above the new top: they are cleared one by one. The registry's
+// CopyRange and FillNil clear them with the range idiom, a call of
+// memclrHasPointers, which in Go's wasm code is three calls per Lua return.
+func returnValues(L *LState, regv, start, n, b int) { // +inline-start
+	rg := L.reg
+	oldtop := rg.top
+	newSize := regv + n
+	// +inline-call rg.checkSize newSize
+	copied := n // b == 0: all n
+	if b == 1 {
+		copied = 0
+	} else if b > 1 {
+		copied = min(n, b-1)
+	}
+	for i := 0; i < copied; i++ {
+		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+			rg.array[regv+i] = LNil
+		} else {
+			rg.array[regv+i] = rg.array[srcIdx]
+		}
+	}
+	for i := copied; i < n; i++ {
+		rg.array[regv+i] = LNil
+	}
+	rg.top = regv + n
+	if above := oldtop - rg.top; above > 0 && above <= 16 {
+		for i := rg.top; i < oldtop; i++ {
+			rg.array[i] = nil
+		}
+	} else if above > 0 {
+		nilRange := rg.array[rg.top:oldtop]
+		for i := range nilRange {
+			nilRange[i] = nil
+		}
+	}
+} // +inline-end
+
+// The call stack's operations for mainLoopWithContext (moonbox patch,
+// MOONBOX.md "Switch dispatch"). Through the callFrameStack interface a Lua
+// call and return cost seven interface calls, each a real call in Go's wasm
+// code; on the autoGrowingCallFrameStack moonbox gives its tasks (gs, nil for
+// any other stack) they are inlined, and a push or pop within a segment
+// touches its array directly (written out in OP_CALL and OP_RETURN).
+
+func frameStackEmpty(L *LState, gs *autoGrowingCallFrameStack) bool {
+	if gs == nil {
+		return L.stack.IsEmpty()
+	}
+	return gs.IsEmpty()
+}
+
+func frameStackSp(L *LState, gs *autoGrowingCallFrameStack) int {
+	if gs == nil {
+		return L.stack.Sp()
+	}
+	return gs.Sp()
 }
 
 // regv is the first target register to copy the return values to.
@@ -115,6 +483,13 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	if gfnret == ParkCall { // moonbox patch: suspended in the call (task.go); RunTask completes it
+		L.parked = parkedCall
+		if tailcall {
+			L.parked = parkedTailCall
+		}
+		return true
+	}
 	if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}

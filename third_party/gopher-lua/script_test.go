@@ -64,6 +64,17 @@ func testScriptCompile(t *testing.T, script string) {
 }
 
 func testScriptDir(t *testing.T, tests []string, directory string) {
+	testScripts(t, tests, directory, Options{
+		RegistrySize:        1024 * 20,
+		CallStackSize:       1024,
+		IncludeGoStackTrace: true,
+	}, nil)
+}
+
+// testScripts is testScriptDir with the states' options and a setup of
+// each state (moonbox patch: switchloop_test.go runs the scripts through
+// mainLoopWithContext too).
+func testScripts(t *testing.T, tests []string, directory string, options Options, setup func(*LState)) {
 	if err := os.Chdir(directory); err != nil {
 		t.Error(err)
 	}
@@ -71,11 +82,10 @@ func testScriptDir(t *testing.T, tests []string, directory string) {
 	for _, script := range tests {
 		fmt.Printf("testing %s/%s\n", directory, script)
 		testScriptCompile(t, script)
-		L := NewState(Options{
-			RegistrySize:        1024 * 20,
-			CallStackSize:       1024,
-			IncludeGoStackTrace: true,
-		})
+		L := NewState(options)
+		if setup != nil {
+			setup(L)
+		}
 		L.SetMx(maxMemory)
 		if err := L.DoFile(script); err != nil {
 			t.Error(err)

@@ -197,6 +197,8 @@ type LState struct {
 	ctx          context.Context
 	countdown    *int64
 	ctxCancelFn  context.CancelFunc
+	nested       int   // moonbox patch: calls from Go into Lua in progress (task.go)
+	parked       uint8 // moonbox patch: a Go function suspended the thread in its call (task.go)
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

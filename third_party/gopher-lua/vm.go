@@ -34,10 +34,17 @@ func mainLoop(L *LState, baseframe *callFrame) {
 	}
 }
 
+// mainLoopWithContext is the loop of a state with a context or a countdown:
+// moonbox's. moonbox patch (MOONBOX.md, "Switch dispatch"): the opcodes Lua
+// code spends its time in run in the switch below, inline, rather than
+// through jumpTable. Every jumpTable entry is a Go closure, and in Go's wasm
+// code a call (more so an indirect one) costs far more than the work of a
+// MOVE or a JMP. A case's fast path is the closure's code; where it leaves
+// out a slow path (a metamethod, a string operand, an error), it calls the
+// closure, which starts over from the same state. The other opcodes, and
+// every opcode in mainLoop (the plain state, moonbox bench's baseline), go
+// through jumpTable as upstream does.
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
 	if L.stack.IsEmpty() {
 		return
 	}
@@ -48,30 +55,1015 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	reg := L.reg
+	// gs is the call stack without its interface (moonbox's tasks grow theirs):
+	// see frameStackSp.
+	gs, _ := L.stack.(*autoGrowingCallFrameStack)
 	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		cf := L.currentFrame
+		inst := cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if c := L.countdown; c != nil {
 			if *c--; *c > 0 {
-				if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+				goto dispatch
+			}
+		}
+		consultContext(L)
+	dispatch:
+		switch opcode := int(inst >> 26); opcode {
+		case OP_MOVE:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			v := reg.Get(lbase + B)
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_LOADK:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			Bx := int(inst & 0x3ffff) //GETBX
+			v := cf.Fn.Proto.Constants[Bx]
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_GETUPVAL:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff) //GETB
+			v := cf.Fn.Upvalues[B].Value()
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_GETGLOBAL:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			Bx := int(inst & 0x3ffff) //GETBX
+			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx])
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_GETTABLE:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v := L.getField(reg.Get(lbase+B), L.rkValue(C))
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_GETTABLEKS:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v := L.getFieldString(reg.Get(lbase+B), L.rkString(C))
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_SETTABLE:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			L.setField(reg.Get(RA), L.rkValue(B), L.rkValue(C))
+		case OP_SETTABLEKS:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			L.setFieldString(reg.Get(RA), L.rkString(B), L.rkValue(C))
+		case OP_SELF:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			selfobj := reg.Get(lbase + B)
+			v := L.getFieldString(selfobj, L.rkString(C))
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA + 1
+				vali := selfobj
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_ADD, OP_SUB, OP_MUL, OP_DIV:
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
+			if !(ok1 && ok2) {
+				opArith(L, inst, baseframe)
+				break
+			}
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			var v LNumber
+			switch opcode {
+			case OP_ADD:
+				v = v1 + v2
+			case OP_SUB:
+				v = v1 - v2
+			case OP_MUL:
+				v = v1 * v2
+			default:
+				v = v1 / v2
+			}
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = rg.alloc.LNumber2I(vali)
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+		case OP_NOT:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			if LVIsFalse(reg.Get(lbase + B)) {
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+				{
+					rg := reg
+					regi := RA
+					vali := LTrue
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
+					}
+				}
+			} else {
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+				{
+					rg := reg
+					regi := RA
+					vali := LFalse
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
+					}
+				}
+			}
+		case OP_JMP:
+			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
+			cf.Pc += Sbx
+		case OP_EQ, OP_LT, OP_LE:
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			v1, ok1 := rkNumber(cf, reg, B)
+			v2, ok2 := rkNumber(cf, reg, C)
+			if !(ok1 && ok2) {
+				jumpTable[opcode](L, inst, baseframe)
+				break
+			}
+			var ret bool
+			switch opcode {
+			case OP_EQ:
+				ret = v1 == v2
+			case OP_LT:
+				ret = v1 < v2
+			default:
+				ret = v1 <= v2
+			}
+			v := 1
+			if ret {
+				v = 0
+			}
+			if A := int(inst>>18) & 0xff; v == A { //GETA
+				cf.Pc++
+			}
+		case OP_TEST:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			C := int(inst>>9) & 0x1ff //GETC
+			if truthy(reg.Get(RA)) == (C == 0) {
+				cf.Pc++
+			}
+		case OP_TESTSET:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			if value := reg.Get(lbase + B); truthy(value) != (C == 0) {
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+				{
+					rg := reg
+					regi := RA
+					vali := value
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
+					}
+				}
+			} else {
+				cf.Pc++
+			}
+		case OP_CALL:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			nargs := B - 1
+			if B == 0 {
+				nargs = reg.Top() - (RA + 1)
+			}
+			lv := reg.Get(RA)
+			nret := C - 1
+			var callable *LFunction
+			var meta bool
+			if fn, ok := lv.(*LFunction); ok {
+				callable = fn
+				meta = false
+			} else {
+				callable, meta = L.metaCall(lv)
+			}
+			if gs != nil && callable != nil && !meta {
+				// pushCallFrame's steps, on gs.
+				if gs.IsFull() {
+					L.RaiseError("stack overflow")
+				}
+				var newcf *callFrame
+				if gs.segSp < FramesPerSegment { // gs.Push without copying the frame twice
+					newcf = &gs.segments[gs.segIdx].array[gs.segSp]
+					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+					gs.segSp++
+				} else {
+					gs.Push(callFrame{})
+					newcf = gs.Last()
+				}
+				// Field by field: a whole callFrame assigned is a move of
+				// the struct (wbMove, a runtime call, while the collector runs).
+				newcf.Fn = callable
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
+				// this section is inlined by go-inline
+				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
+				{
+					ls := L
+					cf := newcf
+					if cf.Fn.IsG {
+						ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+					} else {
+						proto := cf.Fn.Proto
+						nargs := cf.NArgs
+						np := int(proto.NumParameters)
+						if nargs < np {
+							// default any missing arguments to nil
+							newSize := cf.LocalBase + np
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := nargs; i < np; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							nargs = np
+							ls.reg.top = newSize
+						}
+
+						if (proto.IsVarArg & VarArgIsVarArg) == 0 {
+							if nargs < int(proto.NumUsedRegisters) {
+								nargs = int(proto.NumUsedRegisters)
+							}
+							newSize := cf.LocalBase + nargs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := np; i < nargs; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+						} else {
+							/* swap vararg positions:
+									   closure
+									   namedparam1 <- lbase
+									   namedparam2
+									   vararg1
+									   vararg2
+
+							           TO
+
+									   closure
+									   nil
+									   nil
+									   vararg1
+									   vararg2
+									   namedparam1 <- lbase
+									   namedparam2
+							*/
+							nvarargs := nargs - np
+							if nvarargs < 0 {
+								nvarargs = 0
+							}
+
+							ls.reg.SetTop(cf.LocalBase + nargs + np)
+							for i := 0; i < np; i++ {
+								//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
+								ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
+								//ls.reg.Set(cf.LocalBase+i, LNil)
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+
+							if CompatVarArg {
+								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
+								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
+									argtb := newLTable(nvarargs, 0)
+									for i := 0; i < nvarargs; i++ {
+										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+									}
+									argtb.RawSetString("n", LNumber(nvarargs))
+									//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
+									ls.reg.array[cf.LocalBase+nargs+np] = argtb
+								} else {
+									ls.reg.array[cf.LocalBase+nargs+np] = LNil
+								}
+							}
+							cf.LocalBase += nargs
+							maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
+							ls.reg.SetTop(maxreg)
+						}
+					}
+				}
+				L.currentFrame = newcf
+				if callable.IsG && callGFunction(L, false) {
 					return
 				}
-				continue
+				break
 			}
-		}
-		if done := L.ctx.Done(); done != nil {
-			select {
-			case <-done:
-				L.RaiseError("%s", L.ctx.Err().Error())
+			// this section is inlined by go-inline
+			// source function is 'func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) ' in '_state.go'
+			{
+				ls := L
+				cf := callFrame{Fn: callable, Pc: 0, Base: RA, LocalBase: RA + 1, ReturnBase: RA, NArgs: nargs, NRet: nret, Parent: cf, TailCall: 0}
+				fn := lv
+				if meta {
+					cf.NArgs++
+					ls.reg.Insert(fn, cf.LocalBase)
+				}
+				if cf.Fn == nil {
+					ls.RaiseError("attempt to call a non-function object")
+				}
+				if ls.stack.IsFull() {
+					ls.RaiseError("stack overflow")
+				}
+				ls.stack.Push(cf)
+				newcf := ls.stack.Last()
+				// this section is inlined by go-inline
+				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
+				{
+					cf := newcf
+					if cf.Fn.IsG {
+						ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+					} else {
+						proto := cf.Fn.Proto
+						nargs := cf.NArgs
+						np := int(proto.NumParameters)
+						if nargs < np {
+							// default any missing arguments to nil
+							newSize := cf.LocalBase + np
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := nargs; i < np; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							nargs = np
+							ls.reg.top = newSize
+						}
+
+						if (proto.IsVarArg & VarArgIsVarArg) == 0 {
+							if nargs < int(proto.NumUsedRegisters) {
+								nargs = int(proto.NumUsedRegisters)
+							}
+							newSize := cf.LocalBase + nargs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := np; i < nargs; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+						} else {
+							/* swap vararg positions:
+									   closure
+									   namedparam1 <- lbase
+									   namedparam2
+									   vararg1
+									   vararg2
+
+							           TO
+
+									   closure
+									   nil
+									   nil
+									   vararg1
+									   vararg2
+									   namedparam1 <- lbase
+									   namedparam2
+							*/
+							nvarargs := nargs - np
+							if nvarargs < 0 {
+								nvarargs = 0
+							}
+
+							ls.reg.SetTop(cf.LocalBase + nargs + np)
+							for i := 0; i < np; i++ {
+								//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
+								ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
+								//ls.reg.Set(cf.LocalBase+i, LNil)
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+
+							if CompatVarArg {
+								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
+								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
+									argtb := newLTable(nvarargs, 0)
+									for i := 0; i < nvarargs; i++ {
+										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+									}
+									argtb.RawSetString("n", LNumber(nvarargs))
+									//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
+									ls.reg.array[cf.LocalBase+nargs+np] = argtb
+								} else {
+									ls.reg.array[cf.LocalBase+nargs+np] = LNil
+								}
+							}
+							cf.LocalBase += nargs
+							maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
+							ls.reg.SetTop(maxreg)
+						}
+					}
+				}
+				ls.currentFrame = newcf
+			}
+			if callable.IsG && callGFunction(L, false) {
 				return
-			default:
 			}
-		}
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
+		case OP_RETURN:
+			lbase := cf.LocalBase
+			A := int(inst>>18) & 0xff //GETA
+			RA := lbase + A
+			B := int(inst & 0x1ff) //GETB
+			// this section is inlined by go-inline
+			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
+			{
+				ls := L
+				idx := lbase
+				if ls.uvcache != nil {
+					var prev *Upvalue
+					for uv := ls.uvcache; uv != nil; uv = uv.next {
+						if uv.index >= idx {
+							if prev != nil {
+								prev.next = nil
+							} else {
+								ls.uvcache = nil
+							}
+							uv.Close()
+						}
+						prev = uv
+					}
+				}
+			}
+			nret := B - 1
+			if B == 0 {
+				nret = reg.Top() - RA
+			}
+			n := cf.NRet
+			if cf.NRet == MultRet {
+				n = nret
+			}
+
+			if L.Parent != nil && frameStackSp(L, gs) == 1 {
+				// this section is inlined by go-inline
+				// source function is 'func returnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
+				{
+					regv := reg.Top()
+					start := RA
+					b := B
+					rg := L.reg
+					oldtop := rg.top
+					newSize := regv + n
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					copied := n // b == 0: all n
+					if b == 1 {
+						copied = 0
+					} else if b > 1 {
+						copied = min(n, b-1)
+					}
+					for i := 0; i < copied; i++ {
+						if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+							rg.array[regv+i] = LNil
+						} else {
+							rg.array[regv+i] = rg.array[srcIdx]
+						}
+					}
+					for i := copied; i < n; i++ {
+						rg.array[regv+i] = LNil
+					}
+					rg.top = regv + n
+					if above := oldtop - rg.top; above > 0 && above <= 16 {
+						for i := rg.top; i < oldtop; i++ {
+							rg.array[i] = nil
+						}
+					} else if above > 0 {
+						nilRange := rg.array[rg.top:oldtop]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
+					}
+				}
+				switchToParentThread(L, n, false, true)
+				return
+			}
+			var popped *callFrame
+			if gs != nil && gs.segSp > 0 { // gs.Pop within a segment
+				gs.segSp--
+				popped = &gs.segments[gs.segIdx].array[gs.segSp]
+			} else {
+				popped = L.stack.Pop()
+			}
+			islast := baseframe == popped || frameStackEmpty(L, gs)
+			// this section is inlined by go-inline
+			// source function is 'func returnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
+			{
+				regv := cf.ReturnBase
+				start := RA
+				b := B
+				rg := L.reg
+				oldtop := rg.top
+				newSize := regv + n
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				copied := n // b == 0: all n
+				if b == 1 {
+					copied = 0
+				} else if b > 1 {
+					copied = min(n, b-1)
+				}
+				for i := 0; i < copied; i++ {
+					if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+						rg.array[regv+i] = LNil
+					} else {
+						rg.array[regv+i] = rg.array[srcIdx]
+					}
+				}
+				for i := copied; i < n; i++ {
+					rg.array[regv+i] = LNil
+				}
+				rg.top = regv + n
+				if above := oldtop - rg.top; above > 0 && above <= 16 {
+					for i := rg.top; i < oldtop; i++ {
+						rg.array[i] = nil
+					}
+				} else if above > 0 {
+					nilRange := rg.array[rg.top:oldtop]
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
+				}
+			}
+			if gs != nil {
+				L.currentFrame = gs.Last()
+			} else {
+				L.currentFrame = L.stack.Last()
+			}
+			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
+				return
+			}
+		case OP_FORLOOP:
+			A := int(inst>>18) & 0xff //GETA
+			RA := cf.LocalBase + A
+			init, ok1 := reg.Get(RA).(LNumber)
+			limit, ok2 := reg.Get(RA + 1).(LNumber)
+			step, ok3 := reg.Get(RA + 2).(LNumber)
+			if !(ok1 && ok2 && ok3) {
+				jumpTable[opcode](L, inst, baseframe)
+				break
+			}
+			init += step
+			v := LNumber(init)
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := v
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				rg.array[regi] = rg.alloc.LNumber2I(vali)
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
+			}
+			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+				Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
+				cf.Pc += Sbx
+				// The loop variable gets the value the index just got: one
+				// number boxed, not two (a boxed number is never changed).
+				iv := reg.Get(RA)
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+				{
+					rg := reg
+					regi := RA + 3
+					vali := iv
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
+					}
+				}
+			} else {
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+				{
+					rg := reg
+					topi := RA + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := topi
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					oldtopi := rg.top
+					rg.top = topi
+					for i := oldtopi; i < rg.top; i++ {
+						rg.array[i] = LNil
+					}
+					// values beyond top don't need to be valid LValues, so setting them to nil is fine
+					// setting them to nil rather than LNil lets us invoke the golang memclr opto
+					if rg.top < oldtopi {
+						nilRange := rg.array[rg.top:oldtopi]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
+					}
+					//for i := rg.top; i < oldtop; i++ {
+					//	rg.array[i] = LNil
+					//}
+				}
+			}
+		default:
+			if jumpTable[opcode](L, inst, baseframe) == 1 {
+				return
+			}
 		}
 	}
+}
+
+// consultContext is mainLoopWithContext's check of a done context before an
+// instruction, when the countdown has run out or none is set, out of the
+// loop's way: the select's call would have the loop keep the instruction
+// in memory across it on every instruction.
+func consultContext(L *LState) {
+	if done := L.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			L.RaiseError("%s", L.ctx.Err().Error())
+		default:
+		}
+	}
+}
+
+// rkNumber is L.rkValue(idx).(LNumber) for the switch's number fast paths,
+// from the frame at hand (rkValue reloads L.currentFrame and its function
+// and prototype, each load a nil check in Go's wasm code).
+func rkNumber(cf *callFrame, reg *registry, idx int) (LNumber, bool) {
+	if (idx & opBitRk) != 0 {
+		num, ok := cf.Fn.Proto.Constants[idx & ^opBitRk].(LNumber)
+		return num, ok
+	}
+	num, ok := reg.array[cf.LocalBase+idx].(LNumber)
+	return num, ok
+}
+
+// lnil is LNil's pointer, for truthy.
+var lnil = LNil.(*LNilType)
+
+// truthy is LVAsBool(v), v != LNil && v != LFalse, by the value's type:
+// comparing two interfaces of the same type is a runtime call (ifaceeq)
+// in Go, so LVAsBool makes one for every nil and every boolean it tests.
+func truthy(v LValue) bool {
+	switch b := v.(type) {
+	case *LNilType:
+		return b != lnil
+	case LBool:
+		return bool(b)
+	}
+	return true
+}
+
+// returnValues is copyReturnValues for mainLoopWithContext's OP_RETURN
+// (moonbox patch, MOONBOX.md "Switch dispatch"), with the same result: the
+// values copied to regv..regv+n-1 (nil past the b-1 returned, all n
+// copied when b is 0, none when it is 1), top at
+// regv+n, the registers above cleared. A returning function leaves a few
+// registers above the new top: they are cleared one by one. The registry's
+// CopyRange and FillNil clear them with the range idiom, a call of
+// memclrHasPointers, which in Go's wasm code is three calls per Lua return.
+func returnValues(L *LState, regv, start, n, b int) { // +inline-start
+	rg := L.reg
+	oldtop := rg.top
+	newSize := regv + n
+	// this section is inlined by go-inline
+	// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+	{
+		requiredSize := newSize
+		if requiredSize > cap(rg.array) {
+			rg.resize(requiredSize)
+		}
+	}
+	copied := n // b == 0: all n
+	if b == 1 {
+		copied = 0
+	} else if b > 1 {
+		copied = min(n, b-1)
+	}
+	for i := 0; i < copied; i++ {
+		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+			rg.array[regv+i] = LNil
+		} else {
+			rg.array[regv+i] = rg.array[srcIdx]
+		}
+	}
+	for i := copied; i < n; i++ {
+		rg.array[regv+i] = LNil
+	}
+	rg.top = regv + n
+	if above := oldtop - rg.top; above > 0 && above <= 16 {
+		for i := rg.top; i < oldtop; i++ {
+			rg.array[i] = nil
+		}
+	} else if above > 0 {
+		nilRange := rg.array[rg.top:oldtop]
+		for i := range nilRange {
+			nilRange[i] = nil
+		}
+	}
+} // +inline-end
+
+// The call stack's operations for mainLoopWithContext (moonbox patch,
+// MOONBOX.md "Switch dispatch"). Through the callFrameStack interface a Lua
+// call and return cost seven interface calls, each a real call in Go's wasm
+// code; on the autoGrowingCallFrameStack moonbox gives its tasks (gs, nil for
+// any other stack) they are inlined, and a push or pop within a segment
+// touches its array directly (written out in OP_CALL and OP_RETURN).
+
+func frameStackEmpty(L *LState, gs *autoGrowingCallFrameStack) bool {
+	if gs == nil {
+		return L.stack.IsEmpty()
+	}
+	return gs.IsEmpty()
+}
+
+func frameStackSp(L *LState, gs *autoGrowingCallFrameStack) int {
+	if gs == nil {
+		return L.stack.Sp()
+	}
+	return gs.Sp()
 }
 
 // regv is the first target register to copy the return values to.
@@ -210,6 +1202,13 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	if gfnret == ParkCall { // moonbox patch: suspended in the call (task.go); RunTask completes it
+		L.parked = parkedCall
+		if tailcall {
+			L.parked = parkedTailCall
+		}
+		return true
+	}
 	if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}

@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"context"
@@ -34,19 +34,19 @@ func (b *bench) startAPI(bundleName string, native bool) (*apiEnv, error) {
 	if native {
 		isolation = "native"
 	}
-	l := benchLimits
+	l := benchLimits()
 	conf := fmt.Sprintf("name: bench\nisolation: %s\nlimits:\n  processes: %d\n  spawns_per_second: %d\n  mailbox: %d\n",
 		isolation, l.Processes, l.SpawnsPerSecond, l.Mailbox)
 	if err := os.WriteFile(filepath.Join(dir, "tenant.yaml"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
 	rt, err := moonbox.New(moonbox.Config{
-		Shards:      b.shards,
+		Shards:      b.Shards,
 		AllowNative: true,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnEvent: func(e moonbox.Event) {
 			if e.Kind == moonbox.EventWarning || e.Kind == moonbox.EventLimit {
-				b.warn(e.Tenant, e.Message)
+				b.warns.add(e.Tenant, e.Message)
 			}
 		},
 	})
@@ -68,7 +68,7 @@ func (e *apiEnv) close() {
 }
 
 // runHostcall: Lua calls a Go-side process and gets its reply.
-func (b *bench) runHostcall(native bool) (*benchResult, error) {
+func (b *bench) runHostcall(native bool) (*result, error) {
 	e, err := b.startAPI("call", native)
 	if err != nil {
 		return nil, err
@@ -92,26 +92,26 @@ func (b *bench) runHostcall(native bool) (*benchResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		return benchDecode(v.CBOR())
+		return figures(v.CBOR()), nil
 	}
 	if _, err := exec(warm, 1); err != nil {
 		return nil, err
 	}
-	fig, err := benchReps(benchRepeats, func() (map[string]float64, error) {
+	fig, err := reps(repeats, func() (map[string]float64, error) {
 		v, err := exec(n, warm)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]float64{"mean": benchNum(v, "secs") / benchNum(v, "n") * 1e6, "p50": benchNum(v, "p50") * 1e6, "p99": benchNum(v, "p99") * 1e6}, nil
+		return map[string]float64{"mean": num(v, "secs") / num(v, "n") * 1e6, "p50": num(v, "p50") * 1e6, "p99": num(v, "p99") * 1e6}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return callLatencies("Lua -> Go process.call", fig, n), nil
+	return latencies("Lua -> Go process.call", fig, n), nil
 }
 
 // runGocall: Go calls a running, named Lua process and gets its reply.
-func (b *bench) runGocall(native bool) (*benchResult, error) {
+func (b *bench) runGocall(native bool) (*result, error) {
 	e, err := b.startAPI("gocall", native)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (b *bench) runGocall(native bool) (*benchResult, error) {
 		}
 	}
 	lat := make([]float64, n)
-	fig, err := benchReps(benchRepeats, func() (map[string]float64, error) {
+	fig, err := reps(repeats, func() (map[string]float64, error) {
 		t0 := time.Now()
 		prev := t0
 		for i := range n {
@@ -152,20 +152,10 @@ func (b *bench) runGocall(native bool) (*benchResult, error) {
 			prev = now
 		}
 		mean := prev.Sub(t0).Seconds() / float64(n)
-		return map[string]float64{"mean": mean * 1e6, "p50": benchPercentile(lat, 0.50) * 1e6, "p99": benchPercentile(lat, 0.99) * 1e6}, nil
+		return map[string]float64{"mean": mean * 1e6, "p50": percentile(lat, 0.50) * 1e6, "p99": percentile(lat, 0.99) * 1e6}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return callLatencies("Go -> Lua Tenant.Call", fig, n), nil
-}
-
-// callLatencies is the result of n timed calls: p50, p99 and mean in µs.
-func callLatencies(label string, fig map[string]float64, n int) *benchResult {
-	r := &benchResult{}
-	r.add("p50_us", label+", p50", "µs", fig["p50"])
-	r.add("p99_us", "  p99", "µs", fig["p99"])
-	r.add("mean_us", "  mean", "µs", fig["mean"])
-	r.info("calls", n)
-	return r
+	return latencies("Go -> Lua Tenant.Call", fig, n), nil
 }
