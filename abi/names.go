@@ -2,7 +2,7 @@ package abi
 
 // Version is the ABI version a guest reports through [ExportVersion]. The host
 // refuses a guest with another version rather than guess at its layout.
-const Version = 6 // 6: send may hand a local delivery back; 5: moonbox_init takes the memory cap and cpu_run
+const Version = 7 // 7: a START carries its spawn-tree lineage, moonbox_init takes memory_run; 6: send may hand a local delivery back; 5: moonbox_init takes the memory cap and cpu_run
 
 // Module is the import module name every host function lives under.
 const Module = "moonbox"
