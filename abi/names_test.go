@@ -13,7 +13,7 @@ func TestCodes(t *testing.T) {
 		name      string
 		got, want uint64
 	}{
-		{"Version", abi.Version, 6},
+		{"Version", abi.Version, 7},
 		{"StepMore", abi.StepMore, 1},
 		{"OpTerminate", uint64(abi.OpTerminate), 1},
 		{"OpCancel", uint64(abi.OpCancel), 2},
