@@ -173,7 +173,8 @@ func (m *goMailbox) remove(*process) {
 	}
 }
 
-// onExit makes f run at the process's exit, at once if it has exited.
+// onExit makes f run at the process's exit, at once if it has exited
+// (nil: nothing runs).
 func (m *goMailbox) onExit(f func()) {
 	m.mu.Lock()
 	gone := m.gone
@@ -181,7 +182,7 @@ func (m *goMailbox) onExit(f func()) {
 		m.ended = f
 	}
 	m.mu.Unlock()
-	if gone {
+	if gone && f != nil {
 		f()
 	}
 }
@@ -319,6 +320,9 @@ func (rt *Runtime) startGo(p *process, h GoHandler, args []byte) {
 	go func() {
 		defer cancel()
 		value, err := runHandler(ctx, h, g, args)
+		// Returned: its context is cancelled by the deferred cancel, after
+		// the exit is reported, not on the way of the reply.
+		g.m.onExit(nil)
 		if err != nil {
 			g.Fail(err)
 			return
