@@ -112,7 +112,7 @@ func (p *Process) Call(ctx context.Context, dest, topic string, payload ...any) 
 	if err != nil {
 		return Value{}, err
 	}
-	return call(ctx, p.g, dest, topic, b, p.stash)
+	return call(ctx, p.g, dest, topic, b, p.stash, true)
 }
 
 // Send sends a message to dest (a PID or a registered name), checked against

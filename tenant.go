@@ -115,15 +115,18 @@ func (t *Tenant) Call(ctx context.Context, dest, topic string, payload ...any) (
 	if err != nil {
 		return Value{}, err
 	}
+	// The gateway's exit ends its monitor of dest with it: no unmonitor.
 	defer g.Exit(nil)
-	return call(ctx, g, dest, topic, p, nil)
+	return call(ctx, g, dest, topic, p, nil, false)
 }
 
 // call is a request from the Go-side process g to dest and its reply: the
 // first message from dest. g monitors dest while it waits, so a receiver
-// that exits without answering ends the wait. Other deliveries that arrive
-// meanwhile go to stash (nil: dropped; a gateway gets none).
-func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []byte, stash func(host.Delivery)) (Value, error) {
+// that exits without answering ends the wait; with unwatch the monitor ends
+// with the call (a gateway, which exits after it, skips that). Other
+// deliveries that arrive meanwhile go to stash (nil: dropped; a gateway gets
+// none).
+func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []byte, stash func(host.Delivery), unwatch bool) (Value, error) {
 	to, err := g.Resolve(dest)
 	if err != nil {
 		return Value{}, wrap(err)
@@ -131,7 +134,9 @@ func call(ctx context.Context, g *host.GoProcess, dest, topic string, payload []
 	if err := g.Watch(to, false); err != nil {
 		return Value{}, wrap(err)
 	}
-	defer g.Watch(to, true)
+	if unwatch {
+		defer g.Watch(to, true)
+	}
 	if err := g.Send(to, topic, payload); err != nil {
 		return Value{}, wrap(err)
 	}

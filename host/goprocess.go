@@ -65,6 +65,9 @@ type goMailbox struct {
 	// ends the handler's context (nobody waits for its answer any more).
 	caller       string
 	callerExited func()
+	// ended, if set, is called at the process's exit (a Go source's
+	// handler context is cancelled by it).
+	ended func()
 }
 
 func newGoMailbox() *goMailbox {
@@ -157,10 +160,30 @@ func (m *goMailbox) backlog() int {
 
 func (m *goMailbox) remove(*process) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.gone { // what was queued stays readable: the exit of a monitored process, say
-		m.gone = true
-		close(m.dead)
+	if m.gone {
+		m.mu.Unlock()
+		return
+	}
+	m.gone = true // what was queued stays readable: the exit of a monitored process, say
+	close(m.dead)
+	ended := m.ended
+	m.mu.Unlock()
+	if ended != nil {
+		ended()
+	}
+}
+
+// onExit makes f run at the process's exit, at once if it has exited
+// (nil: nothing runs).
+func (m *goMailbox) onExit(f func()) {
+	m.mu.Lock()
+	gone := m.gone
+	if !gone {
+		m.ended = f
+	}
+	m.mu.Unlock()
+	if gone && f != nil {
+		f()
 	}
 }
 
@@ -292,16 +315,14 @@ func (rt *Runtime) startGo(p *process, h GoHandler, args []byte) {
 			cancel() // the caller is gone already
 		}
 	}
+	// The exit cancels ctx from where it happens: no goroutine waits for it.
+	g.m.onExit(cancel)
 	go func() {
 		defer cancel()
-		go func() {
-			select {
-			case <-g.m.dead:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
 		value, err := runHandler(ctx, h, g, args)
+		// Returned: its context is cancelled by the deferred cancel, after
+		// the exit is reported, not on the way of the reply.
+		g.m.onExit(nil)
 		if err != nil {
 			g.Fail(err)
 			return

@@ -122,6 +122,7 @@ func (b *bench) runGocall(native bool) (*result, error) {
 	if _, err := e.ten.SpawnWith(ctx, moonbox.SpawnOptions{Name: "server"}, "server"); err != nil {
 		return nil, err
 	}
+	defer e.ten.Terminate("server") // it does not wait for CANCEL: Close would wait its deadline out
 	n := b.sizeFor(native, 5_000, 50_000, 500)
 	call := func(i int) error {
 		v, err := e.ten.Call(ctx, "server", "ping", i)

@@ -89,7 +89,7 @@ func (b *bench) lookup(name string) *workload {
 			run: b.runHostcall}
 	case "gocall":
 		return &workload{name: name, bundle: "gocall",
-			how: "gocall: " + b.sizes(5_000, 50_000, 500, "calls") + "; Go calls Tenant.Call(ctx, \"server\", \"ping\", i) of a running Lua process registered as server, which answers msg:from() with the payload: a temporary Go-side process, a monitor of the server, the message, the reply; every call timed in Go; median of 5 runs.",
+			how: "gocall: " + b.sizes(5_000, 50_000, 500, "calls") + "; Go calls Tenant.Call(ctx, \"server\", \"ping\", i) of a running Lua process registered as server, which waits in inbox:receive() and answers msg:from() with the payload (as pong does): a temporary Go-side process, a monitor of the server, the message, the reply; every call timed in Go; median of 5 runs.",
 			run: b.runGocall}
 	case "fib":
 		return &workload{name: name, bundle: "fib",

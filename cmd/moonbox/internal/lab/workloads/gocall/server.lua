@@ -1,12 +1,13 @@
 -- server: answers every message with its payload, to its sender (the bench
--- calls it from Go with Tenant.Call); stops on CANCEL.
+-- calls it from Go with Tenant.Call), as pong does; the bench terminates it.
+-- It waits in inbox:receive(), not in a channel.select over its inbox and
+-- its events: a select builds tables per message that cost the sandbox
+-- tens of µs (BENCHMARKS.md), which would hide what a call costs.
 return function()
-  local inbox, events = process.inbox(), process.events()
+  local inbox = process.inbox()
   local send = process.send
   while true do
-    local r = channel.select { inbox:case_receive(), events:case_receive() }
-    if r.channel == events then return end
-    local msg = r.value
+    local msg = inbox:receive()
     send(msg:from(), "reply", msg:payload())
   end
 end
