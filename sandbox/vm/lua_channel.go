@@ -16,7 +16,7 @@ func (in *Instance) channelValue(c *channel) lua.LValue {
 	if c.ud == nil {
 		c.ud = in.L.NewUserData()
 		c.ud.Value = c
-		c.ud.Metatable = in.L.GetTypeMetatable(channelTypeName)
+		c.ud.Metatable = in.channelMT
 	}
 	return c.ud
 }
@@ -41,6 +41,7 @@ func checkChannel(L *lua.LState) *channel {
 func (in *Instance) openChannel() *lua.LTable {
 	L := in.L
 	mt := L.NewTypeMetatable(channelTypeName)
+	in.channelMT = mt
 	L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"send": func(L *lua.LState) int {
 			return checkChannel(L).send(L, in.current(), L.Get(2))
@@ -57,7 +58,14 @@ func (in *Instance) openChannel() *lua.LTable {
 			return ok(L)
 		},
 		"case_receive": func(L *lua.LState) int {
-			L.Push(in.caseValue(selectCase{ch: checkChannel(L)}))
+			// The same value every time: a server's loop selects over the
+			// same channels per message, and each new case cost an
+			// allocation or two the guest's collector scanned later.
+			c := checkChannel(L)
+			if c.recv == nil {
+				c.recv = in.caseValue(selectCase{ch: c})
+			}
+			L.Push(c.recv)
 			return 1
 		},
 		"case_send": func(L *lua.LState) int {
@@ -68,6 +76,7 @@ func (in *Instance) openChannel() *lua.LTable {
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("channel")); return 1 }))
 	L.SetField(mt, "__metatable", lua.LFalse)
 	cmt := L.NewTypeMetatable(caseTypeName)
+	in.caseMT = cmt
 	L.SetField(cmt, "__metatable", lua.LFalse)
 
 	mmt := L.NewTypeMetatable(messageTypeName)
@@ -114,10 +123,10 @@ func checkMessage(L *lua.LState) *message {
 	return nil
 }
 
-func (in *Instance) caseValue(c selectCase) lua.LValue {
+func (in *Instance) caseValue(c selectCase) *lua.LUserData {
 	ud := in.L.NewUserData()
 	ud.Value = c
-	ud.Metatable = in.L.GetTypeMetatable(caseTypeName)
+	ud.Metatable = in.caseMT
 	return ud
 }
 
@@ -127,8 +136,9 @@ func (in *Instance) selectFunc(L *lua.LState) int {
 	if !isTable {
 		return failure(L, abi.Errorf(abi.Invalid, "channel.select: a table of cases expected"))
 	}
-	var cases []selectCase
-	for i := 1; i <= t.Len(); i++ {
+	n := t.Len()
+	cases := make([]selectCase, 0, n)
+	for i := 1; i <= n; i++ {
 		ud, isUD := t.RawGetInt(i).(*lua.LUserData)
 		var c selectCase
 		isCase := false
