@@ -10,7 +10,9 @@ package lua
 // is 0: no pcall, metamethod, comparator or other Go-to-Lua call between)
 // may return ParkCall. RunTask then returns with the call still on the
 // thread's call stack, and the next RunTask completes it with the results of
-// its resume function, as if the Go function had returned them.
+// its resume function, as if the Go function had returned them. A task can
+// also be suspended between two instructions, by its context's Done at a
+// tick (Preempt), and the next RunTask goes on with the instruction.
 
 import "fmt"
 
@@ -22,12 +24,34 @@ const ParkCall = -2
 const (
 	parkedCall     = 1 // a call suspended by ParkCall
 	parkedTailCall = 2 // the same, made as a tail call
+	parkedAtTick   = 3 // suspended before an instruction by Preempt
 )
 
 // Nested is the number of calls from Go into Lua (Call, PCall, and so
 // every metamethod, pcall, comparator and iterator the VM calls through
 // them) in progress on ls.
 func (ls *LState) Nested() int { return ls.nested }
+
+// Preempt suspends the task before the instruction it is about to run, and
+// reports whether it did: it may be called only by the thread's context's
+// Done, and does it only when the loop consults Done at a tick (the
+// countdown ran out) as RunTask's own loop (Nested() == 0, not in a
+// coroutine of the task's: that is another thread's loop). Done returns
+// as usual; the loop then returns, and the next RunTask runs the
+// instruction. The instruction was counted against the countdown as the
+// loop fetched it, and will be again when it runs: the countdown is given
+// that unit back.
+func (ls *LState) Preempt() bool {
+	if !ls.atTick || ls.nested != 0 || ls.parked != 0 {
+		return false
+	}
+	ls.parked = parkedAtTick
+	ls.currentFrame.Pc--
+	if c := ls.countdown; c != nil {
+		*c++
+	}
+	return true
+}
 
 // StartTask makes the function below the nargs values on top of the stack
 // the thread's task, as Call would call it, without running it: RunTask
@@ -71,7 +95,9 @@ func (ls *LState) RunTask(resume LGFunction) (suspended bool, err error) {
 			ls.reg.SetTop(0)
 		}
 	}()
-	if how := ls.parked; how != 0 {
+	if how := ls.parked; how == parkedAtTick {
+		ls.parked = 0
+	} else if how != 0 {
 		ls.parked = 0
 		n := resume(ls)
 		if n == ParkCall {
