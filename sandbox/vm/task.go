@@ -302,14 +302,12 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	if s.runq.len() > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.preempted = true
-		if b.t.L.Preempt() {
-			// At the top level of the task's own loop: the task suspends
-			// as a coroutine before its next instruction, keeping no
-			// goroutine, and runs it when it is resumed.
-			s.ready(b.t)
-			return nil
-		}
-		b.t.yield() // the scheduler's resume restarts the clock
+		s.ready(b.t)
+		// At the top level of the task's own loop, the task suspends as a
+		// coroutine before its next instruction, keeping no goroutine, and
+		// Preempt does not return; anywhere else it keeps its goroutine.
+		b.t.L.Preempt()
+		b.t.park() // the scheduler's resume restarts the clock
 		if b.t.stop != nil {
 			b.left = 0
 			return closedDone

@@ -65,9 +65,6 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 		}
 		consultContext(L)
-		if L.parked != 0 { // moonbox patch: preempted at the tick (task.go, Preempt)
-			return
-		}
 	dispatch:
 		switch opcode := int(inst >> 26); opcode {
 		case OP_MOVE:
@@ -340,8 +337,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 // instruction, when the countdown has run out or none is set, out of the
 // loop's way: the select's call would have the loop keep the instruction
 // in memory across it on every instruction.
-// Its context's Done may suspend a task there (Preempt, task.go): the loop
-// then returns, to run the instruction when RunTask resumes it.
+// Its context's Done may suspend a task there (Preempt, task.go), which
+// unwinds the loop.
 func consultContext(L *LState) {
 	L.atTick = true // moonbox patch: Preempt is valid only here
 	done := L.ctx.Done()

@@ -32,26 +32,32 @@ const (
 // them) in progress on ls.
 func (ls *LState) Nested() int { return ls.nested }
 
-// Preempt suspends the task before the instruction it is about to run, and
-// reports whether it did: it may be called only by the thread's context's
-// Done, and does it only when the loop consults Done at a tick (the
-// countdown ran out) as RunTask's own loop (Nested() == 0, not in a
-// coroutine of the task's: that is another thread's loop). Done returns
-// as usual; the loop then returns, and the next RunTask runs the
-// instruction. The instruction was counted against the countdown as the
-// loop fetched it, and will be again when it runs: the countdown is given
-// that unit back.
-func (ls *LState) Preempt() bool {
+// Preempt suspends the task before the instruction it is about to run, if
+// it may: it must be called only by the thread's context's Done, and it
+// suspends the task only when the loop consults Done at a tick (the
+// countdown ran out) as RunTask's own loop (Nested() == 0, not a
+// coroutine's loop nor a nested one). Then it does not return: it unwinds
+// the loop to RunTask, which returns suspended, and the next RunTask runs
+// the instruction. (Unwinding, rather than a test in the loop after
+// Done, leaves the loop's code as it was: in Go's wasm code its speed
+// turns on the shape of that one function, and one way of writing the
+// test cost fib 20%; a preemption comes once per tick.) The instruction was counted against
+// the countdown as the loop fetched it, and will be again when it runs:
+// the countdown is given that unit back. Anywhere else Preempt returns.
+func (ls *LState) Preempt() {
 	if !ls.atTick || ls.nested != 0 || ls.parked != 0 {
-		return false
+		return
 	}
-	ls.parked = parkedAtTick
+	ls.atTick = false
 	ls.currentFrame.Pc--
 	if c := ls.countdown; c != nil {
 		*c++
 	}
-	return true
+	panic(preempted{})
 }
+
+// preempted is Preempt's panic, which RunTask recovers.
+type preempted struct{}
 
 // StartTask makes the function below the nargs values on top of the stack
 // the thread's task, as Call would call it, without running it: RunTask
@@ -84,6 +90,11 @@ func (ls *LState) RunTask(resume LGFunction) (suspended bool, err error) {
 	defer func() {
 		ls.Panic = oldpanic
 		if rcv := recover(); rcv != nil {
+			if _, ok := rcv.(preempted); ok {
+				ls.parked = parkedAtTick
+				suspended = true
+				return
+			}
 			if e, ok := rcv.(*ApiError); ok {
 				err = e
 			} else {

@@ -21,11 +21,10 @@ func (c *preemptingContext) Done() <-chan struct{} {
 	}
 	c.used += c.period - c.left
 	c.left = c.period
-	if c.L.Preempt() {
-		c.preempts++
-	} else {
-		c.refused++
-	}
+	c.preempts++ // undone if Preempt returns
+	c.L.Preempt()
+	c.preempts--
+	c.refused++
 	return nil
 }
 
