@@ -161,3 +161,61 @@ func TestCoroutineRunningIsOwn(t *testing.T) {
 		t.Fatalf("A's exit: %v (exited %v)", abnormal, ok)
 	}
 }
+
+// TestPreemptedProcessesHoldNoGoroutine: busy processes preempted at a
+// tick at the top level of their code suspend as coroutines, holding no
+// goroutine; preempted inside pcall, each keeps one until it next waits or
+// ends. Either way they take turns and compute what they would unpreempted.
+func TestPreemptedProcessesHoldNoGoroutine(t *testing.T) {
+	for _, c := range []struct {
+		name, loop string
+		held       int // goroutines each busy process holds while preempted
+	}{
+		{"top level", `for i = 1, 20000 do k = k + i end`, 0},
+		{"inside pcall", `pcall(function() for i = 1, 20000 do k = k + i end end)`, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			host := &exitHost{exits: map[uint32]bool{}}
+			in := New(host, Options{TickEvery: 1000})
+			base := goroutinesSettle(0)
+			const n = 20
+			var w abi.RecordWriter
+			for h := uint32(1); h <= n; h++ {
+				startRecord(&w, h, `return function()
+					local k = 0
+					`+c.loop+`
+					if k ~= 200010000 then error("sum " .. k) end
+					return true
+				end`)
+			}
+			for steps := 0; steps == 0 || in.Processes() > 0; steps++ {
+				if steps > 1000 {
+					t.Fatalf("%d processes still running after %d steps", in.Processes(), steps)
+				}
+				// A turn of a few ticks per process: each is preempted
+				// several times before it ends.
+				if _, err := in.Step(w.Batch(), n*3000); err != nil {
+					t.Fatal(err)
+				}
+				w.Reset()
+				if steps == 0 {
+					// Every process has run a tick and been preempted: the
+					// runner, and a goroutine each kept, are all there is.
+					want := base + 1 + c.held*n
+					if got := goroutinesSettle(want); got != want {
+						t.Fatalf("%d busy processes preempted %s hold %d goroutines, want %d", n, c.name, got-base-1, want-base-1)
+					}
+				}
+			}
+			if len(host.exits) != n {
+				t.Fatalf("%d of %d processes exited", len(host.exits), n)
+			}
+			for h, abnormal := range host.exits {
+				if abnormal {
+					t.Errorf("process %d exited abnormally", h)
+				}
+			}
+			in.Close()
+		})
+	}
+}

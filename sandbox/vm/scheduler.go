@@ -15,12 +15,13 @@ import (
 // goroutine it runs on (below), and the caller's goroutine must return (in
 // the wasm guest, the step export must return on the goroutine that entered
 // it). The runner resumes each picked task on its own stack (task.activate)
-// until the task suspends as a coroutine at a blocking call, or ends: a
-// parked process holds no goroutine, and an activation costs no switch.
+// until the task suspends as a coroutine at a blocking call or at a tick
+// that preempts it (budget.Done), or ends: a parked or preempted process
+// holds no goroutine, and an activation costs no switch.
 //
-// A task that blocks with Go frames on its stack (inside pcall, a
-// metamethod, a sort comparator, a user coroutine), or is preempted at a
-// tick, cannot suspend that way: the runner's goroutine becomes the task's
+// A task that blocks or is preempted with Go frames on its stack (inside
+// pcall, a metamethod, a sort comparator, a user coroutine) cannot suspend
+// that way: the runner's goroutine becomes the task's
 // own (task.own), parks there, and a new runner goes on with the turn
 // (park). The task is woken on its goroutine from then on, holding the baton
 // until it parks again; when it next suspends at the outermost level or
@@ -203,6 +204,11 @@ func (s *scheduler) begin(t *task) {
 		s.now = clock()
 	}
 	s.began = s.now
+	if t.budget.preempted {
+		// Whether it resumes as a coroutine or on its goroutine, the
+		// memory_run count goes on from here (paused in budget.Done).
+		s.memory.resume(t)
+	}
 	t.budget.resume(s.now)
 }
 

@@ -320,9 +320,13 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	if s.runq.len() > 0 || s.endTurn || s.used+b.count()-b.mark >= in.turnBudget {
 		b.preempted = true
-		in.memory.pause(b.t)
-		b.t.yield() // the scheduler's resume restarts the clock
-		in.memory.resume(b.t)
+		in.memory.pause(b.t) // the scheduler's begin reads the count again (memory.resume)
+		s.ready(b.t)
+		// At the top level of the task's own loop, the task suspends as a
+		// coroutine before its next instruction, keeping no goroutine, and
+		// Preempt does not return; anywhere else it keeps its goroutine.
+		b.t.L.Preempt()
+		b.t.park() // the scheduler's resume restarts the clock
 		if b.t.stop != nil {
 			b.left = 0
 			return closedDone

@@ -199,6 +199,7 @@ type LState struct {
 	ctxCancelFn  context.CancelFunc
 	nested       int   // moonbox patch: calls from Go into Lua in progress (task.go)
 	parked       uint8 // moonbox patch: a Go function suspended the thread in its call (task.go)
+	atTick       bool  // moonbox patch: the loop is consulting the context at a tick (task.go, Preempt)
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

@@ -958,8 +958,13 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 // instruction, when the countdown has run out or none is set, out of the
 // loop's way: the select's call would have the loop keep the instruction
 // in memory across it on every instruction.
+// Its context's Done may suspend a task there (Preempt, task.go), which
+// unwinds the loop.
 func consultContext(L *LState) {
-	if done := L.ctx.Done(); done != nil {
+	L.atTick = true // moonbox patch: Preempt is valid only here
+	done := L.ctx.Done()
+	L.atTick = false
+	if done != nil {
 		select {
 		case <-done:
 			L.RaiseError("%s", L.ctx.Err().Error())
