@@ -7,10 +7,12 @@ import (
 
 // TestKeyIndexIsBuiltOnDemand: a table's key index (k2i) is made only when
 // next() needs it, and traversal keeps insertion order with or without it,
-// across deletions, re-insertions and compaction.
+// across deletions, re-insertions and compaction. Its tables have more
+// keys than a small table holds (smalltable.go), so they use the maps.
 func TestKeyIndexIsBuiltOnDemand(t *testing.T) {
 	tb := newLTable(0, 0)
-	for _, k := range []string{"a", "b", "c", "d"} {
+	letters := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	for _, k := range letters {
 		tb.RawSetString(k, LString(k))
 	}
 	if tb.k2i != nil {
@@ -23,7 +25,7 @@ func TestKeyIndexIsBuiltOnDemand(t *testing.T) {
 		}
 		return out
 	}
-	if got := keys(); !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+	if got := keys(); !slices.Equal(got, letters) {
 		t.Fatalf("traversal %v", got)
 	}
 	if tb.k2i == nil {
@@ -32,7 +34,7 @@ func TestKeyIndexIsBuiltOnDemand(t *testing.T) {
 	tb.RawSetString("b", LNil)      // deleted: its key lingers
 	tb.RawSetString("b", LTrue)     // set again: same place
 	tb.RawSetH(LNumber(1.5), LTrue) // a new non-string key, indexed too
-	if got := keys(); !slices.Equal(got, []string{"a", "b", "c", "d", "1.5"}) {
+	if got := keys(); !slices.Equal(got, append(letters, "1.5")) {
 		t.Fatalf("after delete and re-set: %v", got)
 	}
 

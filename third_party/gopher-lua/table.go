@@ -42,8 +42,11 @@ func newLTable(acap int, hcap int) *LTable {
 	if acap != 0 {
 		tb.array = make([]LValue, 0, acap)
 	}
-	if hcap != 0 {
+	switch {
+	case hcap > smallHashMax:
 		tb.strdict = make(map[string]LValue, hcap)
+	case hcap != 0:
+		tb.small = make([]smallEntry, 0, hcap)
 	}
 	return tb
 }
@@ -327,7 +330,10 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
-	if tb.strdict == nil {
+	if tb.strdict == nil && tb.dict == nil && tb.setSmall(key, value) {
+		return
+	}
+	if tb.strdict == nil { // the maps hold no string key yet
 		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}
 	if tb.keys == nil {
@@ -361,6 +367,12 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		return
 	}
 	if tb.dict == nil {
+		if tb.strdict == nil { // small: it holds string keys only
+			if value == LNil {
+				return // absent
+			}
+			tb.promote()
+		}
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
 	if tb.keys == nil {
@@ -401,6 +413,9 @@ func (tb *LTable) RawGet(key LValue) LValue {
 		}
 	case LString:
 		if tb.strdict == nil {
+			if tb.dict == nil {
+				return tb.smallGet(string(v))
+			}
 			return LNil
 		}
 		if ret, ok := tb.strdict[string(v)]; ok {
@@ -433,6 +448,9 @@ func (tb *LTable) RawGetInt(key int) LValue {
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
 		if tb.strdict == nil {
+			if tb.dict == nil {
+				return tb.smallGet(string(s))
+			}
 			return LNil
 		}
 		if v, vok := tb.strdict[string(s)]; vok {
@@ -452,6 +470,9 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
 	if tb.strdict == nil {
+		if tb.dict == nil {
+			return tb.smallGet(key)
+		}
 		return LNil
 	}
 	if v, vok := tb.strdict[string(key)]; vok {
@@ -467,6 +488,11 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 			if v != LNil {
 				cb(LNumber(i+1), v)
 			}
+		}
+	}
+	for i := range tb.small {
+		if e := &tb.small[i]; e.value != LNil {
+			cb(e.lkey(), e.value)
 		}
 	}
 	if tb.strdict != nil {
@@ -504,6 +530,9 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 				}
 			}
 			if tb.array == nil || index == len(tb.array) {
+				if tb.isSmall() {
+					return tb.nextSmall(0)
+				}
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
@@ -515,6 +544,14 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
+	if tb.isSmall() {
+		if s, ok := key.(LString); ok {
+			if i := tb.smallIndex(string(s)); i >= 0 {
+				return tb.nextSmall(i + 1)
+			}
+		}
+		return LNil, LNil
+	}
 	for i := tb.keyIndex()[key] + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {

@@ -148,7 +148,8 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
-	dead    int // keys whose entry was deleted since (moonbox patch, see compactKeys)
+	dead    int          // keys whose entry was deleted since (moonbox patch, see compactKeys)
+	small   []smallEntry // the string keys while few, instead of the maps (moonbox patch, see smalltable.go)
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
