@@ -7,7 +7,7 @@ package lua
 // an allocation and hashing that Go compiled to wasm makes dear: such a
 // constructor took 11.9 µs sandboxed against 2.0 µs for {a, b}.
 //
-// A table is small while strdict and dict are both nil; small is then its
+// A table is small while tableMaps is nil; small is then its
 // hash part, in insertion order, and an entry's position serves next(). A
 // deleted entry keeps its place with value LNil (counted in dead) until a
 // new key needs the room, so clearing fields during a traversal, which Lua
@@ -36,7 +36,7 @@ func (e *smallEntry) lkey() LValue {
 
 // isSmall reports whether the hash part is small (or empty).
 func (tb *LTable) isSmall() bool {
-	return tb.strdict == nil && tb.dict == nil
+	return tb.tableMaps == nil
 }
 
 // smallIndex returns the position of key's entry, deleted or not, or -1.
@@ -107,22 +107,23 @@ func (tb *LTable) compactSmall() {
 }
 
 // promote moves a small table's live entries into strdict and keys, in
-// order, and leaves the table to the maps. With no entries it only drops
-// the slice: the caller makes the map it needs.
+// order, and leaves the table to the maps. With no entries it makes no
+// map: the caller makes the one it needs.
 func (tb *LTable) promote() {
 	if tb.dead > 0 {
 		tb.compactSmall()
 	}
+	m := &tableMaps{}
 	if len(tb.small) > 0 {
-		tb.strdict = make(map[string]LValue, defaultHashCap)
-		tb.keys = make([]LValue, 0, 2*len(tb.small))
+		m.strdict = make(map[string]LValue, defaultHashCap)
+		m.keys = make([]LValue, 0, 2*len(tb.small))
 		for i := range tb.small {
 			e := &tb.small[i]
-			tb.strdict[e.key] = e.value
-			tb.keys = append(tb.keys, e.lkey())
+			m.strdict[e.key] = e.value
+			m.keys = append(m.keys, e.lkey())
 		}
 	}
-	tb.small = nil
+	tb.tableMaps, tb.small = m, nil
 }
 
 // nextSmall returns the first live entry at or after position i, for next().

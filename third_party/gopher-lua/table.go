@@ -44,7 +44,7 @@ func newLTable(acap int, hcap int) *LTable {
 	}
 	switch {
 	case hcap > smallHashMax:
-		tb.strdict = make(map[string]LValue, hcap)
+		tb.tableMaps = &tableMaps{strdict: make(map[string]LValue, hcap)}
 	case hcap != 0:
 		tb.small = make([]smallEntry, 0, hcap)
 	}
@@ -330,7 +330,7 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
-	if tb.strdict == nil && tb.dict == nil && tb.setSmall(key, value) {
+	if tb.tableMaps == nil && tb.setSmall(key, value) {
 		return
 	}
 	if tb.strdict == nil { // the maps hold no string key yet
@@ -366,13 +366,13 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		tb.RawSetString(string(s), value)
 		return
 	}
-	if tb.dict == nil {
-		if tb.strdict == nil { // small: it holds string keys only
-			if value == LNil {
-				return // absent
-			}
-			tb.promote()
+	if tb.tableMaps == nil { // small: it holds string keys only
+		if value == LNil {
+			return // absent
 		}
+		tb.promote()
+	}
+	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
 	if tb.keys == nil {
@@ -412,10 +412,10 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
+		if tb.tableMaps == nil {
+			return tb.smallGet(string(v))
+		}
 		if tb.strdict == nil {
-			if tb.dict == nil {
-				return tb.smallGet(string(v))
-			}
 			return LNil
 		}
 		if ret, ok := tb.strdict[string(v)]; ok {
@@ -423,7 +423,7 @@ func (tb *LTable) RawGet(key LValue) LValue {
 		}
 		return LNil
 	}
-	if tb.dict == nil {
+	if tb.tableMaps == nil || tb.dict == nil {
 		return LNil
 	}
 	if v, ok := tb.dict[key]; ok {
@@ -447,10 +447,10 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
+		if tb.tableMaps == nil {
+			return tb.smallGet(string(s))
+		}
 		if tb.strdict == nil {
-			if tb.dict == nil {
-				return tb.smallGet(string(s))
-			}
 			return LNil
 		}
 		if v, vok := tb.strdict[string(s)]; vok {
@@ -458,7 +458,7 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 		}
 		return LNil
 	}
-	if tb.dict == nil {
+	if tb.tableMaps == nil || tb.dict == nil {
 		return LNil
 	}
 	if v, ok := tb.dict[key]; ok {
@@ -469,10 +469,10 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
+	if tb.tableMaps == nil {
+		return tb.smallGet(key)
+	}
 	if tb.strdict == nil {
-		if tb.dict == nil {
-			return tb.smallGet(key)
-		}
 		return LNil
 	}
 	if v, vok := tb.strdict[string(key)]; vok {
@@ -494,6 +494,9 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 		if e := &tb.small[i]; e.value != LNil {
 			cb(e.lkey(), e.value)
 		}
+	}
+	if tb.tableMaps == nil {
+		return
 	}
 	if tb.strdict != nil {
 		for k, v := range tb.strdict {

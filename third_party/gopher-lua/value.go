@@ -143,13 +143,22 @@ func (nm LNumber) Format(f fmt.State, c rune) {
 type LTable struct {
 	Metatable LValue
 
-	array   []LValue
+	array      []LValue
+	small      []smallEntry // the hash part while it is small (moonbox patch, see smalltable.go)
+	*tableMaps              // the hash part once it is not: nil until then
+	dead       int          // keys whose entry was deleted since (moonbox patch, see compactKeys)
+}
+
+// tableMaps is a hash part that outgrew a small table's slice (moonbox
+// patch). Its fields were LTable's own; apart, an array or a small record
+// does not carry them: an LTable is 80 bytes, 96 before, and would have
+// been 128 with the slice beside them (a bomb of one-element tables then
+// reached memory_run sooner than its test allows for).
+type tableMaps struct {
 	dict    map[LValue]LValue
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
-	dead    int          // keys whose entry was deleted since (moonbox patch, see compactKeys)
-	small   []smallEntry // the string keys while few, instead of the maps (moonbox patch, see smalltable.go)
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
