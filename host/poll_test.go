@@ -8,7 +8,7 @@ import (
 // A shard whose work comes back within a hop polls about twice the hop, up
 // to pollMax; once its idle spells turn long, it polls pollMin.
 func TestPollLearnsIdleSpells(t *testing.T) {
-	s := &shard{idleSpell: pollStart / 2, pollFor: pollStart}
+	s := &shard{idleSpell: pollMin / 2, pollFor: pollMin}
 	for range 20 {
 		s.learnIdle(40 * time.Microsecond) // a sandboxed hop
 	}
@@ -20,6 +20,12 @@ func TestPollLearnsIdleSpells(t *testing.T) {
 	}
 	if s.pollFor != pollMin {
 		t.Fatalf("after long spells the poll lasts %v, want %v", s.pollFor, pollMin)
+	}
+	for range 20 {
+		s.learnIdle(2 * time.Microsecond) // a one-way stream's pushes
+	}
+	if s.pollFor != pollMin {
+		t.Fatalf("after 2 µs spells the poll lasts %v, want %v", s.pollFor, pollMin)
 	}
 	for range 20 {
 		s.learnIdle(time.Millisecond / 10)
