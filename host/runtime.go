@@ -88,7 +88,8 @@ func New(cfg Config) *Runtime {
 		procs: int32(runtime.GOMAXPROCS(0))}
 	rt.awake.Store(int32(cfg.Shards))
 	for i := 0; i < cfg.Shards; i++ {
-		rt.shards = append(rt.shards, &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{{}}})
+		rt.shards = append(rt.shards, &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{{}},
+			idleSpell: pollMin / 2, pollFor: pollMin})
 	}
 	// Every shard exists before any runs: a sleeping shard looks at the others (lend).
 	for _, s := range rt.shards {

@@ -35,6 +35,11 @@ type shard struct {
 	// work counts it awake again before waking it, so the count includes a
 	// goroutine woken but not yet running, which wants a processor too.
 	sleeping bool
+
+	// idleSpell is the expected time from running out of work to the next
+	// work, and pollFor how long the next poll lasts (learnIdle); only the
+	// shard's own goroutine uses them.
+	idleSpell, pollFor time.Duration
 }
 
 // server is one goroutine taking turns from a shard's run queue.
@@ -161,21 +166,48 @@ func (s *shard) sleep() bool {
 	return true
 }
 
-// pollFor is how long a shard's goroutine with nothing to do looks for work
-// before it sleeps: about one message's trip through another shard and back
-// natively (a ping-pong's partner answering).
-const pollFor = 20 * time.Microsecond
+// How long a shard's goroutine with nothing to do looks for work before it
+// sleeps. Waking a sleeping shard goroutine costs 11-14 µs on an idle
+// machine and ~30 µs at load 7 on two cores (Go parks the idle processor's
+// thread, and wakes it by futex), so an exchange across shards paid it on
+// every hop. A fixed 20 µs poll covered a native hop (~2-4 µs) but not a
+// sandboxed one (~40 µs, a step each way): after processes were parked as
+// coroutines, 30% of a sandboxed ping-pong's polls ran out and slept just
+// before the reply came, and the other-shard round trip got slower. So the
+// poll lasts about twice the idle spells the shard has been seeing lately
+// (the time from running out of work to the next work), within
+// [pollMin, pollMax]: it grows where the work comes back soon, a hop
+// across shards, and falls back to pollMin where it does not. Not below
+// 20 µs: a poll of twice the mean spell missed the longer spells of a
+// one-way stream (a sender's pushes come in bursts), and a 5 µs floor cut
+// native other-shard send throughput to 0.65x.
+const (
+	pollMin = 20 * time.Microsecond
+	pollMax = 100 * time.Microsecond
+)
 
-// poll waits up to pollFor for work, yielding the processor between looks,
-// and reports whether work came. Waking a sleeping shard goroutine costs
-// 11-14 µs (Go parks the idle processor's thread, and wakes it by futex), so
-// an exchange across shards paid it on every hop. Only while the other
-// goroutines serving shards (awake counts this one too) are fewer than the
-// processors: then the processor polled on is one no other shard wants, and
-// the poll ends as soon as one does (on a
-// machine whose other processes want it, the kernel still preempts the
-// thread; the poll is short so that costs at most pollFor of a timeslice).
-func (s *shard) poll() bool {
+// learnIdle updates the shard's expected idle spell with one that lasted
+// d and ended with work, and sets how long the next poll lasts. Spells
+// longer than pollMax say the work does not come back soon: each halves
+// the expectation, so a few bring the poll back to pollMin. Only the shard's own
+// goroutine calls it.
+func (s *shard) learnIdle(d time.Duration) {
+	if d > pollMax {
+		s.idleSpell /= 2
+	} else {
+		s.idleSpell += (d - s.idleSpell) / 4
+	}
+	s.pollFor = min(max(2*s.idleSpell, pollMin), pollMax)
+}
+
+// poll waits up to s.pollFor for work, yielding the processor between
+// looks, and reports whether work came. Only while the other goroutines
+// serving shards (awake counts this one too) are fewer than the
+// processors: then the processor polled on is one no other shard wants,
+// and the poll ends as soon as one does (on a machine whose other
+// processes want it, the kernel still preempts the thread; the poll is
+// short, at most pollMax, and long only where it has been paying).
+func (s *shard) poll(start time.Time) bool {
 	rt := s.rt
 	if rt.awake.Load() > rt.procs {
 		return false
@@ -186,12 +218,12 @@ func (s *shard) poll() bool {
 	// from ~1M to ~700k msg/s.
 	rt.awake.Add(-1)
 	defer rt.awake.Add(1)
-	now := time.Now()
-	rt.lend(now.UnixNano())
-	end := now.Add(pollFor)
+	rt.lend(start.UnixNano())
+	end := start.Add(s.pollFor)
 	for {
 		runtime.Gosched()
 		if s.waiting.Load() > 0 {
+			s.learnIdle(time.Since(start))
 			return true
 		}
 		if rt.awake.Load() >= rt.procs || time.Now().After(end) {
@@ -223,7 +255,8 @@ func (s *shard) loop(sv *server) {
 		}
 		in := s.pop()
 		if in == nil {
-			if s.poll() {
+			idle := time.Now()
+			if s.poll(idle) {
 				continue
 			}
 			if !s.sleep() {
@@ -232,6 +265,7 @@ func (s *shard) loop(sv *server) {
 			s.rt.lend(time.Now().UnixNano())
 			select {
 			case <-s.wake:
+				s.learnIdle(time.Since(idle))
 				continue
 			case <-s.rt.done:
 				return
