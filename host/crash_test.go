@@ -25,7 +25,7 @@ func TestSandboxCrashIsContained(t *testing.T) {
 	ten.mu.Lock()
 	in := ten.instances[0]
 	ten.mu.Unlock()
-	in.post(abi.RecordKind(200), &process{handle: 1}, func(*abi.RecordWriter) {})
+	in.post(abi.RecordKind(200), &process{handle: 1}, func(*abi.RecordWriter) {}, nil)
 	for i, exit := range exits {
 		e := wait(t, exit)
 		if !e.Abnormal || !strings.HasPrefix(e.Error, "sandbox crashed: ") || !strings.Contains(e.Error, "unknown record kind 200") || e.Kind != "INTERNAL" {

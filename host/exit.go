@@ -77,7 +77,7 @@ func (rt *Runtime) exited(p *process, e Exit) {
 			w.String(p.pid)
 			w.Uint(abnormal)
 			w.Bytes(value)
-		})
+		}, p.instance())
 	}
 	if p.onExit != nil {
 		p.onExit(e)
@@ -91,7 +91,7 @@ func (rt *Runtime) event(p *process, kind abi.EventKind, from string, result []b
 		w.String(from)
 		w.Bytes(result)
 		w.Uint(deadline)
-	})
+	}, nil)
 }
 
 // kill ends p abnormally at its next turn.
@@ -99,5 +99,5 @@ func (rt *Runtime) kill(p *process, status abi.Status, reason string) {
 	p.box.post(abi.RecordKill, p, func(w *abi.RecordWriter) {
 		w.Uint(uint64(status))
 		w.String(reason)
-	})
+	}, nil)
 }

@@ -76,7 +76,7 @@ func newGoMailbox() *goMailbox {
 
 // post decodes the record as the guest would and queues it. A kill ends the
 // process at once: there is no guest step to wait for.
-func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter)) {
+func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter), _ *instance) {
 	var w abi.RecordWriter
 	w.Begin(kind, p.handle)
 	fill(&w)
@@ -129,7 +129,7 @@ func (m *goMailbox) post(kind abi.RecordKind, p *process, fill func(w *abi.Recor
 
 // postMessage queues a message as post would, without writing and reading
 // back a record.
-func (m *goMailbox) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
+func (m *goMailbox) postMessage(p *process, from, topic string, payload []byte, limit int, _ *instance) (int, bool) {
 	d := Delivery{Kind: DeliveryMessage, From: from, Topic: topic, Payload: clone(payload)}
 	m.mu.Lock()
 	if m.gone {

@@ -91,6 +91,11 @@ func (in *instance) Source(h uint32, id string) (string, *abi.Error) {
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	in.tenant.counters.instructions.Add(int64(ticks) * abi.TickInstructions)
+	// The turn gave a sleeping shard work and is still busy a tick later:
+	// that shard's goroutine is woken now (steal.go).
+	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() {
+		sv.payAtTick()
+	}
 	if h != 0 { // 0: the guest's scheduler, between activations
 		limit := in.tenant.limits.CPUTotal
 		p := in.process(h)
@@ -118,8 +123,12 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 		runtime.Gosched()
 	}
 	// A busy instance gives way as soon as another has work on its shard:
-	// a neighbour waits at most one tick, not a whole turn.
+	// a neighbour waits at most one tick, not a whole turn. A turn stolen
+	// by another shard's goroutine gives way to that shard's work too.
 	if in.othersWaiting() {
+		return abi.Yield
+	}
+	if sv := in.stepper.Load(); sv != nil && sv.own != in.shard && sv.own.waiting.Load() > 0 {
 		return abi.Yield
 	}
 	// Records came for its processes: end the turn so that the next one
@@ -173,7 +182,7 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 		alive := p.alive
 		p.mu.Unlock()
 		if alive {
-			p.box.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) })
+			p.box.post(abi.RecordTimer, p, func(w *abi.RecordWriter) { w.Uint(uint64(id)) }, nil)
 		}
 	})
 }

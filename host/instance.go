@@ -54,6 +54,11 @@ type instance struct {
 
 	// handedTurn: its tenant's fair share handed it a turn (fairShare.mu).
 	handedTurn bool
+
+	// stepper is the shard goroutine taking a turn of it, while that is a
+	// shard's own goroutine (not a relief server): posts made by the turn
+	// may leave waking a sleeping shard to it (steal.go).
+	stepper atomic.Pointer[server]
 }
 
 func (in *instance) add(p *process) {
@@ -80,14 +85,14 @@ func (in *instance) remove(p *process) {
 }
 
 // post appends one record (written by fill) for process p and schedules the
-// instance.
-func (in *instance) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter)) {
-	in.postAndPublish(kind, p, fill, nil)
+// instance; by is the instance whose turn posts it, or nil (see shard.push).
+func (in *instance) post(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter), by *instance) {
+	in.postAndPublish(kind, p, fill, nil, by)
 }
 
 // postAndPublish is post, also running publish while the record is queued
 // but before the instance can be stepped or other records queued.
-func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter), publish func()) {
+func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w *abi.RecordWriter), publish func(), by *instance) {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
@@ -104,11 +109,11 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	in.queued = true
 	in.mu.Unlock()
 	if schedule {
-		in.shard.push(in)
+		in.shard.push(in, by)
 	}
 }
 
-func (in *instance) postMessage(p *process, from, topic string, payload []byte, limit int) (int, bool) {
+func (in *instance) postMessage(p *process, from, topic string, payload []byte, limit int, by *instance) (int, bool) {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
@@ -128,7 +133,7 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 	in.queued = true
 	in.mu.Unlock()
 	if schedule {
-		in.shard.push(in)
+		in.shard.push(in, by)
 	}
 	return 0, true
 }

@@ -110,6 +110,16 @@ func (p *process) linkCount() int {
 	return len(p.links) + len(p.watching)
 }
 
+// instance is the instance p's guest runs in: nil for a Go-side process
+// (and for no process).
+func (p *process) instance() *instance {
+	if p == nil {
+		return nil
+	}
+	in, _ := p.box.(*instance)
+	return in
+}
+
 func (p *process) isAlive() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

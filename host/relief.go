@@ -130,6 +130,9 @@ func (s *shard) inTurnLocked(now int64, except *server, over time.Duration) bool
 		if since == 0 || over > 0 && time.Duration(now-since) <= over {
 			return false
 		}
+		if over == 0 && sv.stealing.Load() {
+			return false // in a turn of another shard's, about to come back (steal.go)
+		}
 	}
 	return true
 }
@@ -170,7 +173,7 @@ func (s *shard) relief(sv *server) {
 		if in == nil {
 			return
 		}
-		s.turn(sv, in)
+		s.turn(sv, in, nil)
 	}
 }
 

@@ -37,7 +37,7 @@ func (g *stepGuest) Close()                       {}
 
 // schedule gives in a record and queues it, as a send to it would.
 func schedule(in *instance) {
-	in.post(abi.RecordTimer, &process{handle: 1}, func(*abi.RecordWriter) {})
+	in.post(abi.RecordTimer, &process{handle: 1}, func(*abi.RecordWriter) {}, nil)
 }
 
 // TestStuckTurnIsRelieved: while a turn cannot end (a guest stuck in its

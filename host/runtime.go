@@ -88,8 +88,9 @@ func New(cfg Config) *Runtime {
 		procs: int32(runtime.GOMAXPROCS(0))}
 	rt.awake.Store(int32(cfg.Shards))
 	for i := 0; i < cfg.Shards; i++ {
-		rt.shards = append(rt.shards, &shard{id: i, rt: rt, wake: make(chan struct{}, 1), servers: []*server{{}},
-			idleSpell: pollMin / 2, pollFor: pollMin})
+		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), idleSpell: pollMin / 2, pollFor: pollMin}
+		s.servers = []*server{{own: s}}
+		rt.shards = append(rt.shards, s)
 	}
 	// Every shard exists before any runs: a sleeping shard looks at the others (lend).
 	for _, s := range rt.shards {

@@ -44,7 +44,7 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 		t.counters.messages.Add(1)
 		return to.handle, nil
 	}
-	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog); !ok {
+	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog, via); !ok {
 		return 0, abi.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
 	}
 	return 0, nil
@@ -52,16 +52,17 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 
 // deliver queues a message record for p.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
-	rt.deliverWithin(p, from, topic, payload, math.MaxInt)
+	rt.deliverWithin(p, from, topic, payload, math.MaxInt, nil)
 }
 
 // deliverWithin queues a message record for p unless the records waiting
-// for p's instance would pass limit bytes with it.
-func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte, limit int) (backlog int, ok bool) {
+// for p's instance would pass limit bytes with it. by is the instance whose
+// turn sends it, or nil (see shard.push).
+func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte, limit int, by *instance) (backlog int, ok bool) {
 	// Counted before the record is visible: the guest's consumed report may
 	// follow at once.
 	p.queued.Add(1)
-	if backlog, ok = p.box.postMessage(p, from, topic, payload, limit); !ok {
+	if backlog, ok = p.box.postMessage(p, from, topic, payload, limit, by); !ok {
 		p.queued.Add(-1)
 		return backlog, false
 	}

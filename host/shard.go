@@ -45,12 +45,27 @@ type shard struct {
 // server is one goroutine taking turns from a shard's run queue.
 type server struct {
 	since atomic.Int64 // when its current turn began (UnixNano), 0 between turns
+
+	// A shard's own goroutine also keeps the wakes its turns owe, the
+	// server it registers on a sleeping shard to take a turn there, and
+	// whether it is in such a turn (steal.go).
+	debts
+	own      *shard
+	thief    *server
+	stealing atomic.Bool
 }
 
-func (s *shard) push(in *instance) {
+// push queues in. by is the instance whose turn made the work (a send, a
+// spawn, a call's reply), or nil: if in's shard sleeps, the goroutine
+// taking that turn may owe the wake-up instead of paying it now (steal.go).
+func (s *shard) push(in *instance, by *instance) {
 	s.mu.Lock()
 	s.runq.push(in)
 	s.waiting.Store(int32(s.runq.Len()))
+	if s.sleeping && by.owe(s) {
+		s.mu.Unlock()
+		return
+	}
 	// The clock is read only when the shard's goroutine is awake: a push
 	// per message.
 	if !s.wakeLocked() && !in.running && s.needsReliefLocked(time.Now().UnixNano(), nil) {
@@ -96,7 +111,7 @@ func (s *shard) pop() *instance {
 				// refills. It still
 				// counts as queued for whoever posts to it (instance.queued
 				// stays set), so nothing else queues it meanwhile.
-				time.AfterFunc(d, func() { s.push(in) })
+				time.AfterFunc(d, func() { s.push(in, nil) })
 				continue
 			}
 			if !in.tenant.rt.admit(in.tenant.share, in) {
@@ -113,10 +128,19 @@ func (s *shard) pop() *instance {
 }
 
 // turn gives in one turn on server sv and queues it again if it has more.
-func (s *shard) turn(sv *server, in *instance) {
+// home is the shard goroutine's own server when a shard's own goroutine
+// takes the turn (its own shard's or a stolen one), nil for a relief
+// server: the wakes the turn defers are owed to home (steal.go).
+func (s *shard) turn(sv *server, in *instance, home *server) {
 	start := time.Now()
 	sv.since.Store(start.UnixNano())
+	if home != nil {
+		in.stepper.Store(home)
+	}
 	again := in.turn()
+	if home != nil {
+		home.endTurn(in)
+	}
 	sv.since.Store(0)
 	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
 	now := time.Now()
@@ -137,7 +161,7 @@ func (s *shard) turn(sv *server, in *instance) {
 		f.busy.Store(again)
 	}
 	if next := in.tenant.share.release(); next != nil {
-		next.shard.push(next)
+		next.shard.push(next, nil)
 	}
 }
 
@@ -254,6 +278,9 @@ func (s *shard) loop(sv *server) {
 			fn()
 		}
 		in := s.pop()
+		if sv.owing.Load() && s.settle(sv, in == nil) {
+			continue // it took a turn of a sleeping shard's instead of waking it
+		}
 		if in == nil {
 			idle := time.Now()
 			if s.poll(idle) {
@@ -271,6 +298,6 @@ func (s *shard) loop(sv *server) {
 				return
 			}
 		}
-		s.turn(sv, in)
+		s.turn(sv, in, sv)
 	}
 }

@@ -256,7 +256,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
 		w.Bytes(p.lineage)
-	}, func() { rt.publish(p) })
+	}, func() { rt.publish(p) }, parent.instance())
 	from := ""
 	if parent != nil {
 		from = parent.pid

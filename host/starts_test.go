@@ -54,13 +54,13 @@ func TestMessagesGoBeforeStarts(t *testing.T) {
 		procs = append(procs, p)
 	}
 	started := procs[0]
-	in.post(abi.RecordStart, started, func(*abi.RecordWriter) {})
+	in.post(abi.RecordStart, started, func(*abi.RecordWriter) {}, nil)
 	turn()
 	for _, p := range procs[1:] {
-		in.post(abi.RecordStart, p, func(*abi.RecordWriter) {})
+		in.post(abi.RecordStart, p, func(*abi.RecordWriter) {}, nil)
 	}
 	message := func(p *process, text string) {
-		if _, ok := in.postMessage(p, "", text, nil, maxBacklog); !ok {
+		if _, ok := in.postMessage(p, "", text, nil, maxBacklog, nil); !ok {
 			t.Fatal("message refused")
 		}
 	}
@@ -117,11 +117,11 @@ func TestMailEndsABusyTurn(t *testing.T) {
 	if st := in.Tick(0, 0); st != abi.OK {
 		t.Fatalf("tick with nothing waiting: %v, want OK", st)
 	}
-	in.post(abi.RecordStart, starting, func(*abi.RecordWriter) {})
+	in.post(abi.RecordStart, starting, func(*abi.RecordWriter) {}, nil)
 	if st := in.Tick(0, 0); st != abi.OK {
 		t.Errorf("tick with a START waiting: %v, want OK (STARTs do not end a turn)", st)
 	}
-	if _, ok := in.postMessage(started, "", "ping", nil, maxBacklog); !ok {
+	if _, ok := in.postMessage(started, "", "ping", nil, maxBacklog, nil); !ok {
 		t.Fatal("message refused")
 	}
 	if st := in.Tick(0, 0); st != abi.Yield {

@@ -1,0 +1,168 @@
+package host
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stealing: a shard goroutine whose turn gives work to a sleeping shard (a
+// send, a spawn, a call's reply) does not wake that shard's goroutine at
+// once. It owes the wake-up, and settles the debt when its turn ends: with
+// work of its own left it wakes the other shard, so both processors work;
+// with none, it takes the other shard's turn itself, on its own goroutine,
+// and the other shard's goroutine sleeps on. Waking a sleeping goroutine
+// costs 11-30 µs on a 2-core machine (Go parks the idle processor's thread
+// and wakes it by futex), more than a native step and about a sandboxed
+// one, and a ping-pong or a process.call across shards paid it at every
+// hop; stolen, the hop costs what one on the same shard does. Go's own
+// scheduler does the like: a goroutine readied by one that is about to
+// block runs next on the same processor.
+//
+// A turn still busy at its next tick (abi.TickInstructions of guest work)
+// pays its debts then, so a sleeping shard's work waits at most a tick for
+// a sender that keeps running, never its whole turn.
+//
+// A stolen turn is a turn of the other shard in every other respect: its
+// instance is taken by that shard's pop (the fair share's wait and admit,
+// the cpu_rate bucket, the run queue's order) and charged to that shard's
+// run queue and its tenant's share by that shard's turn, so a tenant gets
+// no turn by stealing that it would not have got from its own shard's
+// goroutine. The thief registers as one of that shard's servers while it
+// takes the turn (an instance is stepped by one goroutine at a time:
+// pop marks it running under the shard's lock, as for relief servers), so
+// the shard's calls wait for it to leave (shard.loop runs calls only with
+// no other server in a turn).
+
+// debts are the wake-ups a shard goroutine's turns owe: the sleeping
+// shards they gave work to. Posts from other goroutines may add to them
+// while the turn runs (a Go-side kill of a process of the instance), so
+// they are locked.
+type debts struct {
+	mu       sync.Mutex
+	owed     []*shard
+	settling []*shard // owed, taken to be settled (by the goroutine itself)
+	owing    atomic.Bool
+}
+
+// owe records that the turn of in (which gave work to s, asleep) owes s's
+// wake-up, and reports whether it took the debt: false if in is not in a
+// turn on a shard's own goroutine. The caller holds s.mu.
+func (in *instance) owe(s *shard) bool {
+	if in == nil {
+		return false
+	}
+	home := in.stepper.Load()
+	if home == nil {
+		return false
+	}
+	home.mu.Lock()
+	defer home.mu.Unlock()
+	if in.stepper.Load() != home {
+		return false // the turn ended meanwhile: its goroutine may be past settling
+	}
+	if !slices.Contains(home.owed, s) {
+		home.owed = append(home.owed, s)
+	}
+	home.owing.Store(true)
+	return true
+}
+
+// endTurn ends in's turn on the goroutine of sv: later posts no longer
+// leave their wakes to it.
+func (sv *server) endTurn(in *instance) {
+	sv.mu.Lock()
+	in.stepper.Store(nil)
+	sv.mu.Unlock()
+}
+
+// take hands the goroutine its debts to settle; they are owed no more.
+func (d *debts) take() []*shard {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.settling, d.owed = d.owed, d.settling[:0]
+	d.owing.Store(false)
+	return d.settling
+}
+
+// payAtTick wakes the shards the current turn owes: the turn is still
+// busy a tick after giving them work.
+func (sv *server) payAtTick() {
+	for _, t := range sv.take() {
+		t.wakeIfQueued()
+	}
+}
+
+// settle settles sv's debts after a turn of s's own goroutine. If the
+// goroutine is idle (nothing of its own to run), it takes a turn of the
+// first owed shard still asleep with work, and reports whether it did;
+// every other owed shard is woken.
+func (s *shard) settle(sv *server, idle bool) (stole bool) {
+	for _, t := range sv.take() {
+		if idle && !stole && s.steal(sv, t) {
+			stole = true
+			continue
+		}
+		t.wakeIfQueued()
+	}
+	return stole
+}
+
+// wakeIfQueued wakes s's goroutine if it sleeps with instances queued.
+func (s *shard) wakeIfQueued() {
+	s.mu.Lock()
+	if s.runq.Len() > 0 {
+		s.wakeLocked()
+	}
+	s.mu.Unlock()
+}
+
+// steal takes one turn of t's, whose goroutine sleeps, on the goroutine of
+// sv (the goroutine of s), and reports whether it took one. While t still
+// sleeps with work afterwards, sv owes its wake-up again: the goroutine
+// takes the next turn too if it is still idle, or wakes t.
+func (s *shard) steal(sv *server, t *shard) bool {
+	if sv.thief == nil {
+		sv.thief = &server{}
+	}
+	t.mu.Lock()
+	if !t.sleeping || !t.runq.ready() || len(t.servers) >= maxServers {
+		t.mu.Unlock()
+		return false
+	}
+	t.servers = append(t.servers, sv.thief)
+	t.mu.Unlock()
+	in := t.pop()
+	if in != nil {
+		// For s's relief, its goroutine is in a turn once the turn is
+		// stuck (relief.go), not before: s's own work queued meanwhile
+		// (the reply of a ping-pong) waits for the thief, who is about to
+		// take it, instead of a relief server being started at every hop.
+		// The stolen turn ends at its next tick if s has work (Tick).
+		sv.stealing.Store(true)
+		sv.since.Store(time.Now().UnixNano())
+		t.turn(sv.thief, in, sv)
+		sv.since.Store(0)
+		sv.stealing.Store(false)
+	}
+	t.mu.Lock()
+	if i := slices.Index(t.servers, sv.thief); i >= 0 {
+		t.servers = slices.Delete(t.servers, i, i+1)
+	}
+	if t.sleeping {
+		switch {
+		case len(t.calls) > 0:
+			t.wakeLocked() // its calls waited for the thief to leave
+		case t.runq.ready():
+			sv.mu.Lock()
+			if !slices.Contains(sv.owed, t) {
+				sv.owed = append(sv.owed, t)
+			}
+			sv.owing.Store(true)
+			sv.mu.Unlock()
+		}
+	}
+	t.mu.Unlock()
+	return in != nil
+}
