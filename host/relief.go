@@ -130,7 +130,7 @@ func (s *shard) inTurnLocked(now int64, except *server, over time.Duration) bool
 		if since == 0 || over > 0 && time.Duration(now-since) <= over {
 			return false
 		}
-		if over == 0 && sv.stealing.Load() {
+		if over == 0 && sv.stealing.Load() && time.Duration(now-since) <= stealGrace {
 			return false // in a turn of another shard's, about to come back (steal.go)
 		}
 	}

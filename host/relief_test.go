@@ -117,7 +117,8 @@ func TestReliefRequeueWakesShard(t *testing.T) {
 
 // TestReliefNeedsAFreeProcessor: the decision to start (or keep) a relief
 // server. A shard whose servers are all in a turn gets one if a processor
-// is free; without one, only once the turns are stuck.
+// is free; without one, only once the turns are stuck. A shard whose own
+// goroutine is in a turn it stole from another gets one only once stuck.
 func TestReliefNeedsAFreeProcessor(t *testing.T) {
 	rt := &Runtime{procs: 2}
 	own := &server{}
@@ -139,6 +140,11 @@ func TestReliefNeedsAFreeProcessor(t *testing.T) {
 	check("own server in a turn, processor free", soon, nil, 1, true)
 	check("own server in a turn, no processor free", soon, nil, 2, false)
 	check("own server stuck, no processor free", late, nil, 2, true)
+	own.stealing.Store(true) // in a turn of another shard's (steal.go): back soon
+	check("own server in a stolen turn, processor free", soon, nil, 1, false)
+	check("own server long in a stolen turn, processor free", start+2*int64(stealGrace), nil, 1, true)
+	check("own server stuck in a stolen turn", late, nil, 2, true)
+	own.stealing.Store(false)
 	relief := &server{}
 	s.servers = append(s.servers, relief)
 	check("relief asking, its own processor the free one", soon, relief, 2, true)
