@@ -46,6 +46,11 @@ func (in *instance) Send(h uint32, dest, topic string, payload []byte) (uint32, 
 	if err != nil {
 		return 0, err
 	}
+	// A turn that sends again after giving a sleeping shard work is a
+	// stream, not a hop: the shard is woken now (steal.go).
+	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() {
+		sv.pay()
+	}
 	return in.tenant.send(from, in, dest, topic, payload)
 }
 
@@ -94,7 +99,7 @@ func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	// The turn gave a sleeping shard work and is still busy a tick later:
 	// that shard's goroutine is woken now (steal.go).
 	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() {
-		sv.payAtTick()
+		sv.pay()
 	}
 	if h != 0 { // 0: the guest's scheduler, between activations
 		limit := in.tenant.limits.CPUTotal

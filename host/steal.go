@@ -20,9 +20,11 @@ import (
 // scheduler does the like: a goroutine readied by one that is about to
 // block runs next on the same processor.
 //
-// A turn still busy at its next tick (abi.TickInstructions of guest work)
-// pays its debts then, so a sleeping shard's work waits at most a tick for
-// a sender that keeps running, never its whole turn.
+// A turn that goes on after giving the work pays its debts then: at its
+// next send (a stream: the receiver's shard works in parallel, as before)
+// or its next tick (abi.TickInstructions of guest work), so a sleeping
+// shard's work waits at most a tick for a sender that keeps running, never
+// its whole turn.
 //
 // A stolen turn is a turn of the other shard in every other respect: its
 // instance is taken by that shard's pop (the fair share's wait and admit,
@@ -94,9 +96,9 @@ func (d *debts) take() []*shard {
 	return d.settling
 }
 
-// payAtTick wakes the shards the current turn owes: the turn is still
-// busy a tick after giving them work.
-func (sv *server) payAtTick() {
+// pay wakes the shards the current turn owes: the turn goes on (it sent
+// again, or reached a tick) after giving them work.
+func (sv *server) pay() {
 	for _, t := range sv.take() {
 		t.wakeIfQueued()
 	}
