@@ -89,7 +89,7 @@ func New(cfg Config) *Runtime {
 	rt.awake.Store(int32(cfg.Shards))
 	for i := 0; i < cfg.Shards; i++ {
 		s := &shard{id: i, rt: rt, wake: make(chan struct{}, 1), idleSpell: pollMin / 2, pollFor: pollMin}
-		s.servers = []*server{{own: s}}
+		s.servers = []*server{{}}
 		rt.shards = append(rt.shards, s)
 	}
 	// Every shard exists before any runs: a sleeping shard looks at the others (lend).

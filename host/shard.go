@@ -50,7 +50,6 @@ type server struct {
 	// server it registers on a sleeping shard to take a turn there, and
 	// whether it is in such a turn (steal.go).
 	debts
-	own      *shard
 	thief    *server
 	stealing atomic.Bool
 }

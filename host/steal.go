@@ -153,11 +153,11 @@ func (s *shard) steal(sv *server, t *shard) bool {
 		t.wakeIfQueued()
 	}
 	if in != nil {
-		// For s's relief, its goroutine is in a turn once the turn is
-		// stuck (relief.go), not before: s's own work queued meanwhile
-		// (the reply of a ping-pong) waits for the thief, who is about to
-		// take it, instead of a relief server being started at every hop.
-		// The stolen turn ends at its next tick if s has work (Tick).
+		// For s's relief, its goroutine is in a turn once the stolen turn
+		// has run stealGrace (relief.go), not before: s's own work queued
+		// meanwhile (the reply of a ping-pong) waits for the thief, who
+		// is about to take it, instead of a relief server being started
+		// at every hop.
 		sv.stealing.Store(true)
 		sv.since.Store(time.Now().UnixNano())
 		t.turn(sv.thief, in, sv)
