@@ -28,7 +28,8 @@ import (
 // neighbour (a ping-pong across the shards) shared a processor with one of
 // them at every hop while they did (0.44-0.55x of its solo throughput). So
 // while contended, a tenant bound by the processor (its last turn ended
-// with work left) that has used its share lately (its bucket went under
+// with processes still runnable; messages that came in during the turn do
+// not count, or a ping-pong across shards would count as bound) that has used its share lately (its bucket went under
 // half full, and has not filled up since) holds no more turns at once than
 // its share rounded up to whole processors: its other instances wait
 // (admit) until one of its turns ends (release), and the processor it
@@ -45,7 +46,7 @@ type fairShare struct {
 	weight float64
 	active atomic.Int64 // UnixNano of its last turn's end
 	held   bool         // its turns at once are bounded (admit; mu)
-	busy   atomic.Bool  // its last turn ended with work left (a tenant bound by the processor)
+	busy   atomic.Bool  // its last turn ended with its processes still runnable (bound by the processor)
 	turns  int          // turns of the tenant in progress (mu)
 	parked []*instance  // instances waiting for one of them to end (mu)
 }
