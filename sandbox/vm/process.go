@@ -108,7 +108,7 @@ func (p *process) deliver(m *message) {
 func (p *process) messageValue(m *message) lua.LValue {
 	ud := p.in.L.NewUserData()
 	ud.Value = m
-	ud.Metatable = p.in.L.GetTypeMetatable(messageTypeName)
+	ud.Metatable = p.in.messageMT
 	return ud
 }
 
