@@ -71,10 +71,12 @@ func New(host Host, o Options) *Instance {
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
-		RegistrySize:        16,
-		RegistryMaxSize:     registryMax(0),
-		RegistryGrowStep:    32,
-		SkipStackTrace:      true, // nothing reads it: errors keep their position
+		// A task's value stack starts at 8 slots, which an idle process
+		// does not outgrow, and at least doubles when it must grow.
+		RegistrySize:     8,
+		RegistryMaxSize:  registryMax(0),
+		RegistryGrowStep: 8,
+		SkipStackTrace:   true, // nothing reads it: errors keep their position
 	})
 	in := &Instance{
 		L:         L,
