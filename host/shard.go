@@ -116,7 +116,7 @@ func (s *shard) pop() *instance {
 func (s *shard) turn(sv *server, in *instance) {
 	start := time.Now()
 	sv.since.Store(start.UnixNano())
-	again := in.turn()
+	again, busy := in.turn()
 	sv.since.Store(0)
 	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
 	now := time.Now()
@@ -134,7 +134,7 @@ func (s *shard) turn(sv *server, in *instance) {
 	}
 	s.mu.Unlock()
 	if f := in.tenant.share; f != nil {
-		f.busy.Store(again)
+		f.busy.Store(busy)
 	}
 	if next := in.tenant.share.release(); next != nil {
 		next.shard.push(next)

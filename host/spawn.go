@@ -134,16 +134,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			return nil, err
 		}
 	}
-	// A source is a Lua file of the bundle or, when the embedding
-	// application handles it in Go, a Go-side process (goprocess.go).
-	handler := t.handler(r.ID)
-	var src *tenants.Source
-	if handler == nil {
-		var serr *abi.Error
-		if src, serr = t.source(r.ID); serr != nil {
-			return nil, serr
-		}
-	}
 	depth := 0
 	if r.Call && parent != nil {
 		if depth = parent.depth + 1; depth > t.limits.CallDepth {
@@ -166,6 +156,19 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			t.live.Add(-1)
 		}
 	}()
+	// A source is a Lua file of the bundle or, when the embedding
+	// application handles it in Go, a Go-side process (goprocess.go).
+	// Looked up after the quotas: a source is checked against its file
+	// (a system call), and a process looping on refused spawns must not
+	// cost the host more than the refusal.
+	handler := t.handler(r.ID)
+	var src *tenants.Source
+	if handler == nil {
+		var serr *abi.Error
+		if src, serr = t.source(r.ID); serr != nil {
+			return nil, serr
+		}
+	}
 	p := &process{
 		id:     r.ID,
 		actor:  r.ID,
