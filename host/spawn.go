@@ -170,15 +170,12 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		}
 	}
 	p := &process{
-		id:       r.ID,
-		actor:    r.ID,
-		tenant:   t,
-		onExit:   onExit,
-		depth:    depth,
-		alive:    true,
-		monitors: map[*process]struct{}{},
-		watching: map[*process]struct{}{},
-		links:    map[*process]struct{}{},
+		id:     r.ID,
+		actor:  r.ID,
+		tenant: t,
+		onExit: onExit,
+		depth:  depth,
+		alive:  true,
 	}
 	if parent != nil {
 		p.parent = parent.pid
@@ -232,12 +229,12 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		if r.Monitor || r.Link {
 			unlock := lockPair(parent, p)
 			if r.Monitor {
-				p.monitors[parent] = struct{}{}
-				parent.watching[p] = struct{}{}
+				relate(&p.monitors, parent)
+				relate(&parent.watching, p)
 			}
 			if r.Link {
-				p.links[parent] = struct{}{}
-				parent.links[p] = struct{}{}
+				relate(&p.links, parent)
+				relate(&parent.links, p)
 			}
 			unlock()
 		}
