@@ -38,6 +38,7 @@ func (t *Tenant) controlAs(self *process, op abi.ControlOp, dest string, arg int
 			self.actor = dest
 		}
 		self.id = dest
+		self.resources = nil // made again with the new ID (checkOn)
 		self.mu.Unlock()
 		return src.Text, nil
 	}

@@ -5,22 +5,29 @@ import (
 	"time"
 )
 
-// TestFairShareWaitsOnlyWhenContended: a tenant that used more processor
-// time than its share waits, but only while another tenant wants the
-// processors; alone, it never waits (idle capacity is used). Weights divide
-// the share.
+// TestFairShareWaitsOnlyWhenContended: a tenant bound by the processor that
+// used more processor time than its share waits, but only while another
+// tenant wants the processors; alone, it never waits (idle capacity is
+// used), nor does one whose turns end with no work left. Weights divide the
+// share.
 func TestFairShareWaitsOnlyWhenContended(t *testing.T) {
 	rt := &Runtime{procs: 2}
 	busy, quiet := newFairShare(0), newFairShare(300)
 	rt.tenants = []*Tenant{{share: busy}, {share: quiet}}
 	now := time.Now()
 	rt.spendShare(busy, 200*time.Millisecond, now) // far past its bucket
+	busy.busy.Store(true)                          // and its turns end with work left
 	rt.weightAt.Store(0)
 	if d := rt.shareWait(busy); d != 0 {
 		t.Fatalf("alone with work, the tenant waits %v", d)
 	}
 	rt.spendShare(quiet, time.Millisecond, time.Now()) // now the other wants the processors too
 	rt.weightAt.Store(0)
+	busy.busy.Store(false)
+	if d := rt.shareWait(busy); d != 0 {
+		t.Fatalf("in debt but its last turn left no work, the tenant waits %v", d)
+	}
+	busy.busy.Store(true)
 	d := rt.shareWait(busy)
 	if d <= 0 {
 		t.Fatal("in debt while another tenant has work, the tenant does not wait")

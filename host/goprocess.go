@@ -285,7 +285,6 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 	m := newGoMailbox()
 	p := &process{
 		id: id, actor: actor, tenant: t, box: m, trusted: o.Trusted, alive: true,
-		monitors: map[*process]struct{}{}, watching: map[*process]struct{}{}, links: map[*process]struct{}{},
 	}
 	p.pid = formatPID(t.firstHost(), t.rt.seq.Add(1), t.index, t.rt.cfg.Node)
 	if o.Name != "" {

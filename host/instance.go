@@ -211,12 +211,15 @@ func recordWork(kind abi.RecordKind) int {
 
 // turn runs one step of the instance on its shard's goroutine. Its budget
 // is the tenant's cpu_turn. It reports whether the instance has more work
-// and must be queued again (by the shard, once the turn is accounted).
-func (in *instance) turn() (again bool) {
+// and must be queued again (by the shard, once the turn is accounted), and
+// whether its processes were still runnable when the step ended (bound by
+// the processor; records that came in during the step are not its own
+// work: fairShare.busy).
+func (in *instance) turn() (again, busy bool) {
 	in.mu.Lock()
 	if in.crashed {
 		in.mu.Unlock()
-		return false
+		return false, false
 	}
 	rest := false
 	all := in.queue.Batch()
@@ -243,7 +246,7 @@ func (in *instance) turn() (again bool) {
 	}
 	if err != nil {
 		in.crash(err)
-		return false
+		return false, false
 	}
 	if more && !rest {
 		in.mu.Lock()
@@ -251,7 +254,7 @@ func (in *instance) turn() (again bool) {
 		in.queued = true
 		in.mu.Unlock()
 	}
-	return again || rest
+	return again || rest, more
 }
 
 // crash discards an instance whose guest failed (a trap: out of memory, a

@@ -26,14 +26,14 @@ func (t *Tenant) linkOp(self, target *process, op abi.ControlOp, dest string) *a
 	}
 	switch op {
 	case abi.OpMonitor:
-		target.monitors[self] = struct{}{}
-		self.watching[target] = struct{}{}
+		relate(&target.monitors, self)
+		relate(&self.watching, target)
 	case abi.OpUnmonitor:
 		delete(target.monitors, self)
 		delete(self.watching, target)
 	case abi.OpLink:
-		target.links[self] = struct{}{}
-		self.links[target] = struct{}{}
+		relate(&target.links, self)
+		relate(&self.links, target)
 	case abi.OpUnlink:
 		delete(target.links, self)
 		delete(self.links, target)

@@ -40,9 +40,13 @@ func (t *Tenant) check(rs ...policies.Request) *abi.Error {
 // target's PID or its source ID.
 func (t *Tenant) checkOn(p *process, action string, target *process) *abi.Error {
 	target.mu.Lock()
-	id := target.id
+	rs := target.resources
+	if rs == nil {
+		rs = []string{target.pid, target.id}
+		target.resources = rs
+	}
 	target.mu.Unlock()
-	return t.check(p.by().On(action, target.pid, id))
+	return t.check(p.by().On(action, rs...))
 }
 
 // checkAll asks the tenant's guard for every request p makes, unless p is a

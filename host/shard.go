@@ -136,7 +136,7 @@ func (s *shard) turn(sv *server, in *instance, home *server) {
 	if home != nil {
 		in.stepper.Store(home)
 	}
-	again := in.turn()
+	again, busy := in.turn()
 	if home != nil {
 		home.endTurn(in)
 	}
@@ -157,7 +157,7 @@ func (s *shard) turn(sv *server, in *instance, home *server) {
 	}
 	s.mu.Unlock()
 	if f := in.tenant.share; f != nil {
-		f.busy.Store(again)
+		f.busy.Store(busy)
 	}
 	if next := in.tenant.share.release(); next != nil {
 		next.shard.push(next, nil)

@@ -134,16 +134,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			return nil, err
 		}
 	}
-	// A source is a Lua file of the bundle or, when the embedding
-	// application handles it in Go, a Go-side process (goprocess.go).
-	handler := t.handler(r.ID)
-	var src *tenants.Source
-	if handler == nil {
-		var serr *abi.Error
-		if src, serr = t.source(r.ID); serr != nil {
-			return nil, serr
-		}
-	}
 	depth := 0
 	if r.Call && parent != nil {
 		if depth = parent.depth + 1; depth > t.limits.CallDepth {
@@ -166,16 +156,26 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			t.live.Add(-1)
 		}
 	}()
+	// A source is a Lua file of the bundle or, when the embedding
+	// application handles it in Go, a Go-side process (goprocess.go).
+	// Looked up after the quotas: a source is checked against its file
+	// (a system call), and a process looping on refused spawns must not
+	// cost the host more than the refusal.
+	handler := t.handler(r.ID)
+	var src *tenants.Source
+	if handler == nil {
+		var serr *abi.Error
+		if src, serr = t.source(r.ID); serr != nil {
+			return nil, serr
+		}
+	}
 	p := &process{
-		id:       r.ID,
-		actor:    r.ID,
-		tenant:   t,
-		onExit:   onExit,
-		depth:    depth,
-		alive:    true,
-		monitors: map[*process]struct{}{},
-		watching: map[*process]struct{}{},
-		links:    map[*process]struct{}{},
+		id:     r.ID,
+		actor:  r.ID,
+		tenant: t,
+		onExit: onExit,
+		depth:  depth,
+		alive:  true,
 	}
 	if parent != nil {
 		p.parent = parent.pid
@@ -229,12 +229,12 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		if r.Monitor || r.Link {
 			unlock := lockPair(parent, p)
 			if r.Monitor {
-				p.monitors[parent] = struct{}{}
-				parent.watching[p] = struct{}{}
+				relate(&p.monitors, parent)
+				relate(&parent.watching, p)
 			}
 			if r.Link {
-				p.links[parent] = struct{}{}
-				parent.links[p] = struct{}{}
+				relate(&p.links, parent)
+				relate(&parent.links, p)
 			}
 			unlock()
 		}

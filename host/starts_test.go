@@ -3,6 +3,7 @@ package host
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/sandbox/vm"
@@ -126,5 +127,34 @@ func TestMailEndsABusyTurn(t *testing.T) {
 	}
 	if st := in.Tick(0, 0); st != abi.Yield {
 		t.Errorf("tick with a message waiting: %v, want YIELD", st)
+	}
+}
+
+// TestOneStartATurnWhileContended: while another tenant wants the
+// processors, a turn applies one START (each is guest work no tick can
+// interrupt, and a neighbour's message would wait for all of them); alone,
+// a tenant's turn applies up to 8.
+func TestOneStartATurnWhileContended(t *testing.T) {
+	rt := &Runtime{procs: 2}
+	spawner, neighbour := newFairShare(0), newFairShare(0)
+	rt.tenants = []*Tenant{{share: spawner}, {share: neighbour}}
+	g := &batchGuest{}
+	in := &instance{tenant: &Tenant{rt: rt, share: spawner, limits: tenants.DefaultLimits()}, shard: &shard{}, g: g, procs: map[uint32]*process{}}
+	in.queued = true // as if in its shard's run queue: nothing to schedule
+	for range 20 {
+		p := &process{}
+		in.add(p)
+		in.post(abi.RecordStart, p, func(*abi.RecordWriter) {}, nil)
+	}
+	rt.spendShare(spawner, time.Microsecond, time.Now())
+	rt.weightAt.Store(0)
+	in.turn()
+	rt.spendShare(neighbour, time.Microsecond, time.Now()) // the neighbour has a turn too
+	rt.weightAt.Store(0)
+	in.turn()
+	in.turn()
+	want := "[[start 1 start 2 start 3 start 4 start 5 start 6 start 7 start 8] [start 9] [start 10]]"
+	if got := fmt.Sprint(g.steps); got != want {
+		t.Fatalf("batches %s, want %s", got, want)
 	}
 }

@@ -180,9 +180,11 @@ func TestStolenTurnKeepsTheFairShare(t *testing.T) {
 		return neighbour
 	}, func(a, b *instance) { postBy(b, a) })
 	b := rt.shards[1]
-	// The instance on shard 1 belongs to the debtor: an hour of processor
-	// time spent, while the neighbour (a's tenant) has turns too.
+	// The instance on shard 1 belongs to the debtor: bound by the processor
+	// (its last turn ended with work left), an hour of processor time
+	// spent, while the neighbour (a's tenant) has turns too.
 	bIn := &instance{tenant: debtor, shard: b, g: gb, runIndex: -1}
+	debtor.share.busy.Store(true)
 	rt.spendShare(debtor.share, time.Hour, time.Now())
 	a.g.(*funcGuest).step = func() {
 		rt.spendShare(neighbour.share, time.Microsecond, time.Now())

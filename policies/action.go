@@ -157,11 +157,25 @@ type Spawn struct {
 // Requests returns the checks of s made on behalf of by (its Subject, Scope and
 // Caller; its Action and Resources are ignored), in check order.
 func (s Spawn) Requests(by Request) []Request {
-	var rs []Request
-	for _, a := range SpawnActions(s.Monitored, s.Linked) {
-		rs = append(rs, by.On(a, s.Source))
+	n := 2 // process.spawn, process.host
+	for _, set := range [...]bool{s.Monitored, s.Linked, s.Security} {
+		if set {
+			n++
+		}
 	}
-	rs = append(rs, by.On(ActionHost, s.Host))
+	// Every spawn asks these: one allocation for the requests, one for
+	// the resources they share (read only).
+	rs := make([]Request, 0, n)
+	names := []string{s.Source, s.Host}
+	source, host := names[:1:1], names[1:]
+	rs = append(rs, by.On(ActionSpawn, source...))
+	if s.Monitored {
+		rs = append(rs, by.On(ActionSpawnMonitored, source...))
+	}
+	if s.Linked {
+		rs = append(rs, by.On(ActionSpawnLinked, source...))
+	}
+	rs = append(rs, by.On(ActionHost, host...))
 	if s.Security {
 		rs = append(rs, by.On(ActionSecurity, ResourceSecurity))
 	}

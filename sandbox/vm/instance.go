@@ -40,8 +40,9 @@ type Instance struct {
 	procs      map[uint32]*process
 	protos     map[uint64]*lua.FunctionProto
 	envMeta    *lua.LTable
-	channelMT  lua.LValue           // the metatables of channels and select cases (lua_channel.go):
-	caseMT     lua.LValue           // looked up once, not in the registry per value
+	channelMT  lua.LValue           // the metatables of channels, select cases and messages
+	caseMT     lua.LValue           // (lua_channel.go): looked up once, not in the registry
+	messageMT  lua.LValue           // per value (a map lookup by name, a message each)
 	frozen     map[*lua.LTable]bool // read-only library proxies
 	consumers  []*process           // processes that took messages this step
 	closed     bool                 // Close was called: exits are not reported
@@ -70,10 +71,12 @@ func New(host Host, o Options) *Instance {
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
 		CallStackSize:       o.CallDepth,
-		RegistrySize:        16,
-		RegistryMaxSize:     registryMax(0),
-		RegistryGrowStep:    32,
-		SkipStackTrace:      true, // nothing reads it: errors keep their position
+		// A task's value stack starts at 8 slots, which an idle process
+		// does not outgrow, and at least doubles when it must grow.
+		RegistrySize:     8,
+		RegistryMaxSize:  registryMax(0),
+		RegistryGrowStep: 8,
+		SkipStackTrace:   true, // nothing reads it: errors keep their position
 	})
 	in := &Instance{
 		L:         L,

@@ -80,6 +80,7 @@ func (in *Instance) openChannel() *lua.LTable {
 	L.SetField(cmt, "__metatable", lua.LFalse)
 
 	mmt := L.NewTypeMetatable(messageTypeName)
+	in.messageMT = mmt
 	L.SetField(mmt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"topic": func(L *lua.LState) int { L.Push(checkMessage(L).topicValue()); return 1 },
 		"from":  func(L *lua.LState) int { L.Push(checkMessage(L).fromValue()); return 1 },

@@ -79,7 +79,7 @@ func (in *Instance) openProcess() *lua.LTable {
 	L := in.L
 	mod := L.NewTable()
 	fns := map[string]lua.LGFunction{
-		"pid": func(L *lua.LState) int { L.Push(lua.LString(in.current().proc.pid)); return 1 },
+		"pid": func(L *lua.LState) int { L.Push(in.current().proc.pidLValue()); return 1 },
 		"id":  func(L *lua.LState) int { L.Push(lua.LString(in.current().proc.id)); return 1 },
 		"send": func(L *lua.LState) int {
 			p := in.current().proc
@@ -104,7 +104,7 @@ func (in *Instance) openProcess() *lua.LTable {
 				return failure(L, err)
 			}
 			if local != 0 {
-				in.deliverLocal(p, local, topic, payload)
+				in.deliverLocal(p, local, topic, L.Get(2), payload)
 			}
 			return ok(L)
 		},

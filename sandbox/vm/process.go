@@ -12,6 +12,7 @@ type process struct {
 	in         *Instance
 	handle     uint32
 	pid, id    string
+	pidValue   lua.LValue // pid as a Lua string, made on first use (pidLValue)
 	env        *lua.LTable
 	tasks      []*task
 	context    []byte // CBOR map of ctx values, from the spawner
@@ -42,6 +43,7 @@ type listener struct {
 
 // message is a Message object: msg:topic(), msg:from(), msg:payload().
 type message struct {
+	ud          lua.LUserData // its Lua value, made with it: one allocation, not two (messageValue)
 	topic, from string
 	payload     []byte        // CBOR array, decoded on demand
 	values      [2]lua.LValue // topic and from as Lua strings, made on first use
@@ -83,12 +85,23 @@ func newMessage(from, topic, payload []byte) *message {
 	return m
 }
 
+// pidLValue is process.pid() and msg:from() of the messages p sends within
+// the instance: boxing a string allocates, once per process this way.
+func (p *process) pidLValue() lua.LValue {
+	if p.pidValue == nil {
+		p.pidValue = lua.LString(p.pid)
+	}
+	return p.pidValue
+}
+
 // deliverLocal delivers a message the host routed back to this instance
 // (Host.Send's local handle): what applying its record would do, without the
-// record. payload is the sender's freshly encoded buffer, not shared.
-func (in *Instance) deliverLocal(from *process, to uint32, topic string, payload []byte) {
+// record. payload is the sender's freshly encoded buffer, not shared;
+// topicValue is the sender's topic argument, so msg:topic() and msg:from()
+// box nothing.
+func (in *Instance) deliverLocal(from *process, to uint32, topic string, topicValue lua.LValue, payload []byte) {
 	if p := in.procs[to]; p != nil {
-		p.deliver(&message{topic: topic, from: from.pid, payload: payload})
+		p.deliver(&message{topic: topic, from: from.pid, payload: payload, values: [2]lua.LValue{topicValue, from.pidLValue()}})
 	}
 }
 
@@ -106,9 +119,10 @@ func (p *process) deliver(m *message) {
 }
 
 func (p *process) messageValue(m *message) lua.LValue {
-	ud := p.in.L.NewUserData()
+	ud := &m.ud
 	ud.Value = m
-	ud.Metatable = p.in.L.GetTypeMetatable(messageTypeName)
+	ud.Env = p.in.L.Env // what L.NewUserData sets
+	ud.Metatable = p.in.messageMT
 	return ud
 }
 

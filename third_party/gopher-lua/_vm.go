@@ -254,7 +254,19 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				newcf.NArgs = nargs
 				newcf.NRet = nret
 				newcf.TailCall = 0
-				// +inline-call L.initCallFrame newcf
+				if proto := callable.Proto; !callable.IsG && proto.IsVarArg&VarArgIsVarArg == 0 {
+					// initCallFrame's steps for a Lua function without
+					// varargs: missing arguments, extra ones and the
+					// other registers the function uses are nil.
+					np := int(proto.NumParameters)
+					lbase := RA + 1
+					to := lbase + max(nargs, np, int(proto.NumUsedRegisters))
+					// +inline-call reg.checkSize to
+					// +inline-call fillRegisters reg lbase+min(nargs,np) to LNil
+					reg.top = lbase + int(proto.NumUsedRegisters)
+				} else {
+					// +inline-call L.initCallFrame newcf
+				}
 				L.currentFrame = newcf
 				if callable.IsG && callGFunction(L, false) {
 					return
@@ -393,31 +405,56 @@ func returnValues(L *LState, regv, start, n, b int) { // +inline-start
 	oldtop := rg.top
 	newSize := regv + n
 	// +inline-call rg.checkSize newSize
-	copied := n // b == 0: all n
-	if b == 1 {
-		copied = 0
-	} else if b > 1 {
-		copied = min(n, b-1)
-	}
-	for i := 0; i < copied; i++ {
-		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+	if n == 1 && b == 2 && start < oldtop {
+		// One value returned and one wanted (a call in an expression).
+		rg.array[regv] = rg.array[start]
+	} else {
+		copied := n // b == 0: all n
+		if b == 1 {
+			copied = 0
+		} else if b > 1 {
+			copied = min(n, b-1)
+		}
+		for i := 0; i < copied; i++ {
+			if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+				rg.array[regv+i] = LNil
+			} else {
+				rg.array[regv+i] = rg.array[srcIdx]
+			}
+		}
+		for i := copied; i < n; i++ {
 			rg.array[regv+i] = LNil
-		} else {
-			rg.array[regv+i] = rg.array[srcIdx]
 		}
 	}
-	for i := copied; i < n; i++ {
-		rg.array[regv+i] = LNil
-	}
-	rg.top = regv + n
-	if above := oldtop - rg.top; above > 0 && above <= 16 {
-		for i := rg.top; i < oldtop; i++ {
-			rg.array[i] = nil
-		}
+	rg.top = newSize
+	if above := oldtop - newSize; above > 0 && above <= 16 {
+		// +inline-call fillRegisters rg newSize oldtop LValue(nil)
 	} else if above > 0 {
-		nilRange := rg.array[rg.top:oldtop]
+		nilRange := rg.array[newSize:oldtop]
 		for i := range nilRange {
 			nilRange[i] = nil
+		}
+	}
+} // +inline-end
+
+// fillRegisters sets rg.array[from:to] to v (moonbox patch, MOONBOX.md
+// "Switch dispatch"): LNil for registers a call makes, nil for those a
+// return leaves above the top. A few at a time, not a register a turn: in
+// Go's wasm code every turn of a loop is a jump through the function's
+// br_table, and the range idiom a call of memclrHasPointers.
+func fillRegisters(rg *registry, from, to int, v LValue) { // +inline-start
+	if to > from {
+		regs := rg.array[from:to]
+		for len(regs) >= 4 {
+			regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+			regs = regs[4:]
+		}
+		if len(regs) >= 2 {
+			regs[0], regs[1] = v, v
+			regs = regs[2:]
+		}
+		if len(regs) == 1 {
+			regs[0] = v
 		}
 	}
 } // +inline-end

@@ -171,3 +171,44 @@ func TestSmallTableMakesNoMap(t *testing.T) {
 		t.Fatalf("traversal order after promotion %q", got)
 	}
 }
+
+// TestNewTableStartsSmall: a table Go code makes with NewTable (a metatable,
+// a method table) is a small table while it has at most eight string keys,
+// and a method call through it finds its method; a library-sized one is
+// promoted and still reads every key.
+func TestNewTableStartsSmall(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	methods := L.NewTable()
+	for _, name := range []string{"topic", "from", "payload"} {
+		name := name
+		methods.RawSetString(name, L.NewFunction(func(L *LState) int { L.Push(LString(name)); return 1 }))
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", methods)
+	mt.RawSetString("__metatable", LFalse)
+	if !methods.isSmall() || !mt.isSmall() {
+		t.Fatalf("NewTable made maps: methods small %v, metatable small %v", methods.isSmall(), mt.isSmall())
+	}
+	ud := L.NewUserData()
+	ud.Metatable = mt
+	L.SetGlobal("m", ud)
+	if err := L.DoString(`got = m:topic() .. m:from() .. m:payload()`); err != nil {
+		t.Fatal(err)
+	}
+	if got := L.GetGlobal("got").String(); got != "topicfrompayload" {
+		t.Fatalf("method calls through a small metatable returned %q", got)
+	}
+	lib := L.NewTable()
+	for i := 0; i < 20; i++ {
+		lib.RawSetString(fmt.Sprintf("f%d", i), LNumber(i))
+	}
+	if lib.isSmall() {
+		t.Fatal("a table of 20 string keys is still small")
+	}
+	for i := 0; i < 20; i++ {
+		if v := lib.RawGetString(fmt.Sprintf("f%d", i)); v != LNumber(i) {
+			t.Fatalf("f%d = %v after promotion", i, v)
+		}
+	}
+}

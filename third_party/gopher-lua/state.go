@@ -1642,7 +1642,11 @@ func (ls *LState) Remove(index int) {
 /* object allocation {{{ */
 
 func (ls *LState) NewTable() *LTable {
-	return newLTable(defaultArrayCap, defaultHashCap)
+	// moonbox patch: an empty table, as Lua's `{}` makes (upstream reserved
+	// 32 array slots and a map of 32): the metatables and method tables Go
+	// code builds this way have a few string keys, and stay small tables
+	// (smalltable.go) instead of maps a method call looked up twice.
+	return newLTable(0, 0)
 }
 
 func (ls *LState) CreateTable(acap, hcap int) *LTable {

@@ -486,102 +486,142 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				newcf.NArgs = nargs
 				newcf.NRet = nret
 				newcf.TailCall = 0
-				// this section is inlined by go-inline
-				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
-				{
-					ls := L
-					cf := newcf
-					if cf.Fn.IsG {
-						ls.reg.SetTop(cf.LocalBase + cf.NArgs)
-					} else {
-						proto := cf.Fn.Proto
-						nargs := cf.NArgs
-						np := int(proto.NumParameters)
-						if nargs < np {
-							// default any missing arguments to nil
-							newSize := cf.LocalBase + np
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								rg := ls.reg
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
-								}
-							}
-							for i := nargs; i < np; i++ {
-								ls.reg.array[cf.LocalBase+i] = LNil
-							}
-							nargs = np
-							ls.reg.top = newSize
+				if proto := callable.Proto; !callable.IsG && proto.IsVarArg&VarArgIsVarArg == 0 {
+					// initCallFrame's steps for a Lua function without
+					// varargs: missing arguments, extra ones and the
+					// other registers the function uses are nil.
+					np := int(proto.NumParameters)
+					lbase := RA + 1
+					to := lbase + max(nargs, np, int(proto.NumUsedRegisters))
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						rg := reg
+						requiredSize := to
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
 						}
-
-						if (proto.IsVarArg & VarArgIsVarArg) == 0 {
-							if nargs < int(proto.NumUsedRegisters) {
-								nargs = int(proto.NumUsedRegisters)
+					}
+					// this section is inlined by go-inline
+					// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+					{
+						rg := reg
+						from := lbase + min(nargs, np)
+						v := LNil
+						if to > from {
+							regs := rg.array[from:to]
+							for len(regs) >= 4 {
+								regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+								regs = regs[4:]
 							}
-							newSize := cf.LocalBase + nargs
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								rg := ls.reg
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
-								}
+							if len(regs) >= 2 {
+								regs[0], regs[1] = v, v
+								regs = regs[2:]
 							}
-							for i := np; i < nargs; i++ {
-								ls.reg.array[cf.LocalBase+i] = LNil
+							if len(regs) == 1 {
+								regs[0] = v
 							}
-							ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+						}
+					}
+					reg.top = lbase + int(proto.NumUsedRegisters)
+				} else {
+					// this section is inlined by go-inline
+					// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
+					{
+						ls := L
+						cf := newcf
+						if cf.Fn.IsG {
+							ls.reg.SetTop(cf.LocalBase + cf.NArgs)
 						} else {
-							/* swap vararg positions:
-									   closure
-									   namedparam1 <- lbase
-									   namedparam2
-									   vararg1
-									   vararg2
-
-							           TO
-
-									   closure
-									   nil
-									   nil
-									   vararg1
-									   vararg2
-									   namedparam1 <- lbase
-									   namedparam2
-							*/
-							nvarargs := nargs - np
-							if nvarargs < 0 {
-								nvarargs = 0
-							}
-
-							ls.reg.SetTop(cf.LocalBase + nargs + np)
-							for i := 0; i < np; i++ {
-								//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
-								ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
-								//ls.reg.Set(cf.LocalBase+i, LNil)
-								ls.reg.array[cf.LocalBase+i] = LNil
-							}
-
-							if CompatVarArg {
-								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
-								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-									argtb := newLTable(nvarargs, 0)
-									for i := 0; i < nvarargs; i++ {
-										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+							proto := cf.Fn.Proto
+							nargs := cf.NArgs
+							np := int(proto.NumParameters)
+							if nargs < np {
+								// default any missing arguments to nil
+								newSize := cf.LocalBase + np
+								// this section is inlined by go-inline
+								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+								{
+									rg := ls.reg
+									requiredSize := newSize
+									if requiredSize > cap(rg.array) {
+										rg.resize(requiredSize)
 									}
-									argtb.RawSetString("n", LNumber(nvarargs))
-									//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
-									ls.reg.array[cf.LocalBase+nargs+np] = argtb
-								} else {
-									ls.reg.array[cf.LocalBase+nargs+np] = LNil
 								}
+								for i := nargs; i < np; i++ {
+									ls.reg.array[cf.LocalBase+i] = LNil
+								}
+								nargs = np
+								ls.reg.top = newSize
 							}
-							cf.LocalBase += nargs
-							maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
-							ls.reg.SetTop(maxreg)
+
+							if (proto.IsVarArg & VarArgIsVarArg) == 0 {
+								if nargs < int(proto.NumUsedRegisters) {
+									nargs = int(proto.NumUsedRegisters)
+								}
+								newSize := cf.LocalBase + nargs
+								// this section is inlined by go-inline
+								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+								{
+									rg := ls.reg
+									requiredSize := newSize
+									if requiredSize > cap(rg.array) {
+										rg.resize(requiredSize)
+									}
+								}
+								for i := np; i < nargs; i++ {
+									ls.reg.array[cf.LocalBase+i] = LNil
+								}
+								ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+							} else {
+								/* swap vararg positions:
+										   closure
+										   namedparam1 <- lbase
+										   namedparam2
+										   vararg1
+										   vararg2
+
+								           TO
+
+										   closure
+										   nil
+										   nil
+										   vararg1
+										   vararg2
+										   namedparam1 <- lbase
+										   namedparam2
+								*/
+								nvarargs := nargs - np
+								if nvarargs < 0 {
+									nvarargs = 0
+								}
+
+								ls.reg.SetTop(cf.LocalBase + nargs + np)
+								for i := 0; i < np; i++ {
+									//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
+									ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
+									//ls.reg.Set(cf.LocalBase+i, LNil)
+									ls.reg.array[cf.LocalBase+i] = LNil
+								}
+
+								if CompatVarArg {
+									ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
+									if (proto.IsVarArg & VarArgNeedsArg) != 0 {
+										argtb := newLTable(nvarargs, 0)
+										for i := 0; i < nvarargs; i++ {
+											argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+										}
+										argtb.RawSetString("n", LNumber(nvarargs))
+										//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
+										ls.reg.array[cf.LocalBase+nargs+np] = argtb
+									} else {
+										ls.reg.array[cf.LocalBase+nargs+np] = LNil
+									}
+								}
+								cf.LocalBase += nargs
+								maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
+								ls.reg.SetTop(maxreg)
+							}
 						}
 					}
 				}
@@ -764,29 +804,52 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 							rg.resize(requiredSize)
 						}
 					}
-					copied := n // b == 0: all n
-					if b == 1 {
-						copied = 0
-					} else if b > 1 {
-						copied = min(n, b-1)
-					}
-					for i := 0; i < copied; i++ {
-						if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+					if n == 1 && b == 2 && start < oldtop {
+						// One value returned and one wanted (a call in an expression).
+						rg.array[regv] = rg.array[start]
+					} else {
+						copied := n // b == 0: all n
+						if b == 1 {
+							copied = 0
+						} else if b > 1 {
+							copied = min(n, b-1)
+						}
+						for i := 0; i < copied; i++ {
+							if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+								rg.array[regv+i] = LNil
+							} else {
+								rg.array[regv+i] = rg.array[srcIdx]
+							}
+						}
+						for i := copied; i < n; i++ {
 							rg.array[regv+i] = LNil
-						} else {
-							rg.array[regv+i] = rg.array[srcIdx]
 						}
 					}
-					for i := copied; i < n; i++ {
-						rg.array[regv+i] = LNil
-					}
-					rg.top = regv + n
-					if above := oldtop - rg.top; above > 0 && above <= 16 {
-						for i := rg.top; i < oldtop; i++ {
-							rg.array[i] = nil
+					rg.top = newSize
+					if above := oldtop - newSize; above > 0 && above <= 16 {
+						// this section is inlined by go-inline
+						// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+						{
+							from := newSize
+							to := oldtop
+							v := LValue(nil)
+							if to > from {
+								regs := rg.array[from:to]
+								for len(regs) >= 4 {
+									regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+									regs = regs[4:]
+								}
+								if len(regs) >= 2 {
+									regs[0], regs[1] = v, v
+									regs = regs[2:]
+								}
+								if len(regs) == 1 {
+									regs[0] = v
+								}
+							}
 						}
 					} else if above > 0 {
-						nilRange := rg.array[rg.top:oldtop]
+						nilRange := rg.array[newSize:oldtop]
 						for i := range nilRange {
 							nilRange[i] = nil
 						}
@@ -820,29 +883,52 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 						rg.resize(requiredSize)
 					}
 				}
-				copied := n // b == 0: all n
-				if b == 1 {
-					copied = 0
-				} else if b > 1 {
-					copied = min(n, b-1)
-				}
-				for i := 0; i < copied; i++ {
-					if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+				if n == 1 && b == 2 && start < oldtop {
+					// One value returned and one wanted (a call in an expression).
+					rg.array[regv] = rg.array[start]
+				} else {
+					copied := n // b == 0: all n
+					if b == 1 {
+						copied = 0
+					} else if b > 1 {
+						copied = min(n, b-1)
+					}
+					for i := 0; i < copied; i++ {
+						if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+							rg.array[regv+i] = LNil
+						} else {
+							rg.array[regv+i] = rg.array[srcIdx]
+						}
+					}
+					for i := copied; i < n; i++ {
 						rg.array[regv+i] = LNil
-					} else {
-						rg.array[regv+i] = rg.array[srcIdx]
 					}
 				}
-				for i := copied; i < n; i++ {
-					rg.array[regv+i] = LNil
-				}
-				rg.top = regv + n
-				if above := oldtop - rg.top; above > 0 && above <= 16 {
-					for i := rg.top; i < oldtop; i++ {
-						rg.array[i] = nil
+				rg.top = newSize
+				if above := oldtop - newSize; above > 0 && above <= 16 {
+					// this section is inlined by go-inline
+					// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+					{
+						from := newSize
+						to := oldtop
+						v := LValue(nil)
+						if to > from {
+							regs := rg.array[from:to]
+							for len(regs) >= 4 {
+								regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+								regs = regs[4:]
+							}
+							if len(regs) >= 2 {
+								regs[0], regs[1] = v, v
+								regs = regs[2:]
+							}
+							if len(regs) == 1 {
+								regs[0] = v
+							}
+						}
 					}
 				} else if above > 0 {
-					nilRange := rg.array[rg.top:oldtop]
+					nilRange := rg.array[newSize:oldtop]
 					for i := range nilRange {
 						nilRange[i] = nil
 					}
@@ -1021,31 +1107,76 @@ func returnValues(L *LState, regv, start, n, b int) { // +inline-start
 			rg.resize(requiredSize)
 		}
 	}
-	copied := n // b == 0: all n
-	if b == 1 {
-		copied = 0
-	} else if b > 1 {
-		copied = min(n, b-1)
-	}
-	for i := 0; i < copied; i++ {
-		if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+	if n == 1 && b == 2 && start < oldtop {
+		// One value returned and one wanted (a call in an expression).
+		rg.array[regv] = rg.array[start]
+	} else {
+		copied := n // b == 0: all n
+		if b == 1 {
+			copied = 0
+		} else if b > 1 {
+			copied = min(n, b-1)
+		}
+		for i := 0; i < copied; i++ {
+			if srcIdx := start + i; srcIdx >= oldtop || srcIdx < 0 {
+				rg.array[regv+i] = LNil
+			} else {
+				rg.array[regv+i] = rg.array[srcIdx]
+			}
+		}
+		for i := copied; i < n; i++ {
 			rg.array[regv+i] = LNil
-		} else {
-			rg.array[regv+i] = rg.array[srcIdx]
 		}
 	}
-	for i := copied; i < n; i++ {
-		rg.array[regv+i] = LNil
-	}
-	rg.top = regv + n
-	if above := oldtop - rg.top; above > 0 && above <= 16 {
-		for i := rg.top; i < oldtop; i++ {
-			rg.array[i] = nil
+	rg.top = newSize
+	if above := oldtop - newSize; above > 0 && above <= 16 {
+		// this section is inlined by go-inline
+		// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+		{
+			from := newSize
+			to := oldtop
+			v := LValue(nil)
+			if to > from {
+				regs := rg.array[from:to]
+				for len(regs) >= 4 {
+					regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+					regs = regs[4:]
+				}
+				if len(regs) >= 2 {
+					regs[0], regs[1] = v, v
+					regs = regs[2:]
+				}
+				if len(regs) == 1 {
+					regs[0] = v
+				}
+			}
 		}
 	} else if above > 0 {
-		nilRange := rg.array[rg.top:oldtop]
+		nilRange := rg.array[newSize:oldtop]
 		for i := range nilRange {
 			nilRange[i] = nil
+		}
+	}
+} // +inline-end
+
+// fillRegisters sets rg.array[from:to] to v (moonbox patch, MOONBOX.md
+// "Switch dispatch"): LNil for registers a call makes, nil for those a
+// return leaves above the top. A few at a time, not a register a turn: in
+// Go's wasm code every turn of a loop is a jump through the function's
+// br_table, and the range idiom a call of memclrHasPointers.
+func fillRegisters(rg *registry, from, to int, v LValue) { // +inline-start
+	if to > from {
+		regs := rg.array[from:to]
+		for len(regs) >= 4 {
+			regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+			regs = regs[4:]
+		}
+		if len(regs) >= 2 {
+			regs[0], regs[1] = v, v
+			regs = regs[2:]
+		}
+		if len(regs) == 1 {
+			regs[0] = v
 		}
 	}
 } // +inline-end
