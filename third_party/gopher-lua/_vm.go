@@ -221,6 +221,36 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 			lv := reg.Get(RA)
 			nret := C - 1
+			if fn, ok := lv.(*LFunction); ok && gs != nil && !fn.IsG && gs.segSp < FramesPerSegment {
+				// A Lua function without varargs whose frame fits in the
+				// call stack's segment and whose registers in the registry:
+				// the path below without a call on the way. A call, even
+				// one not taken, makes Go's wasm code keep every value
+				// used after it in memory; here the slow paths start over
+				// below instead of rejoining this one.
+				proto := fn.Proto
+				np := int(proto.NumParameters)
+				nlbase := RA + 1
+				to := nlbase + max(nargs, np, int(proto.NumUsedRegisters))
+				if proto.IsVarArg&VarArgIsVarArg == 0 && to <= cap(reg.array) {
+					newcf := &gs.segments[gs.segIdx].array[gs.segSp]
+					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+					gs.segSp++
+					newcf.Fn = fn
+					newcf.Parent = cf
+					newcf.Pc = 0
+					newcf.Base = RA
+					newcf.LocalBase = nlbase
+					newcf.ReturnBase = RA
+					newcf.NArgs = nargs
+					newcf.NRet = nret
+					newcf.TailCall = 0
+					// +inline-call fillRegisters reg nlbase+min(nargs,np) to LNil
+					reg.top = nlbase + int(proto.NumUsedRegisters)
+					L.currentFrame = newcf
+					break
+				}
+			}
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {

@@ -567,18 +567,17 @@ func (rg *registry) Insert(value LValue, reg int) {
 		{
 			regi := reg
 			vali := value
-			newSize := regi + 1
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-			{
-				requiredSize := newSize
-				if requiredSize > cap(rg.array) {
-					rg.resize(requiredSize)
+			// moonbox patch: the store in place when the register exists, the
+			// growth out of line (setGrown). With the resize call on the way, Go's
+			// wasm code kept regi and vali in memory across it at every store the VM
+			// loop inlines; now nothing is live across a call.
+			if uint(regi) < uint(len(rg.array)) {
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
 				}
-			}
-			rg.array[regi] = vali
-			if regi >= rg.top {
-				rg.top = regi + 1
+			} else {
+				rg.setGrown(regi, vali)
 			}
 		}
 		return
@@ -591,18 +590,17 @@ func (rg *registry) Insert(value LValue, reg int) {
 		{
 			regi := top + 1
 			vali := rg.Get(top)
-			newSize := regi + 1
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-			{
-				requiredSize := newSize
-				if requiredSize > cap(rg.array) {
-					rg.resize(requiredSize)
+			// moonbox patch: the store in place when the register exists, the
+			// growth out of line (setGrown). With the resize call on the way, Go's
+			// wasm code kept regi and vali in memory across it at every store the VM
+			// loop inlines; now nothing is live across a call.
+			if uint(regi) < uint(len(rg.array)) {
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
 				}
-			}
-			rg.array[regi] = vali
-			if regi >= rg.top {
-				rg.top = regi + 1
+			} else {
+				rg.setGrown(regi, vali)
 			}
 		}
 	}
@@ -611,23 +609,39 @@ func (rg *registry) Insert(value LValue, reg int) {
 	{
 		regi := reg
 		vali := value
-		newSize := regi + 1
-		// this section is inlined by go-inline
-		// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-		{
-			requiredSize := newSize
-			if requiredSize > cap(rg.array) {
-				rg.resize(requiredSize)
+		// moonbox patch: the store in place when the register exists, the
+		// growth out of line (setGrown). With the resize call on the way, Go's
+		// wasm code kept regi and vali in memory across it at every store the VM
+		// loop inlines; now nothing is live across a call.
+		if uint(regi) < uint(len(rg.array)) {
+			rg.array[regi] = vali
+			if regi >= rg.top {
+				rg.top = regi + 1
 			}
-		}
-		rg.array[regi] = vali
-		if regi >= rg.top {
-			rg.top = regi + 1
+		} else {
+			rg.setGrown(regi, vali)
 		}
 	}
 }
 
 func (rg *registry) Set(regi int, vali LValue) { // +inline-start
+	// moonbox patch: the store in place when the register exists, the
+	// growth out of line (setGrown). With the resize call on the way, Go's
+	// wasm code kept regi and vali in memory across it at every store the VM
+	// loop inlines; now nothing is live across a call.
+	if uint(regi) < uint(len(rg.array)) {
+		rg.array[regi] = vali
+		if regi >= rg.top {
+			rg.top = regi + 1
+		}
+	} else {
+		rg.setGrown(regi, vali)
+	}
+} // +inline-end
+
+// setGrown is Set's slow path: the registry grows to hold regi (or raises
+// "registry overflow"), then the value is stored.
+func (rg *registry) setGrown(regi int, vali LValue) {
 	newSize := regi + 1
 	// this section is inlined by go-inline
 	// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
@@ -641,21 +655,18 @@ func (rg *registry) Set(regi int, vali LValue) { // +inline-start
 	if regi >= rg.top {
 		rg.top = regi + 1
 	}
-} // +inline-end
+}
 
 func (rg *registry) SetNumber(regi int, vali LNumber) { // +inline-start
-	newSize := regi + 1
-	// this section is inlined by go-inline
-	// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-	{
-		requiredSize := newSize
-		if requiredSize > cap(rg.array) {
-			rg.resize(requiredSize)
+	// moonbox patch: as Set.
+	v := rg.alloc.LNumber2I(vali)
+	if uint(regi) < uint(len(rg.array)) {
+		rg.array[regi] = v
+		if regi >= rg.top {
+			rg.top = regi + 1
 		}
-	}
-	rg.array[regi] = rg.alloc.LNumber2I(vali)
-	if regi >= rg.top {
-		rg.top = regi + 1
+	} else {
+		rg.setGrown(regi, v)
 	}
 } // +inline-end
 

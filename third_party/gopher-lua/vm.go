@@ -83,18 +83,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_LOADK:
@@ -108,18 +107,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_GETUPVAL:
@@ -133,18 +131,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_GETGLOBAL:
@@ -158,18 +155,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_GETTABLE:
@@ -185,18 +181,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_GETTABLEKS:
@@ -212,18 +207,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_SETTABLE:
@@ -252,18 +246,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			// this section is inlined by go-inline
@@ -272,18 +265,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA + 1
 				vali := selfobj
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 		case OP_ADD, OP_SUB, OP_MUL, OP_DIV:
@@ -314,18 +306,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: as Set.
+				v := rg.alloc.LNumber2I(vali)
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = v
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = rg.alloc.LNumber2I(vali)
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, v)
 				}
 			}
 		case OP_NOT:
@@ -340,18 +329,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					rg := reg
 					regi := RA
 					vali := LTrue
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -361,18 +349,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					rg := reg
 					regi := RA
 					vali := LFalse
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			}
@@ -424,18 +411,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					rg := reg
 					regi := RA
 					vali := value
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -453,6 +439,56 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 			lv := reg.Get(RA)
 			nret := C - 1
+			if fn, ok := lv.(*LFunction); ok && gs != nil && !fn.IsG && gs.segSp < FramesPerSegment {
+				// A Lua function without varargs whose frame fits in the
+				// call stack's segment and whose registers in the registry:
+				// the path below without a call on the way. A call, even
+				// one not taken, makes Go's wasm code keep every value
+				// used after it in memory; here the slow paths start over
+				// below instead of rejoining this one.
+				proto := fn.Proto
+				np := int(proto.NumParameters)
+				nlbase := RA + 1
+				to := nlbase + max(nargs, np, int(proto.NumUsedRegisters))
+				if proto.IsVarArg&VarArgIsVarArg == 0 && to <= cap(reg.array) {
+					newcf := &gs.segments[gs.segIdx].array[gs.segSp]
+					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+					gs.segSp++
+					newcf.Fn = fn
+					newcf.Parent = cf
+					newcf.Pc = 0
+					newcf.Base = RA
+					newcf.LocalBase = nlbase
+					newcf.ReturnBase = RA
+					newcf.NArgs = nargs
+					newcf.NRet = nret
+					newcf.TailCall = 0
+					// this section is inlined by go-inline
+					// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+					{
+						rg := reg
+						from := nlbase + min(nargs, np)
+						v := LNil
+						if to > from {
+							regs := rg.array[from:to]
+							for len(regs) >= 4 {
+								regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+								regs = regs[4:]
+							}
+							if len(regs) >= 2 {
+								regs[0], regs[1] = v, v
+								regs = regs[2:]
+							}
+							if len(regs) == 1 {
+								regs[0] = v
+							}
+						}
+					}
+					reg.top = nlbase + int(proto.NumUsedRegisters)
+					L.currentFrame = newcf
+					break
+				}
+			}
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
@@ -960,18 +996,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: as Set.
+				v := rg.alloc.LNumber2I(vali)
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = v
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = rg.alloc.LNumber2I(vali)
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, v)
 				}
 			}
 			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
@@ -986,18 +1019,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					rg := reg
 					regi := RA + 3
 					vali := iv
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -1459,18 +1491,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1489,18 +1520,17 @@ func init() {
 				rg := reg
 				regi := lbase + A
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			code := cf.Fn.Proto.Code
@@ -1517,18 +1547,17 @@ func init() {
 					rg := reg
 					regi := lbase + A
 					vali := v
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			}
@@ -1549,18 +1578,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1580,18 +1608,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := LTrue
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -1601,18 +1628,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := LFalse
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			}
@@ -1635,18 +1661,17 @@ func init() {
 					rg := reg
 					regi := i
 					vali := LNil
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			}
@@ -1666,18 +1691,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1697,18 +1721,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1728,18 +1751,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1759,18 +1781,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1833,18 +1854,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1865,18 +1885,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			// this section is inlined by go-inline
@@ -1885,18 +1904,17 @@ func init() {
 				rg := reg
 				regi := RA + 1
 				vali := selfobj
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -1922,18 +1940,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := -nm
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -1948,18 +1965,17 @@ func init() {
 						rg := reg
 						regi := RA
 						vali := reg.Pop()
-						newSize := regi + 1
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
+						// moonbox patch: the store in place when the register exists, the
+						// growth out of line (setGrown). With the resize call on the way, Go's
+						// wasm code kept regi and vali in memory across it at every store the VM
+						// loop inlines; now nothing is live across a call.
+						if uint(regi) < uint(len(rg.array)) {
+							rg.array[regi] = vali
+							if regi >= rg.top {
+								rg.top = regi + 1
 							}
-						}
-						rg.array[regi] = vali
-						if regi >= rg.top {
-							rg.top = regi + 1
+						} else {
+							rg.setGrown(regi, vali)
 						}
 					}
 				} else if str, ok1 := unaryv.(LString); ok1 {
@@ -1970,18 +1986,17 @@ func init() {
 							rg := reg
 							regi := RA
 							vali := -num
-							newSize := regi + 1
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
+							// moonbox patch: the store in place when the register exists, the
+							// growth out of line (setGrown). With the resize call on the way, Go's
+							// wasm code kept regi and vali in memory across it at every store the VM
+							// loop inlines; now nothing is live across a call.
+							if uint(regi) < uint(len(rg.array)) {
+								rg.array[regi] = vali
+								if regi >= rg.top {
+									rg.top = regi + 1
 								}
-							}
-							rg.array[regi] = vali
-							if regi >= rg.top {
-								rg.top = regi + 1
+							} else {
+								rg.setGrown(regi, vali)
 							}
 						}
 					} else {
@@ -2007,18 +2022,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := LTrue
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -2028,18 +2042,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := LFalse
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			}
@@ -2060,18 +2073,15 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := LNumber(len(lv))
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: as Set.
+					v := rg.alloc.LNumber2I(vali)
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = v
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = rg.alloc.LNumber2I(vali)
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, v)
 					}
 				}
 			default:
@@ -2089,18 +2099,15 @@ func init() {
 							rg := reg
 							regi := RA
 							vali := v
-							newSize := regi + 1
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
+							// moonbox patch: as Set.
+							v := rg.alloc.LNumber2I(vali)
+							if uint(regi) < uint(len(rg.array)) {
+								rg.array[regi] = v
+								if regi >= rg.top {
+									rg.top = regi + 1
 								}
-							}
-							rg.array[regi] = rg.alloc.LNumber2I(vali)
-							if regi >= rg.top {
-								rg.top = regi + 1
+							} else {
+								rg.setGrown(regi, v)
 							}
 						}
 					} else {
@@ -2110,18 +2117,17 @@ func init() {
 							rg := reg
 							regi := RA
 							vali := ret
-							newSize := regi + 1
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
+							// moonbox patch: the store in place when the register exists, the
+							// growth out of line (setGrown). With the resize call on the way, Go's
+							// wasm code kept regi and vali in memory across it at every store the VM
+							// loop inlines; now nothing is live across a call.
+							if uint(regi) < uint(len(rg.array)) {
+								rg.array[regi] = vali
+								if regi >= rg.top {
+									rg.top = regi + 1
 								}
-							}
-							rg.array[regi] = vali
-							if regi >= rg.top {
-								rg.top = regi + 1
+							} else {
+								rg.setGrown(regi, vali)
 							}
 						}
 					}
@@ -2132,18 +2138,15 @@ func init() {
 						rg := reg
 						regi := RA
 						vali := LNumber(lv.(*LTable).Len())
-						newSize := regi + 1
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
+						// moonbox patch: as Set.
+						v := rg.alloc.LNumber2I(vali)
+						if uint(regi) < uint(len(rg.array)) {
+							rg.array[regi] = v
+							if regi >= rg.top {
+								rg.top = regi + 1
 							}
-						}
-						rg.array[regi] = rg.alloc.LNumber2I(vali)
-						if regi >= rg.top {
-							rg.top = regi + 1
+						} else {
+							rg.setGrown(regi, v)
 						}
 					}
 				} else {
@@ -2169,18 +2172,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := v
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			return 0
@@ -2291,18 +2293,17 @@ func init() {
 					rg := reg
 					regi := RA
 					vali := value
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 			} else {
@@ -2951,18 +2952,15 @@ func init() {
 							rg := reg
 							regi := RA
 							vali := v
-							newSize := regi + 1
-							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-							{
-								requiredSize := newSize
-								if requiredSize > cap(rg.array) {
-									rg.resize(requiredSize)
+							// moonbox patch: as Set.
+							v := rg.alloc.LNumber2I(vali)
+							if uint(regi) < uint(len(rg.array)) {
+								rg.array[regi] = v
+								if regi >= rg.top {
+									rg.top = regi + 1
 								}
-							}
-							rg.array[regi] = rg.alloc.LNumber2I(vali)
-							if regi >= rg.top {
-								rg.top = regi + 1
+							} else {
+								rg.setGrown(regi, v)
 							}
 						}
 						if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
@@ -2974,18 +2972,15 @@ func init() {
 								rg := reg
 								regi := RA + 3
 								vali := v
-								newSize := regi + 1
-								// this section is inlined by go-inline
-								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-								{
-									requiredSize := newSize
-									if requiredSize > cap(rg.array) {
-										rg.resize(requiredSize)
+								// moonbox patch: as Set.
+								v := rg.alloc.LNumber2I(vali)
+								if uint(regi) < uint(len(rg.array)) {
+									rg.array[regi] = v
+									if regi >= rg.top {
+										rg.top = regi + 1
 									}
-								}
-								rg.array[regi] = rg.alloc.LNumber2I(vali)
-								if regi >= rg.top {
-									rg.top = regi + 1
+								} else {
+									rg.setGrown(regi, v)
 								}
 							}
 						} else {
@@ -3046,18 +3041,15 @@ func init() {
 						rg := reg
 						regi := RA
 						vali := LNumber(init - step)
-						newSize := regi + 1
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
+						// moonbox patch: as Set.
+						v := rg.alloc.LNumber2I(vali)
+						if uint(regi) < uint(len(rg.array)) {
+							rg.array[regi] = v
+							if regi >= rg.top {
+								rg.top = regi + 1
 							}
-						}
-						rg.array[regi] = rg.alloc.LNumber2I(vali)
-						if regi >= rg.top {
-							rg.top = regi + 1
+						} else {
+							rg.setGrown(regi, v)
 						}
 					}
 				} else {
@@ -3113,18 +3105,17 @@ func init() {
 				rg := reg
 				regi := RA + 3 + 2
 				vali := reg.Get(RA + 2)
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			// this section is inlined by go-inline
@@ -3133,18 +3124,17 @@ func init() {
 				rg := reg
 				regi := RA + 3 + 1
 				vali := reg.Get(RA + 1)
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			// this section is inlined by go-inline
@@ -3153,18 +3143,17 @@ func init() {
 				rg := reg
 				regi := RA + 3
 				vali := reg.Get(RA)
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			L.callR(2, nret, RA+3)
@@ -3175,18 +3164,17 @@ func init() {
 					rg := reg
 					regi := RA + 2
 					vali := value
-					newSize := regi + 1
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-					{
-						requiredSize := newSize
-						if requiredSize > cap(rg.array) {
-							rg.resize(requiredSize)
+					// moonbox patch: the store in place when the register exists, the
+					// growth out of line (setGrown). With the resize call on the way, Go's
+					// wasm code kept regi and vali in memory across it at every store the VM
+					// loop inlines; now nothing is live across a call.
+					if uint(regi) < uint(len(rg.array)) {
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
 						}
-					}
-					rg.array[regi] = vali
-					if regi >= rg.top {
-						rg.top = regi + 1
+					} else {
+						rg.setGrown(regi, vali)
 					}
 				}
 				pc := cf.Fn.Proto.Code[cf.Pc]
@@ -3260,18 +3248,17 @@ func init() {
 				rg := reg
 				regi := RA
 				vali := closure
-				newSize := regi + 1
-				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+				// moonbox patch: the store in place when the register exists, the
+				// growth out of line (setGrown). With the resize call on the way, Go's
+				// wasm code kept regi and vali in memory across it at every store the VM
+				// loop inlines; now nothing is live across a call.
+				if uint(regi) < uint(len(rg.array)) {
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
-				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				} else {
+					rg.setGrown(regi, vali)
 				}
 			}
 			for i := 0; i < int(proto.NumUpvalues); i++ {
@@ -3372,18 +3359,15 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 			rg := reg
 			regi := RA
 			vali := v
-			newSize := regi + 1
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-			{
-				requiredSize := newSize
-				if requiredSize > cap(rg.array) {
-					rg.resize(requiredSize)
+			// moonbox patch: as Set.
+			v := rg.alloc.LNumber2I(vali)
+			if uint(regi) < uint(len(rg.array)) {
+				rg.array[regi] = v
+				if regi >= rg.top {
+					rg.top = regi + 1
 				}
-			}
-			rg.array[regi] = rg.alloc.LNumber2I(vali)
-			if regi >= rg.top {
-				rg.top = regi + 1
+			} else {
+				rg.setGrown(regi, v)
 			}
 		}
 	} else {
@@ -3394,18 +3378,17 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 			rg := reg
 			regi := RA
 			vali := v
-			newSize := regi + 1
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-			{
-				requiredSize := newSize
-				if requiredSize > cap(rg.array) {
-					rg.resize(requiredSize)
+			// moonbox patch: the store in place when the register exists, the
+			// growth out of line (setGrown). With the resize call on the way, Go's
+			// wasm code kept regi and vali in memory across it at every store the VM
+			// loop inlines; now nothing is live across a call.
+			if uint(regi) < uint(len(rg.array)) {
+				rg.array[regi] = vali
+				if regi >= rg.top {
+					rg.top = regi + 1
 				}
-			}
-			rg.array[regi] = vali
-			if regi >= rg.top {
-				rg.top = regi + 1
+			} else {
+				rg.setGrown(regi, vali)
 			}
 		}
 	}
