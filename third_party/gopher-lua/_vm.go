@@ -236,8 +236,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					newcf := &gs.segments[gs.segIdx].array[gs.segSp]
 					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
 					gs.segSp++
-					newcf.Fn = fn
-					newcf.Parent = cf
+					// The numbers first, the pointers last: a pointer
+					// store's write barrier is a call, and what is used
+					// after it is kept in memory.
 					newcf.Pc = 0
 					newcf.Base = RA
 					newcf.LocalBase = nlbase
@@ -245,8 +246,11 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					newcf.NArgs = nargs
 					newcf.NRet = nret
 					newcf.TailCall = 0
-					// +inline-call fillRegisters reg nlbase+min(nargs,np) to LNil
+					from := nlbase + min(nargs, np)
 					reg.top = nlbase + int(proto.NumUsedRegisters)
+					// +inline-call fillRegisters reg from to LNil
+					newcf.Fn = fn
+					newcf.Parent = cf
 					L.currentFrame = newcf
 					break
 				}

@@ -454,8 +454,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					newcf := &gs.segments[gs.segIdx].array[gs.segSp]
 					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
 					gs.segSp++
-					newcf.Fn = fn
-					newcf.Parent = cf
+					// The numbers first, the pointers last: a pointer
+					// store's write barrier is a call, and what is used
+					// after it is kept in memory.
 					newcf.Pc = 0
 					newcf.Base = RA
 					newcf.LocalBase = nlbase
@@ -463,11 +464,12 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					newcf.NArgs = nargs
 					newcf.NRet = nret
 					newcf.TailCall = 0
+					from := nlbase + min(nargs, np)
+					reg.top = nlbase + int(proto.NumUsedRegisters)
 					// this section is inlined by go-inline
 					// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
 					{
 						rg := reg
-						from := nlbase + min(nargs, np)
 						v := LNil
 						if to > from {
 							regs := rg.array[from:to]
@@ -484,7 +486,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 							}
 						}
 					}
-					reg.top = nlbase + int(proto.NumUsedRegisters)
+					newcf.Fn = fn
+					newcf.Parent = cf
 					L.currentFrame = newcf
 					break
 				}
