@@ -316,6 +316,25 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			B := int(inst & 0x1ff) //GETB
+			if B == 2 && cf.NRet == 1 && L.uvcache == nil && gs != nil && gs.segSp > 1 {
+				regv := cf.ReturnBase
+				oldtop := reg.top
+				newSize := regv + 1
+				if uint(regv) < uint(len(reg.array)) && uint(RA) < uint(oldtop) && oldtop <= newSize+16 {
+					gs.segSp--
+					islast := baseframe == &gs.segments[gs.segIdx].array[gs.segSp]
+					caller := &gs.segments[gs.segIdx].array[gs.segSp-1]
+					islast = islast || caller.Fn.IsG
+					reg.top = newSize
+					reg.array[regv] = reg.array[RA]
+					// +inline-call fillRegisters reg newSize oldtop LValue(nil)
+					L.currentFrame = caller
+					if islast {
+						return
+					}
+					break
+				}
+			}
 			// +inline-call L.closeUpvalues lbase
 			nret := B - 1
 			if B == 0 {

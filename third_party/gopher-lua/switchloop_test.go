@@ -118,3 +118,48 @@ func TestTruthyIsLVAsBool(t *testing.T) {
 		}
 	}
 }
+
+// The switch's CALL and RETURN take a path without calls when the frame
+// fits in the call stack's segment and the registers in the registry, and
+// start over in the general code otherwise (MOONBOX.md, "no call rejoins a
+// hot path"): across segments (8 frames each), with a registry that must
+// grow, and past each case the fast paths leave out, the results are the
+// plain loop's.
+func TestCallFastPathsMatchPlainLoop(t *testing.T) {
+	src := `
+		local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+		local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+		local function pick(a, b, c) local x, y, z = a, b, c return z end
+		local function closes(n) local v = n local g = function() return v end return g() end
+		local function va(...) return select("#", ...) end
+		local function two() return 1, 2 end
+		local callable = setmetatable({}, {__call = function(self, x) return x * 2 end})
+		local out = {
+			fib(20), depth(150), pick(1), pick(1, 2, 3, 4), (pick()), closes(7),
+			va(1, nil, 3), select("#", two()), (two()), math.max(3, depth(9)), callable(21),
+			depth(20) + (function() return depth(30) end)(),
+		}
+		for i = 1, #out do out[i] = tostring(out[i]) end
+		return table.concat(out, " ")
+	`
+	run := func(metered bool) string {
+		L := NewState(Options{MinimizeStackMemory: metered, RegistrySize: 8, RegistryMaxSize: 1 << 16})
+		defer L.Close()
+		if metered {
+			left := int64(1) << 40
+			L.SetContext(context.Background())
+			L.SetCountdown(&left)
+		}
+		if err := L.DoString(src); err != nil {
+			t.Fatal(err)
+		}
+		return L.Get(-1).String()
+	}
+	want := "6765 150 nil 3 nil 7 3 2 1 9 42 50"
+	if got := run(false); got != want {
+		t.Fatalf("plain loop: %q, want %q", got, want)
+	}
+	if got := run(true); got != want {
+		t.Fatalf("switch loop: %q, want %q", got, want)
+	}
+}

@@ -796,6 +796,46 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			B := int(inst & 0x1ff) //GETB
+			if B == 2 && cf.NRet == 1 && L.uvcache == nil && gs != nil && gs.segSp > 1 {
+				regv := cf.ReturnBase
+				oldtop := reg.top
+				newSize := regv + 1
+				if uint(regv) < uint(len(reg.array)) && uint(RA) < uint(oldtop) && oldtop <= newSize+16 {
+					gs.segSp--
+					islast := baseframe == &gs.segments[gs.segIdx].array[gs.segSp]
+					caller := &gs.segments[gs.segIdx].array[gs.segSp-1]
+					islast = islast || caller.Fn.IsG
+					reg.top = newSize
+					reg.array[regv] = reg.array[RA]
+					// this section is inlined by go-inline
+					// source function is 'func fillRegisters(rg *registry, from, to int, v LValue) ' in '_vm.go'
+					{
+						rg := reg
+						from := newSize
+						to := oldtop
+						v := LValue(nil)
+						if to > from {
+							regs := rg.array[from:to]
+							for len(regs) >= 4 {
+								regs[0], regs[1], regs[2], regs[3] = v, v, v, v
+								regs = regs[4:]
+							}
+							if len(regs) >= 2 {
+								regs[0], regs[1] = v, v
+								regs = regs[2:]
+							}
+							if len(regs) == 1 {
+								regs[0] = v
+							}
+						}
+					}
+					L.currentFrame = caller
+					if islast {
+						return
+					}
+					break
+				}
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
 			{
