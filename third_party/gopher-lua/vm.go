@@ -467,9 +467,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					L.RaiseError("stack overflow")
 				}
 				var newcf *callFrame
-				if gs.segSp < FramesPerSegment { // gs.Push without copying the frame twice
-					newcf = &gs.segments[gs.segIdx].array[gs.segSp]
-					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+				if int(gs.segSp) < len(gs.cur) { // gs.Push without copying the frame twice
+					newcf = &gs.cur[gs.segSp]
+					newcf.Idx = gs.base + int(gs.segSp)
 					gs.segSp++
 				} else {
 					gs.Push(callFrame{})
@@ -861,7 +861,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			var popped *callFrame
 			if gs != nil && gs.segSp > 0 { // gs.Pop within a segment
 				gs.segSp--
-				popped = &gs.segments[gs.segIdx].array[gs.segSp]
+				popped = &gs.cur[gs.segSp]
 			} else {
 				popped = L.stack.Pop()
 			}
