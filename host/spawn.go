@@ -2,6 +2,7 @@ package host
 
 import (
 	"encoding/binary"
+	"strings"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
@@ -67,42 +68,48 @@ func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *abi.Error) {
 }
 
 // actorOf reads the security actor of a request: a string, or {id = ...,
-// meta = {...}}. meta is the actor's meta table in the wire format, nil when
+// meta = {...}}. meta is the actor's meta table in the wire format, "" when
 // there is none; security.actor():meta() reads it back.
-func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
+func actorOf(raw cbor.RawMessage) (id, meta string, ok bool) {
 	var s string
 	if cbor.Unmarshal(raw, &s) == nil && s != "" {
-		return s, nil, true
+		return s, "", true
 	}
 	var t struct {
 		ID   string          `cbor:"id"`
 		Meta cbor.RawMessage `cbor:"meta"`
 	}
 	if requestDecoder.Unmarshal(raw, &t) != nil || t.ID == "" {
-		return "", nil, false
+		return "", "", false
 	}
 	if len(t.Meta) == 0 || t.Meta[0] == 0xf6 {
-		return t.ID, nil, true
+		return t.ID, "", true
 	}
 	if major := t.Meta[0] >> 5; (major != 4 && major != 5) || abi.Validate(t.Meta) != nil {
-		return "", nil, false
+		return "", "", false
 	}
-	return t.ID, append([]byte(nil), t.Meta...), true
+	return t.ID, string(t.Meta), true
 }
 
 // childLineage is the lineage of a process with sequence number seq spawned
 // by parent (nil: from outside the runtime): its parent's, then its own
 // number, u64 little-endian, up to abi.SpawnTreeDepth numbers; deeper, its
 // parent's. The guest shares CPU along it (RecordStart, sandbox/vm/shares.go).
-func childLineage(parent *process, seq uint64) []byte {
-	var up []byte
+func childLineage(parent *process, seq uint64) string {
+	var up string
 	if parent != nil {
 		up = parent.lineage
 	}
 	if len(up) >= 8*abi.SpawnTreeDepth {
-		return up // immutable once made: shared
+		return up // immutable: shared
 	}
-	return binary.LittleEndian.AppendUint64(append(make([]byte, 0, len(up)+8), up...), seq)
+	var b strings.Builder // one allocation: its String does not copy
+	b.Grow(len(up) + 8)
+	b.WriteString(up)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], seq)
+	b.Write(n[:])
+	return b.String()
 }
 
 // publish makes p reachable by PID and name.
@@ -134,9 +141,9 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			return nil, err
 		}
 	}
-	depth := 0
+	depth := int32(0)
 	if r.Call && parent != nil {
-		if depth = parent.depth + 1; depth > t.limits.CallDepth {
+		if depth = parent.depth + 1; int(depth) > t.limits.CallDepth {
 			return nil, quotaError("process.call depth", t.limits.CallDepth)
 		}
 	}
@@ -255,7 +262,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		w.String(src.Text)
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
-		w.Bytes(p.lineage)
+		w.String(p.lineage)
 	}, func() { rt.publish(p) }, parent.instance())
 	from := ""
 	if parent != nil {

@@ -12,12 +12,12 @@ type channel struct {
 	buf    []lua.LValue
 	size   int
 	closed bool
+	raw    bool // a listen channel without message = true: receivers get payloads
 	recvq  queue[*waitCase]
 	sendq  queue[*waitCase]
 	ud     *lua.LUserData // its Lua value, made on first use
 	recv   *lua.LUserData // its ch:case_receive(), made on first use (a case is immutable)
 	owner  *process       // set for mailbox channels (inbox, listen): receiving consumes a message
-	raw    bool           // a listen channel without message = true: receivers get payloads
 }
 
 // out converts a buffered value into what a receiver gets.
