@@ -185,7 +185,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		alive:  true,
 	}
 	if parent != nil {
-		p.parent = parent.pid
 		parent.mu.Lock()
 		if parent.actor != parent.id { // an actor set by a spawner is inherited
 			p.actor, p.actorMeta = parent.actor, parent.actorMeta
@@ -236,12 +235,12 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		if r.Monitor || r.Link {
 			unlock := lockPair(parent, p)
 			if r.Monitor {
-				relate(&p.monitors, parent)
-				relate(&parent.watching, p)
+				relate(&p.tie().monitors, parent)
+				relate(&parent.tie().watching, p)
 			}
 			if r.Link {
-				relate(&p.links, parent)
-				relate(&parent.links, p)
+				relate(&p.tie().links, parent)
+				relate(&parent.tie().links, p)
 			}
 			unlock()
 		}

@@ -90,7 +90,7 @@ func (p *process) waitOf(t *task) string {
 		return "send on a full channel of its own (channel.new)"
 	}
 	if w.cases > 1 {
-		if len(what) < w.cases {
+		if len(what) < int(w.cases) {
 			what = append(what, own)
 		}
 		return "select: " + strings.Join(what, " or ")
