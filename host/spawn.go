@@ -4,92 +4,9 @@ import (
 	"encoding/binary"
 	"strings"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
-
-// spawnRequest is the decoded CBOR spawn request of the spawn import (keys in abi).
-type spawnRequest struct {
-	ID       string          `cbor:"id"`
-	Host     string          `cbor:"host"`
-	Args     cbor.RawMessage `cbor:"args"`
-	Monitor  bool            `cbor:"monitor"`
-	Link     bool            `cbor:"link"`
-	Call     bool            `cbor:"call"`
-	Context  cbor.RawMessage `cbor:"context"`
-	Actor    cbor.RawMessage `cbor:"actor"`
-	Scope    []string        `cbor:"scope"`
-	Name     string          `cbor:"name"`
-	Messages []spawnMessage  `cbor:"messages"`
-}
-
-type spawnMessage struct {
-	_       struct{} `cbor:",toarray"`
-	Topic   string
-	Payload cbor.RawMessage
-}
-
-var requestDecoder, _ = cbor.DecOptions{
-	MaxNestedLevels: abi.MaxDepth + 4,
-	// The byte size of a request is what bounds it; element counts may be
-	// as large as the bytes allow.
-	MaxArrayElements: abi.MaxPayload,
-	MaxMapPairs:      abi.MaxPayload,
-	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-}.DecMode()
-
-func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *abi.Error) {
-	var r spawnRequest
-	if int64(len(b)) > limit {
-		return r, abi.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
-	}
-	if err := requestDecoder.Unmarshal(b, &r); err != nil {
-		return r, abi.Errorf(abi.Invalid, "malformed spawn request: %v", err)
-	}
-	if len(r.Args) == 0 {
-		r.Args = abi.AppendArray(nil, 0)
-	}
-	if r.Args[0]>>5 != 4 || abi.Validate(r.Args) != nil {
-		return r, abi.Errorf(abi.Invalid, "spawn arguments must be a well-formed array")
-	}
-	if len(r.Context) > 0 && (r.Context[0]>>5 != 5 || abi.Validate(r.Context) != nil) {
-		return r, abi.Errorf(abi.Invalid, "spawn context must be a well-formed map")
-	}
-	for _, m := range r.Messages {
-		if m.Topic == "" || m.Topic[0] == '@' || len(m.Topic) > abi.MaxTopic {
-			return r, abi.Errorf(abi.Invalid, "invalid message topic %q", m.Topic)
-		}
-		if len(m.Payload) == 0 || m.Payload[0]>>5 != 4 || abi.Validate(m.Payload) != nil {
-			return r, abi.Errorf(abi.Invalid, "spawn message payload must be a well-formed array")
-		}
-	}
-	return r, nil
-}
-
-// actorOf reads the security actor of a request: a string, or {id = ...,
-// meta = {...}}. meta is the actor's meta table in the wire format, "" when
-// there is none; security.actor():meta() reads it back.
-func actorOf(raw cbor.RawMessage) (id, meta string, ok bool) {
-	var s string
-	if cbor.Unmarshal(raw, &s) == nil && s != "" {
-		return s, "", true
-	}
-	var t struct {
-		ID   string          `cbor:"id"`
-		Meta cbor.RawMessage `cbor:"meta"`
-	}
-	if requestDecoder.Unmarshal(raw, &t) != nil || t.ID == "" {
-		return "", "", false
-	}
-	if len(t.Meta) == 0 || t.Meta[0] == 0xf6 {
-		return t.ID, "", true
-	}
-	if major := t.Meta[0] >> 5; (major != 4 && major != 5) || abi.Validate(t.Meta) != nil {
-		return "", "", false
-	}
-	return t.ID, string(t.Meta), true
-}
 
 // childLineage is the lineage of a process with sequence number seq spawned
 // by parent (nil: from outside the runtime): its parent's, then its own
