@@ -63,10 +63,11 @@ func New(host Host, o Options) *Instance {
 	if o.CallDepth <= 0 {
 		o.CallDepth = 200
 	}
-	// The call stack grows in segments of 8 frames (~80 bytes each) up to
-	// CallDepth: a fixed one would cost every task CallDepth frames, most of
-	// an idle process. (Upstream's growing stack never reported itself full;
-	// third_party/gopher-lua fixes that, see MOONBOX.md there.)
+	// The call stack is 4 frames (~80 bytes each) inside the stack and
+	// grows in segments of 8 frames up to CallDepth: a fixed one would cost
+	// every task CallDepth frames, most of an idle process. (Upstream's
+	// growing stack never reported itself full, and its first segment was 8
+	// frames apart from it; third_party/gopher-lua/MOONBOX.md.)
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
