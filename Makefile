@@ -50,6 +50,7 @@ fuzz:
 	$(GO) test -run NONE -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzExpose -fuzztime $(FUZZTIME) ./sandbox/internal/memimage/
 	$(GO) test -run NONE -fuzz FuzzImports -fuzztime $(FUZZTIME) ./sandbox/
+	$(GO) test -run NONE -fuzz FuzzSpawnRequest -fuzztime $(FUZZTIME) ./host/
 	$(GO) test -run NONE -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzDecodeWaits -fuzztime $(FUZZTIME) ./sandbox/vm/
 	$(GO) test -run NONE -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./tenants/

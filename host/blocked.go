@@ -177,7 +177,7 @@ func (in *instance) report() []ProcessReport {
 	for _, p := range procs {
 		p.mu.Lock()
 		r := ProcessReport{Tenant: in.tenant.name, PID: p.pid, Source: p.id, Waits: byHandle[p.handle],
-			Mailbox: p.queued.Load(), Timers: len(p.timers)}
+			Mailbox: p.queued.Load(), Timers: len(p.rel().timers)}
 		alive := p.alive
 		p.mu.Unlock()
 		if alive && p.ready.Load() {

@@ -22,12 +22,12 @@ func (rt *Runtime) exited(p *process, e Exit) {
 	if _, isGo := p.box.(*goMailbox); isGo {
 		p.tenant.liveGo.Add(-1)
 	}
-	for _, tm := range p.timers {
+	ties := p.rel()
+	p.ties = nil
+	for _, tm := range ties.timers {
 		rt.stopTimer(tm)
 	}
-	p.timers = nil
-	monitors, links, watching, names := p.monitors, p.links, p.watching, p.names
-	p.monitors, p.links, p.watching, p.names = nil, nil, nil, nil
+	monitors, links, watching, names := ties.monitors, ties.links, ties.watching, ties.names
 	p.mu.Unlock()
 
 	p.box.remove(p)
@@ -43,19 +43,19 @@ func (rt *Runtime) exited(p *process, e Exit) {
 
 	for w := range watching {
 		w.mu.Lock()
-		delete(w.monitors, p)
+		delete(w.rel().monitors, p)
 		w.mu.Unlock()
 	}
 	result := e.result()
 	for m := range monitors {
 		m.mu.Lock()
-		delete(m.watching, p)
+		delete(m.rel().watching, p)
 		m.mu.Unlock()
 		rt.event(m, abi.EventExit, p.pid, result, 0)
 	}
 	for l := range links {
 		l.mu.Lock()
-		delete(l.links, p)
+		delete(l.rel().links, p)
 		alive, trap := l.alive, l.trapLinks
 		l.mu.Unlock()
 		if !e.Abnormal || !alive {

@@ -175,15 +175,16 @@ func (in *instance) Timer(h uint32, id uint32, ms int64) {
 	// vm/lua_time.go), and its exit stops those still pending.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.alive || len(p.timers) >= maxTimers {
+	if !p.alive || len(p.rel().timers) >= maxTimers {
 		return
 	}
-	if p.timers == nil {
-		p.timers = map[uint32]*time.Timer{}
+	ties := p.tie()
+	if ties.timers == nil {
+		ties.timers = map[uint32]*time.Timer{}
 	}
-	p.timers[id] = in.tenant.rt.afterFunc(time.Duration(ms)*time.Millisecond, func() {
+	ties.timers[id] = in.tenant.rt.afterFunc(time.Duration(ms)*time.Millisecond, func() {
 		p.mu.Lock()
-		delete(p.timers, id)
+		delete(p.rel().timers, id)
 		alive := p.alive
 		p.mu.Unlock()
 		if alive {

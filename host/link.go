@@ -21,22 +21,22 @@ func (t *Tenant) linkOp(self, target *process, op abi.ControlOp, dest string) *a
 	if !target.alive {
 		return abi.Errorf(abi.NotFound, "no process %s", dest)
 	}
-	if (op == abi.OpMonitor || op == abi.OpLink) && len(self.links)+len(self.watching) >= t.limits.Links {
+	if (op == abi.OpMonitor || op == abi.OpLink) && len(self.rel().links)+len(self.rel().watching) >= t.limits.Links {
 		return quotaError("links and monitors", t.limits.Links)
 	}
 	switch op {
 	case abi.OpMonitor:
-		relate(&target.monitors, self)
-		relate(&self.watching, target)
+		relate(&target.tie().monitors, self)
+		relate(&self.tie().watching, target)
 	case abi.OpUnmonitor:
-		delete(target.monitors, self)
-		delete(self.watching, target)
+		delete(target.rel().monitors, self)
+		delete(self.rel().watching, target)
 	case abi.OpLink:
-		relate(&target.links, self)
-		relate(&self.links, target)
+		relate(&target.tie().links, self)
+		relate(&self.tie().links, target)
 	case abi.OpUnlink:
-		delete(target.links, self)
-		delete(self.links, target)
+		delete(target.rel().links, self)
+		delete(self.rel().links, target)
 	}
 	return nil
 }

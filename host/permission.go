@@ -42,11 +42,11 @@ func (t *Tenant) checkOn(p *process, action string, target *process) *abi.Error 
 	target.mu.Lock()
 	rs := target.resources
 	if rs == nil {
-		rs = []string{target.pid, target.id}
+		rs = &[2]string{target.pid, target.id}
 		target.resources = rs
 	}
 	target.mu.Unlock()
-	return t.check(p.by().On(action, rs...))
+	return t.check(p.by().On(action, rs[:]...))
 }
 
 // checkAll asks the tenant's guard for every request p makes, unless p is a

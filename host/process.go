@@ -14,41 +14,70 @@ type process struct {
 	id    string // source ID it runs (changes on upgrade)
 	actor string // security actor: its source ID unless set by its spawner
 	// actorMeta is the meta table its spawner gave the actor (wire format),
-	// nil when none: security.actor():meta().
-	actorMeta []byte
+	// "" when none: security.actor():meta().
+	actorMeta string
 	scope     []string
 	tenant    *Tenant
-	box       mailbox // where its records go: its instance, or a Go-side process's queue
-	handle    uint32
-	parent    string
-	lineage   []byte   // its place in the spawn tree (childLineage); never changed
+	box       mailbox  // where its records go: its instance, or a Go-side process's queue
+	lineage   string   // its place in the spawn tree (childLineage); never changed
 	caller    *process // set for process.call: gets a RecordReply at exit
 	onExit    func(Exit)
-	depth     int          // process.call nesting: 0 unless spawned by call
 	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued    atomic.Int64 // messages queued for it (mailbox length)
-	ready     atomic.Bool  // its START is queued: it may be named and reached
-	starting  int          // its records in its instance's starts queue (instance.mu; starts.go)
+	handle    uint32
+	depth     int32       // process.call nesting: 0 unless spawned by call
+	ready     atomic.Bool // its START is queued: it may be named and reached
+	starting  int32       // its records in its instance's starts queue (instance.mu; starts.go)
 	// trusted is set for the Go-side processes through which the embedding
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.
 	trusted bool
 
-	mu        sync.Mutex // guards the fields below
+	// The small fields sit side by side: a process is a 288-byte
+	// allocation, not 320.
 	alive     bool
 	trapLinks bool
-	// The sets of links and monitors are made with their first member
-	// (relate): most processes have none, and three empty maps were an
-	// idle process's largest share of the host's memory after the struct.
-	monitors map[*process]struct{} // processes monitoring this one
-	watching map[*process]struct{} // processes this one monitors
-	links    map[*process]struct{}
+	mu        sync.Mutex // guards alive, trapLinks and the fields below
 	// resources are the names a rule may give it as a target, its PID and
 	// source ID (checkOn): made on first use and replaced, never changed in
 	// place, when its source ID changes, so a send does not allocate them.
-	resources []string
-	names     []string
-	timers    map[uint32]*time.Timer // pending time.after/sleep timers, by guest timer id
+	resources *[2]string
+	// ties are its links, monitors, names and timers, nil while it has
+	// none: read through rel(), written through tie().
+	ties *processTies
+}
+
+// processTies is what relates a process to others and to time: most
+// processes have none of it, and kept apart (with resources one pointer, and
+// a parent field nothing read gone) a process is a 208-byte allocation, not
+// 320. The sets of links and monitors are made with their first member
+// (relate): three empty maps were an idle process's largest share of the
+// host's memory after the struct.
+type processTies struct {
+	monitors map[*process]struct{} // processes monitoring this one
+	watching map[*process]struct{} // processes this one monitors
+	links    map[*process]struct{}
+	names    []string
+	timers   map[uint32]*time.Timer // pending time.after/sleep timers, by guest timer id
+}
+
+// noTies is the ties of a process that has none: empty, never written.
+var noTies = &processTies{}
+
+// rel is p's ties to read (p.mu held).
+func (p *process) rel() *processTies {
+	if p.ties == nil {
+		return noTies
+	}
+	return p.ties
+}
+
+// tie is p's own ties, to write, made on first use (p.mu held).
+func (p *process) tie() *processTies {
+	if p.ties == nil {
+		p.ties = &processTies{}
+	}
+	return p.ties
 }
 
 // relate adds q to the set *m, making the set with its first member (the
@@ -123,7 +152,7 @@ func exitOf(pid string, abnormal bool, value []byte) Exit {
 func (p *process) linkCount() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.links) + len(p.watching)
+	return len(p.rel().links) + len(p.rel().watching)
 }
 
 // instance is the instance p's guest runs in: nil for a Go-side process

@@ -54,7 +54,8 @@ func (t *Tenant) register(name string, p *process) *abi.Error {
 	}
 	t.names[name] = p
 	p.mu.Lock()
-	p.names = append(p.names, name)
+	ties := p.tie()
+	ties.names = append(ties.names, name)
 	p.mu.Unlock()
 	return nil
 }
@@ -72,9 +73,9 @@ func (t *Tenant) unregister(name string) bool {
 		return false
 	}
 	p.mu.Lock()
-	for i, n := range p.names {
+	for i, n := range p.rel().names {
 		if n == name {
-			p.names = append(p.names[:i], p.names[i+1:]...)
+			p.ties.names = append(p.ties.names[:i], p.ties.names[i+1:]...)
 			break
 		}
 	}

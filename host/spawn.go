@@ -2,107 +2,31 @@ package host
 
 import (
 	"encoding/binary"
+	"strings"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/moonbox-runtime/moonbox/abi"
 	"github.com/moonbox-runtime/moonbox/tenants"
 )
-
-// spawnRequest is the decoded CBOR spawn request of the spawn import (keys in abi).
-type spawnRequest struct {
-	ID       string          `cbor:"id"`
-	Host     string          `cbor:"host"`
-	Args     cbor.RawMessage `cbor:"args"`
-	Monitor  bool            `cbor:"monitor"`
-	Link     bool            `cbor:"link"`
-	Call     bool            `cbor:"call"`
-	Context  cbor.RawMessage `cbor:"context"`
-	Actor    cbor.RawMessage `cbor:"actor"`
-	Scope    []string        `cbor:"scope"`
-	Name     string          `cbor:"name"`
-	Messages []spawnMessage  `cbor:"messages"`
-}
-
-type spawnMessage struct {
-	_       struct{} `cbor:",toarray"`
-	Topic   string
-	Payload cbor.RawMessage
-}
-
-var requestDecoder, _ = cbor.DecOptions{
-	MaxNestedLevels: abi.MaxDepth + 4,
-	// The byte size of a request is what bounds it; element counts may be
-	// as large as the bytes allow.
-	MaxArrayElements: abi.MaxPayload,
-	MaxMapPairs:      abi.MaxPayload,
-	DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-}.DecMode()
-
-func decodeSpawnRequest(b []byte, limit int64) (spawnRequest, *abi.Error) {
-	var r spawnRequest
-	if int64(len(b)) > limit {
-		return r, abi.Errorf(abi.Invalid, "spawn request of %d bytes is larger than the payload limit of %d", len(b), limit)
-	}
-	if err := requestDecoder.Unmarshal(b, &r); err != nil {
-		return r, abi.Errorf(abi.Invalid, "malformed spawn request: %v", err)
-	}
-	if len(r.Args) == 0 {
-		r.Args = abi.AppendArray(nil, 0)
-	}
-	if r.Args[0]>>5 != 4 || abi.Validate(r.Args) != nil {
-		return r, abi.Errorf(abi.Invalid, "spawn arguments must be a well-formed array")
-	}
-	if len(r.Context) > 0 && (r.Context[0]>>5 != 5 || abi.Validate(r.Context) != nil) {
-		return r, abi.Errorf(abi.Invalid, "spawn context must be a well-formed map")
-	}
-	for _, m := range r.Messages {
-		if m.Topic == "" || m.Topic[0] == '@' || len(m.Topic) > abi.MaxTopic {
-			return r, abi.Errorf(abi.Invalid, "invalid message topic %q", m.Topic)
-		}
-		if len(m.Payload) == 0 || m.Payload[0]>>5 != 4 || abi.Validate(m.Payload) != nil {
-			return r, abi.Errorf(abi.Invalid, "spawn message payload must be a well-formed array")
-		}
-	}
-	return r, nil
-}
-
-// actorOf reads the security actor of a request: a string, or {id = ...,
-// meta = {...}}. meta is the actor's meta table in the wire format, nil when
-// there is none; security.actor():meta() reads it back.
-func actorOf(raw cbor.RawMessage) (id string, meta []byte, ok bool) {
-	var s string
-	if cbor.Unmarshal(raw, &s) == nil && s != "" {
-		return s, nil, true
-	}
-	var t struct {
-		ID   string          `cbor:"id"`
-		Meta cbor.RawMessage `cbor:"meta"`
-	}
-	if requestDecoder.Unmarshal(raw, &t) != nil || t.ID == "" {
-		return "", nil, false
-	}
-	if len(t.Meta) == 0 || t.Meta[0] == 0xf6 {
-		return t.ID, nil, true
-	}
-	if major := t.Meta[0] >> 5; (major != 4 && major != 5) || abi.Validate(t.Meta) != nil {
-		return "", nil, false
-	}
-	return t.ID, append([]byte(nil), t.Meta...), true
-}
 
 // childLineage is the lineage of a process with sequence number seq spawned
 // by parent (nil: from outside the runtime): its parent's, then its own
 // number, u64 little-endian, up to abi.SpawnTreeDepth numbers; deeper, its
 // parent's. The guest shares CPU along it (RecordStart, sandbox/vm/shares.go).
-func childLineage(parent *process, seq uint64) []byte {
-	var up []byte
+func childLineage(parent *process, seq uint64) string {
+	var up string
 	if parent != nil {
 		up = parent.lineage
 	}
 	if len(up) >= 8*abi.SpawnTreeDepth {
-		return up // immutable once made: shared
+		return up // immutable: shared
 	}
-	return binary.LittleEndian.AppendUint64(append(make([]byte, 0, len(up)+8), up...), seq)
+	var b strings.Builder // one allocation: its String does not copy
+	b.Grow(len(up) + 8)
+	b.WriteString(up)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], seq)
+	b.Write(n[:])
+	return b.String()
 }
 
 // publish makes p reachable by PID and name.
@@ -134,9 +58,9 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 			return nil, err
 		}
 	}
-	depth := 0
+	depth := int32(0)
 	if r.Call && parent != nil {
-		if depth = parent.depth + 1; depth > t.limits.CallDepth {
+		if depth = parent.depth + 1; int(depth) > t.limits.CallDepth {
 			return nil, quotaError("process.call depth", t.limits.CallDepth)
 		}
 	}
@@ -178,7 +102,6 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		alive:  true,
 	}
 	if parent != nil {
-		p.parent = parent.pid
 		parent.mu.Lock()
 		if parent.actor != parent.id { // an actor set by a spawner is inherited
 			p.actor, p.actorMeta = parent.actor, parent.actorMeta
@@ -229,12 +152,12 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		if r.Monitor || r.Link {
 			unlock := lockPair(parent, p)
 			if r.Monitor {
-				relate(&p.monitors, parent)
-				relate(&parent.watching, p)
+				relate(&p.tie().monitors, parent)
+				relate(&parent.tie().watching, p)
 			}
 			if r.Link {
-				relate(&p.links, parent)
-				relate(&parent.links, p)
+				relate(&p.tie().links, parent)
+				relate(&parent.tie().links, p)
 			}
 			unlock()
 		}
@@ -255,7 +178,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 		w.String(src.Text)
 		w.Bytes(r.Args)
 		w.Bytes(r.Context)
-		w.Bytes(p.lineage)
+		w.String(p.lineage)
 	}, func() { rt.publish(p) }, parent.instance())
 	from := ""
 	if parent != nil {

@@ -206,7 +206,7 @@ func (in *Instance) require(L *lua.LState) int {
 		return 1
 	}
 	id := moduleID(name)
-	if v, done := p.modules[id]; done {
+	if v, done := p.rare.modules[id]; done {
 		if v == loading {
 			L.RaiseError("require %q: circular dependency", name)
 		}
@@ -221,10 +221,11 @@ func (in *Instance) require(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("require %q: %s", name, err.Message)
 	}
-	if p.modules == nil {
-		p.modules = map[string]lua.LValue{}
+	r := p.more()
+	if r.modules == nil {
+		r.modules = map[string]lua.LValue{}
 	}
-	p.modules[id] = loading
+	r.modules[id] = loading
 	L.Push(fn)
 	L.Push(lua.LString(name))
 	L.Call(1, 1)
@@ -232,7 +233,7 @@ func (in *Instance) require(L *lua.LState) int {
 	if v == lua.LNil {
 		v = lua.LTrue
 	}
-	p.modules[id] = v
+	r.modules[id] = v
 	L.Pop(1)
 	L.Push(v)
 	return 1

@@ -63,10 +63,11 @@ func New(host Host, o Options) *Instance {
 	if o.CallDepth <= 0 {
 		o.CallDepth = 200
 	}
-	// The call stack grows in segments of 8 frames (~80 bytes each) up to
-	// CallDepth: a fixed one would cost every task CallDepth frames, most of
-	// an idle process. (Upstream's growing stack never reported itself full;
-	// third_party/gopher-lua fixes that, see MOONBOX.md there.)
+	// The call stack is 4 frames (~80 bytes each) inside the stack and
+	// grows in segments of 8 frames up to CallDepth: a fixed one would cost
+	// every task CallDepth frames, most of an idle process. (Upstream's
+	// growing stack never reported itself full, and its first segment was 8
+	// frames apart from it; third_party/gopher-lua/MOONBOX.md.)
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
@@ -207,8 +208,8 @@ func (in *Instance) apply(kind abi.RecordKind, h uint32, r *abi.RecordReader) er
 	case abi.RecordReply:
 		child, abnormal, value := r.String(), r.Uint(), r.Bytes()
 		if r.Err() == nil && p != nil {
-			if w := p.calls[child]; w != nil {
-				delete(p.calls, child)
+			if w := p.rare.calls[child]; w != nil {
+				delete(p.rare.calls, child)
 				v, err := decodeValue(in.L, value)
 				if err != nil {
 					v, abnormal = newErrorValue(in.L, abi.Errorf(abi.Internal, "malformed exit value")), 1
@@ -253,7 +254,10 @@ func (in *Instance) start(h uint32, r *abi.RecordReader) error {
 	if _, dup := in.procs[h]; dup {
 		return fmt.Errorf("vm: process handle %d already in use", h)
 	}
-	p := &process{in: in, handle: h, pid: pid, id: id, context: append([]byte(nil), ctx...), slot: in.sched.runq.join(lineage)}
+	p := &process{in: in, handle: h, pid: pid, id: id, slot: in.sched.runq.join(lineage), rare: noRare}
+	if len(ctx) > 0 {
+		p.more().context = append([]byte(nil), ctx...)
+	}
 	p.env = in.newEnv()
 	in.procs[h] = p
 	argv, err := decodeValues(in.L, args)

@@ -138,7 +138,7 @@ func (in *Instance) openProcess() *lua.LTable {
 			// Listening again returns the same channel (as in Wippy), if it
 			// asks for the same form: one channel cannot deliver both raw
 			// payloads and Message objects.
-			if l := p.listeners[topic]; l != nil {
+			if l := p.rare.listeners[topic]; l != nil {
 				if l.messages != messages {
 					return failure(L, abi.Errorf(abi.Invalid, "process.listen: topic %q already has a listener with message = %t; listen with the same options, or unlisten it first", topic, l.messages))
 				}
@@ -158,9 +158,9 @@ func (in *Instance) openProcess() *lua.LTable {
 			if !isCh {
 				return failure(L, abi.Errorf(abi.Invalid, "process.unlisten: a channel returned by process.listen expected"))
 			}
-			for topic, l := range p.listeners {
+			for topic, l := range p.rare.listeners {
 				if l.ch == ch {
-					delete(p.listeners, topic)
+					delete(p.rare.listeners, topic)
 					ch.close()
 					return ok(L)
 				}

@@ -35,22 +35,23 @@ const maxTimers = 100_000
 // after returns a channel that receives the time (Unix ms) after ms, or nil
 // when the process has too many timers pending.
 func (p *process) after(ms int64) *channel {
-	if p.timers == nil {
-		p.timers = map[uint32]*channel{}
+	r := p.more()
+	if r.timers == nil {
+		r.timers = map[uint32]*channel{}
 	}
-	if len(p.timers) >= maxTimers {
+	if len(r.timers) >= maxTimers {
 		return nil
 	}
-	p.nextTimer++
+	r.nextTimer++
 	c := newChannel(1)
-	p.timers[p.nextTimer] = c
-	p.in.host.Timer(p.handle, p.nextTimer, ms)
+	r.timers[r.nextTimer] = c
+	p.in.host.Timer(p.handle, r.nextTimer, ms)
 	return c
 }
 
 func (p *process) fireTimer(id uint32) {
-	if c := p.timers[id]; c != nil {
-		delete(p.timers, id)
+	if c := p.rare.timers[id]; c != nil {
+		delete(p.rare.timers, id)
 		c.push(lua.LNumber(time.Now().UnixMilli()))
 	}
 }

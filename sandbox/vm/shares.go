@@ -47,9 +47,12 @@ type slot struct {
 	work  int64
 	floor int64    // the work of the child served last
 	ready slotHeap // runnable children, least work first
-	index int      // position in up.ready, -1 when not runnable
 	since uint64   // arrival order when it last became runnable
-	refs  int      // live processes at or under it
+	// index is its position in up.ready, -1 when not runnable; refs the
+	// live processes at or under it. Two int32s: a slot is 120 bytes and a
+	// process's pair of them a 240-byte allocation, not 256.
+	index int32
+	refs  int32
 }
 
 func (q *runQueue) len() int { return q.n }
@@ -130,7 +133,7 @@ func (q *runQueue) pop() (*task, bool) {
 	q.n--
 	// A slot with nothing queued leaves its parent's heap, and so up.
 	for ; s.up != nil && s.tasks.len() == 0 && len(s.ready) == 0; s = s.up {
-		s.up.ready.remove(s.index)
+		s.up.ready.remove(int(s.index))
 		if s.refs == 0 && s.up.sub[s.key] == s {
 			delete(s.up.sub, s.key)
 		}
@@ -143,7 +146,7 @@ func (q *runQueue) charge(t *task, work int64) {
 	for s := t.proc.slot; s.up != nil; s = s.up {
 		s.work += work
 		if s.index >= 0 {
-			s.up.ready.fix(s.index)
+			s.up.ready.fix(int(s.index))
 		}
 	}
 }
@@ -163,13 +166,13 @@ func (h slotHeap) less(i, j int) bool {
 
 func (h slotHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].index, h[j].index = int32(i), int32(j)
 }
 
 func (h *slotHeap) push(s *slot) {
-	s.index = len(*h)
+	s.index = int32(len(*h))
 	*h = append(*h, s)
-	h.up(s.index)
+	h.up(len(*h) - 1)
 }
 
 // remove takes out the child at i.

@@ -160,10 +160,11 @@ func (in *Instance) callFunc(s spawner) lua.LGFunction {
 			return failure(L, err)
 		}
 		w := &waiter{t: t}
-		if p.calls == nil {
-			p.calls = map[string]*waiter{}
+		r := p.more()
+		if r.calls == nil {
+			r.calls = map[string]*waiter{}
 		}
-		p.calls[pid] = w
+		r.calls[pid] = w
 		return t.await(L, w, finishCall)
 	}
 }
@@ -336,7 +337,7 @@ func (in *Instance) openSpawner() {
 func (in *Instance) openCtx() *lua.LTable {
 	L := in.L
 	all := func(L *lua.LState) *lua.LTable {
-		v, err := decodeValue(L, in.current().proc.context)
+		v, err := decodeValue(L, in.current().proc.rare.context)
 		if t, isTable := v.(*lua.LTable); err == nil && isTable {
 			return t
 		}

@@ -25,10 +25,11 @@ type task struct {
 	stage     stage
 	queued    bool
 	done      bool
+	runOn     bool    // the memory guard measures the run (below)
+	coDepth   int16   // coroutines resumed inside one another on this task (at most maxCoroutineDepth)
 	wait      *waiter // the wait the task is parked in, if any
 	suspended *waiter // the wait whose call the task is suspended in (await)
 	stop      *Error  // set when the task must unwind (kill, exit, upgrade)
-	coDepth   int     // coroutines resumed inside one another on this task
 	// running is the thread gopher-lua holds current (coroutine.running,
 	// what coroutine.resume refuses to resume) while the task runs: its own,
 	// or a coroutine of its own it is inside. It is one variable of the
@@ -44,7 +45,6 @@ type task struct {
 	// after the collection that took the run's base (0: none yet), the
 	// task's allocations then, and the heap in use at which the guard
 	// collects again.
-	runOn                 bool
 	runAlloc, runFrom     uint64
 	runBase, runBaseAlloc uint64
 	runNext               uint64
@@ -143,9 +143,9 @@ func (t *task) next(err error) bool {
 	default:
 		abnormal, value = t.mainResult()
 	}
-	if u := p.upgrade; u != nil && p.killed == nil {
+	if u := p.rare.upgrade; u != nil && p.killed == nil {
 		// process.upgrade unwound the task: main restarts with the new code.
-		p.upgrade = nil
+		p.rare.upgrade = nil
 		t.stop = nil
 		t.budget.reset(p.in.tickEvery)
 		p.id = u.id

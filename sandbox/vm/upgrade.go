@@ -36,8 +36,9 @@ func (in *Instance) upgradeFunc(L *lua.LState) int {
 		env := in.newEnv()
 		var fn *lua.LFunction
 		if fn, err = in.load(id, []byte(src), env); err == nil {
-			p.env, p.modules = env, nil
-			p.upgrade = &upgrade{fn: fn, args: args, id: id}
+			p.env = env
+			r := p.more()
+			r.modules, r.upgrade = nil, &upgrade{fn: fn, args: args, id: id}
 			for _, x := range p.tasks {
 				x.interrupt(upgradeStop)
 			}

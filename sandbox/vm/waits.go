@@ -49,7 +49,7 @@ func (p *process) waitOf(t *task) string {
 		}
 		return "running"
 	}
-	for pid, cw := range p.calls {
+	for pid, cw := range p.rare.calls {
 		if cw == w {
 			return "process.call: waits for " + pid + " to exit"
 		}
@@ -68,16 +68,16 @@ func (p *process) waitOf(t *task) string {
 	}
 	look(p.inbox, "its inbox")
 	look(p.events, "its events")
-	topics := make([]string, 0, len(p.listeners))
-	for topic := range p.listeners {
+	topics := make([]string, 0, len(p.rare.listeners))
+	for topic := range p.rare.listeners {
 		topics = append(topics, topic)
 	}
 	slices.Sort(topics)
 	for _, topic := range topics {
-		look(p.listeners[topic].ch, fmt.Sprintf("process.listen(%q)", topic))
+		look(p.rare.listeners[topic].ch, fmt.Sprintf("process.listen(%q)", topic))
 	}
 	timers := 0
-	for _, c := range p.timers {
+	for _, c := range p.rare.timers {
 		if waitsIn(&c.recvq, w) {
 			timers++
 		}
@@ -90,7 +90,7 @@ func (p *process) waitOf(t *task) string {
 		return "send on a full channel of its own (channel.new)"
 	}
 	if w.cases > 1 {
-		if len(what) < w.cases {
+		if len(what) < int(w.cases) {
 			what = append(what, own)
 		}
 		return "select: " + strings.Join(what, " or ")

@@ -47,12 +47,13 @@ func TestGrowingCallStackSetSpAtBoundary(t *testing.T) {
 	}
 }
 
-// TestGrowingCallStackGrowsItsSegmentList: the list of segments starts with
-// one and grows with the stack, up to the maximum, where the stack is full.
+// TestGrowingCallStackGrowsItsSegmentList: the list of segments starts
+// empty (the first segment is part of the stack) and grows with the stack,
+// up to the maximum, where the stack is full.
 func TestGrowingCallStackGrowsItsSegmentList(t *testing.T) {
 	cs := newAutoGrowingCallFrameStack(64).(*autoGrowingCallFrameStack)
-	if len(cs.segments) != 1 {
-		t.Fatalf("a new stack holds %d segment pointers, want 1", len(cs.segments))
+	if len(cs.segments) != 0 {
+		t.Fatalf("a new stack holds %d segment pointers, want 0", len(cs.segments))
 	}
 	for i := 0; i < 64; i++ {
 		if cs.IsFull() {
@@ -60,8 +61,9 @@ func TestGrowingCallStackGrowsItsSegmentList(t *testing.T) {
 		}
 		cs.Push(callFrame{Pc: i})
 	}
-	if !cs.IsFull() || len(cs.segments) != 64/FramesPerSegment {
-		t.Fatalf("after 64 frames: full %v, %d segments", cs.IsFull(), len(cs.segments))
+	// The first segment, then 60 frames in segments of 8.
+	if want := 1 + (64-FirstSegmentFrames+FramesPerSegment-1)/FramesPerSegment; !cs.IsFull() || len(cs.segments) != want {
+		t.Fatalf("after 64 frames: full %v, %d segments, want %d", cs.IsFull(), len(cs.segments), want)
 	}
 	cs.SetSp(3)
 	for i := 3; i < 64; i++ {
@@ -69,5 +71,51 @@ func TestGrowingCallStackGrowsItsSegmentList(t *testing.T) {
 	}
 	if cs.Last().Pc != 63 || cs.Sp() != 64 {
 		t.Fatalf("regrown: last pc %d, sp %d", cs.Last().Pc, cs.Sp())
+	}
+}
+
+// TestGrowingCallStackAcrossSegments: every depth, in the first segment and
+// in the pooled ones, is the same frame by Push, At, Last, Pop and SetSp.
+func TestGrowingCallStackAcrossSegments(t *testing.T) {
+	cs := newAutoGrowingCallFrameStack(200).(*autoGrowingCallFrameStack)
+	const n = 3*FramesPerSegment + FirstSegmentFrames + 1
+	for i := 0; i < n; i++ {
+		cs.Push(callFrame{Pc: i})
+		if cs.Sp() != i+1 || cs.Last().Pc != i || cs.Last().Idx != i {
+			t.Fatalf("push %d: sp %d, last pc %d idx %d", i, cs.Sp(), cs.Last().Pc, cs.Last().Idx)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if f := cs.At(i); f.Pc != i || f.Idx != i {
+			t.Fatalf("At(%d): pc %d idx %d", i, f.Pc, f.Idx)
+		}
+	}
+	for sp := n - 1; sp >= 0; sp-- {
+		if f := cs.Pop(); f == nil || f.Pc != sp {
+			t.Fatalf("pop at depth %d: %+v", sp+1, f)
+		}
+		if cs.Sp() != sp {
+			t.Fatalf("after pop: sp %d, want %d", cs.Sp(), sp)
+		}
+		if sp > 0 && cs.Last().Pc != sp-1 {
+			t.Fatalf("after pop to %d: last pc %d", sp, cs.Last().Pc)
+		}
+	}
+	if !cs.IsEmpty() || cs.Pop() != nil || cs.Last() != nil {
+		t.Fatal("the emptied stack is not empty")
+	}
+	for _, to := range []int{FirstSegmentFrames + FramesPerSegment, FirstSegmentFrames, FirstSegmentFrames - 1, 0} {
+		for i := cs.Sp(); i < n; i++ {
+			cs.Push(callFrame{Pc: i})
+		}
+		cs.SetSp(to)
+		if cs.Sp() != to || (to > 0 && cs.Last().Pc != to-1) {
+			t.Fatalf("SetSp(%d): sp %d", to, cs.Sp())
+		}
+		cs.Push(callFrame{Pc: 1000})
+		if f := cs.At(to); f.Pc != 1000 || f.Idx != to {
+			t.Fatalf("after SetSp(%d), a push is at pc %d idx %d", to, f.Pc, f.Idx)
+		}
+		cs.Pop()
 	}
 }

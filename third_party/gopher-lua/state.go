@@ -229,21 +229,35 @@ func (cs *fixedCallFrameStack) FreeAll() {
 // used.
 const FramesPerSegment = 8
 
+// FirstSegmentFrames is how many frames the first segment of a growing stack
+// holds (moonbox patch). It is part of the stack itself, not a segment of
+// its own: a thread parked at the top level of its code (a main function
+// blocked in a Go function: two frames) holds no other, and an idle moonbox
+// process kept 8 frames of 80 bytes for it.
+const FirstSegmentFrames = 4
+
 type callFrameStackSegment struct {
 	array [FramesPerSegment]callFrame
 }
 type segIdx uint16
 type autoGrowingCallFrameStack struct {
-	// moonbox patch: segments grows as the stack deepens, up to maxSegs;
-	// upstream allocated all maxSegs pointers up front (200 bytes for a
-	// 200-frame stack, on every thread).
+	// moonbox patch: cur is the current segment's frames and base the
+	// depth of its first, so a push or pop within the segment (the VM
+	// loop's CALL and RETURN) indexes one slice; the first segment is
+	// first, FirstSegmentFrames frames in the stack itself, and the others
+	// (segments[1:]) FramesPerSegment frames each from a pool. segments
+	// grows as the stack deepens; upstream allocated all the segment
+	// pointers up front (200 bytes for a 200-frame stack, on every thread).
+	cur      []callFrame
+	base     int
+	limit    int // the frames the stack may hold
 	segments []*callFrameStackSegment
-	maxSegs  int
 	segIdx   segIdx
-	// segSp is the number of frames in the current segment which are used. Full 'sp' value is segIdx * FramesPerSegment + segSp.
+	// segSp is the number of frames in the current segment which are used. Full 'sp' value is base + segSp.
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
-	// FramesPerSegment indicates that the segment is full and cannot accommodate another frame.
+	// len(cur) indicates that the segment is full and cannot accommodate another frame.
 	segSp uint8
+	first [FirstSegmentFrames]callFrame
 }
 
 var segmentPool sync.Pool
@@ -261,16 +275,21 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 }
 
 // newCallFrameStack allocates a new stack for a lua state, which will auto grow up to a max size of at least maxSize.
-// it will actually grow up to the next segment size multiple after maxSize, where the segment size is dictated by
-// FramesPerSegment.
+// it will actually grow up to the next multiple of FramesPerSegment after maxSize.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, 1),
-		maxSegs:  (maxSize + (FramesPerSegment - 1)) / FramesPerSegment,
-		segIdx:   0,
+		limit: (maxSize + (FramesPerSegment - 1)) / FramesPerSegment * FramesPerSegment,
 	}
-	cs.segments[0] = newCallFrameStackSegment()
+	cs.cur = cs.first[:]
 	return cs
+}
+
+// segment returns the frames of segment i and the depth of its first.
+func (cs *autoGrowingCallFrameStack) segment(i segIdx) ([]callFrame, int) {
+	if i == 0 {
+		return cs.first[:], 0
+	}
+	return cs.segments[i].array[:], FirstSegmentFrames + (int(i)-1)*FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
@@ -279,9 +298,9 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	// moonbox patch: segIdx never reaches len(segments); upstream compared
-	// with it, so the stack never reported itself full and Push panicked.
-	return int(cs.segIdx) == cs.maxSegs-1 && cs.segSp >= FramesPerSegment
+	// moonbox patch: upstream compared the segment index with a value it
+	// never reaches, so the stack never reported itself full and Push panicked.
+	return cs.base+int(cs.segSp) >= cs.limit
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -291,10 +310,11 @@ func (cs *autoGrowingCallFrameStack) Clear() {
 	}
 	cs.segIdx = 0
 	cs.segSp = 0
+	cs.cur, cs.base = cs.first[:], 0
 }
 
 func (cs *autoGrowingCallFrameStack) FreeAll() {
-	for i := segIdx(0); i <= cs.segIdx; i++ {
+	for i := segIdx(1); i <= cs.segIdx; i++ {
 		freeCallFrameStackSegment(cs.segments[i])
 		cs.segments[i] = nil
 	}
@@ -303,30 +323,42 @@ func (cs *autoGrowingCallFrameStack) FreeAll() {
 // Push pushes the passed callFrame onto the stack. it panics if the stack is full, caller should call IsFull() before
 // invoking this to avoid this.
 func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
-	curSeg := cs.segments[cs.segIdx]
-	if cs.segSp >= FramesPerSegment {
-		// segment full, push new segment if allowed
-		if int(cs.segIdx) < cs.maxSegs-1 {
-			curSeg = newCallFrameStackSegment()
-			cs.segIdx++
-			if int(cs.segIdx) == len(cs.segments) {
-				cs.segments = append(cs.segments, curSeg)
-			} else {
-				cs.segments[cs.segIdx] = curSeg
-			}
-			cs.segSp = 0
-		} else {
-			panic("lua callstack overflow")
-		}
+	if int(cs.segSp) >= len(cs.cur) {
+		cs.grow()
 	}
-	curSeg.array[cs.segSp] = v
-	curSeg.array[cs.segSp].Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
+	cs.cur[cs.segSp] = v
+	cs.cur[cs.segSp].Idx = cs.base + int(cs.segSp)
 	cs.segSp++
+}
+
+// grow makes a new, empty segment current (the current one is full).
+func (cs *autoGrowingCallFrameStack) grow() {
+	if cs.base+int(cs.segSp) >= cs.limit {
+		panic("lua callstack overflow")
+	}
+	seg := newCallFrameStackSegment()
+	cs.segIdx++
+	if int(cs.segIdx) >= len(cs.segments) {
+		cs.segments = append(cs.segments, make([]*callFrameStackSegment, int(cs.segIdx)+1-len(cs.segments))...)
+	}
+	cs.segments[cs.segIdx] = seg
+	cs.base += len(cs.cur)
+	cs.cur = seg.array[:]
+	cs.segSp = 0
 }
 
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.
 func (cs *autoGrowingCallFrameStack) Sp() int {
-	return int(cs.segSp) + int(cs.segIdx)*FramesPerSegment
+	return cs.base + int(cs.segSp)
+}
+
+// at returns the segment and the index in it of depth sp.
+func (cs *autoGrowingCallFrameStack) at(sp int) (segIdx, int) {
+	if sp < FirstSegmentFrames {
+		return 0, sp
+	}
+	sp -= FirstSegmentFrames
+	return segIdx(sp/FramesPerSegment + 1), sp % FramesPerSegment
 }
 
 // SetSp can be used to rapidly unwind the stack, freeing all stack frames on the way. It should not be used to
@@ -338,54 +370,48 @@ func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
 	if sp >= cs.Sp() {
 		return
 	}
-	desiredSegIdx := segIdx(sp / FramesPerSegment)
-	desiredFramesInLastSeg := uint8(sp % FramesPerSegment)
-	for {
-		if cs.segIdx <= desiredSegIdx {
-			break
-		}
+	desiredSegIdx, desiredFramesInLastSeg := cs.at(sp)
+	for cs.segIdx > desiredSegIdx {
 		freeCallFrameStackSegment(cs.segments[cs.segIdx])
 		cs.segments[cs.segIdx] = nil
 		cs.segIdx--
 	}
-	cs.segSp = desiredFramesInLastSeg
+	cs.cur, cs.base = cs.segment(cs.segIdx)
+	cs.segSp = uint8(desiredFramesInLastSeg)
 }
 
 func (cs *autoGrowingCallFrameStack) Last() *callFrame {
-	curSeg := cs.segments[cs.segIdx]
-	segSp := cs.segSp
-	if segSp == 0 {
+	if cs.segSp == 0 {
 		if cs.segIdx == 0 {
 			return nil
 		}
-		curSeg = cs.segments[cs.segIdx-1]
-		segSp = FramesPerSegment
+		prev, _ := cs.segment(cs.segIdx - 1)
+		return &prev[len(prev)-1]
 	}
-	return &curSeg.array[segSp-1]
+	return &cs.cur[cs.segSp-1]
 }
 
 func (cs *autoGrowingCallFrameStack) At(sp int) *callFrame {
-	segIdx := segIdx(sp / FramesPerSegment)
-	frameIdx := uint8(sp % FramesPerSegment)
-	return &cs.segments[segIdx].array[frameIdx]
+	i, j := cs.at(sp)
+	seg, _ := cs.segment(i)
+	return &seg[j]
 }
 
 // Pop pops off the most recent stack frame and returns it
 func (cs *autoGrowingCallFrameStack) Pop() *callFrame {
-	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp == 0 {
 		if cs.segIdx == 0 {
 			// stack empty
 			return nil
 		}
-		freeCallFrameStackSegment(curSeg)
+		freeCallFrameStackSegment(cs.segments[cs.segIdx])
 		cs.segments[cs.segIdx] = nil
 		cs.segIdx--
-		cs.segSp = FramesPerSegment
-		curSeg = cs.segments[cs.segIdx]
+		cs.cur, cs.base = cs.segment(cs.segIdx)
+		cs.segSp = uint8(len(cs.cur))
 	}
 	cs.segSp--
-	return &curSeg.array[cs.segSp]
+	return &cs.cur[cs.segSp]
 }
 
 /* }}} */

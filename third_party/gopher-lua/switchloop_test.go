@@ -122,7 +122,7 @@ func TestTruthyIsLVAsBool(t *testing.T) {
 // The switch's CALL and RETURN take a path without calls when the frame
 // fits in the call stack's segment and the registers in the registry, and
 // start over in the general code otherwise (MOONBOX.md, "no call rejoins a
-// hot path"): across segments (8 frames each), with a registry that must
+// hot path"): across segments (4 frames, then 8 each), with a registry that must
 // grow, and past each case the fast paths leave out, the results are the
 // plain loop's.
 func TestCallFastPathsMatchPlainLoop(t *testing.T) {

@@ -439,7 +439,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			}
 			lv := reg.Get(RA)
 			nret := C - 1
-			if fn, ok := lv.(*LFunction); ok && gs != nil && !fn.IsG && gs.segSp < FramesPerSegment {
+			if fn, ok := lv.(*LFunction); ok && gs != nil && !fn.IsG && int(gs.segSp) < len(gs.cur) && !gs.IsFull() {
 				// A Lua function without varargs whose frame fits in the
 				// call stack's segment and whose registers in the registry:
 				// the path below without a call on the way. A call, even
@@ -451,8 +451,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				nlbase := RA + 1
 				to := nlbase + max(nargs, np, int(proto.NumUsedRegisters))
 				if proto.IsVarArg&VarArgIsVarArg == 0 && to <= cap(reg.array) {
-					newcf := &gs.segments[gs.segIdx].array[gs.segSp]
-					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+					newcf := &gs.cur[gs.segSp]
+					newcf.Idx = gs.base + int(gs.segSp)
 					gs.segSp++
 					// The numbers first, the pointers last: a pointer
 					// store's write barrier is a call, and what is used
@@ -506,9 +506,9 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 					L.RaiseError("stack overflow")
 				}
 				var newcf *callFrame
-				if gs.segSp < FramesPerSegment { // gs.Push without copying the frame twice
-					newcf = &gs.segments[gs.segIdx].array[gs.segSp]
-					newcf.Idx = int(gs.segSp) + FramesPerSegment*int(gs.segIdx)
+				if int(gs.segSp) < len(gs.cur) { // gs.Push without copying the frame twice
+					newcf = &gs.cur[gs.segSp]
+					newcf.Idx = gs.base + int(gs.segSp)
 					gs.segSp++
 				} else {
 					gs.Push(callFrame{})
@@ -802,8 +802,8 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 				newSize := regv + 1
 				if uint(regv) < uint(len(reg.array)) && uint(RA) < uint(oldtop) && oldtop <= newSize+16 {
 					gs.segSp--
-					islast := baseframe == &gs.segments[gs.segIdx].array[gs.segSp]
-					caller := &gs.segments[gs.segIdx].array[gs.segSp-1]
+					islast := baseframe == &gs.cur[gs.segSp]
+					caller := &gs.cur[gs.segSp-1]
 					islast = islast || caller.Fn.IsG
 					reg.top = newSize
 					reg.array[regv] = reg.array[RA]
@@ -940,7 +940,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 			var popped *callFrame
 			if gs != nil && gs.segSp > 0 { // gs.Pop within a segment
 				gs.segSp--
-				popped = &gs.segments[gs.segIdx].array[gs.segSp]
+				popped = &gs.cur[gs.segSp]
 			} else {
 				popped = L.stack.Pop()
 			}
