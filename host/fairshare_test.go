@@ -99,8 +99,8 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	if !rt.admit(busy, a) {
 		t.Fatal("a may not take the turn it was handed")
 	}
-	if next := busy.release(); next != nil || busy.turns != 0 {
-		t.Fatalf("the last turn ended: handed to %p, %d turns counted; want none", next, busy.turns)
+	if next := busy.release(); next != nil || busy.turns.Load() != 0 {
+		t.Fatalf("the last turn ended: handed to %p, %d turns counted; want none", next, busy.turns.Load())
 	}
 
 	// A weight of 300 beside two of 100 is a share of 1.2 processors:

@@ -33,6 +33,10 @@ type process struct {
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.
 	trusted bool
+	// stripe is its slot in the tenant's striped counters: its shard (a
+	// Go-side process's, by the same hash), so that what one process
+	// counts is written where its shard's goroutine writes.
+	stripe uint16
 
 	mu        sync.Mutex // guards the fields below
 	alive     bool

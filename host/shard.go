@@ -156,8 +156,8 @@ func (s *shard) turn(sv *server, in *instance, home *server) {
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
-	if f := in.tenant.share; f != nil {
-		f.busy.Store(busy)
+	if f := in.tenant.share; f != nil && f.busy.Load() != busy {
+		f.busy.Store(busy) // read first: a line every shard writes at each turn stays shared while it holds
 	}
 	if next := in.tenant.share.release(); next != nil {
 		next.shard.push(next, nil)
