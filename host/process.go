@@ -28,7 +28,7 @@ type process struct {
 	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued    atomic.Int64 // messages queued for it (mailbox length)
 	ready     atomic.Bool  // its START is queued: it may be named and reached
-	starting  int          // its records in its instance's starts queue (instance.mu; starts.go)
+	starting  atomic.Int32 // its records in its instance's starts queue (changed under instance.mu; starts.go)
 	// trusted is set for the Go-side processes through which the embedding
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.
