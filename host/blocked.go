@@ -15,13 +15,24 @@ import (
 // waits on.
 
 // quietness counts what can still wake a process without help from outside:
-// timers and cancel deadlines not yet fired and posted, and the turns run.
+// timers and cancel deadlines not yet fired and posted. The turns run are
+// counted per shard (shard.turns: a runtime-wide line written at every turn
+// by every shard would be one more thing 32-64 cores contend on) and
+// summed by turns.
 type quietness struct {
-	pending atomic.Int64  // armed timers whose record is not yet posted
-	turns   atomic.Uint64 // turns ended
+	pending atomic.Int64 // armed timers whose record is not yet posted
 }
 
-func (q *quietness) turned() { q.turns.Add(1) }
+// turns is the number of turns ended on every shard. The shards' counts
+// only grow, so two sums are equal only if no shard's count moved between
+// them.
+func (rt *Runtime) turns() uint64 {
+	var n uint64
+	for _, s := range rt.shards {
+		n += s.turns.Load()
+	}
+	return n
+}
 
 // afterFunc is time.AfterFunc for a timer that wakes a process (time.after,
 // time.sleep, a cancel deadline): counted pending from now until fn has
@@ -53,12 +64,12 @@ func (rt *Runtime) stopTimer(tm *time.Timer) {
 //
 // The answer is exact, not a guess from a quiet moment: everything that
 // posts work is either a turn or a counted timer. A timer counts as pending
-// until after its record is posted, and a turn is counted (quietness.turns)
+// until after its record is posted, and a turn is counted (shard.turns)
 // after its effects and before its instance is seen idle; so if the turn
 // count is the same before and after every instance was seen idle with no
 // timer pending, nothing ran in between that could have made work.
 func (rt *Runtime) Blocked() bool {
-	before := rt.quiet.turns.Load()
+	before := rt.turns()
 	if rt.quiet.pending.Load() > 0 {
 		return false
 	}
@@ -84,7 +95,7 @@ func (rt *Runtime) Blocked() bool {
 			}
 		}
 	}
-	return rt.quiet.turns.Load() == before
+	return rt.turns() == before
 }
 
 func (t *Tenant) liveInstances() []*instance {

@@ -287,6 +287,7 @@ func (t *Tenant) NewGoProcess(o GoOptions) (*GoProcess, error) {
 		id: id, actor: actor, tenant: t, box: m, trusted: o.Trusted, alive: true,
 	}
 	p.pid = formatPID(t.firstHost(), t.rt.seq.Add(1), t.index, t.rt.cfg.Node)
+	p.stripe = stripeOf(t.rt.shardOf(p.pid))
 	if o.Name != "" {
 		if err := t.register(o.Name, p); err != nil {
 			t.live.Add(-1)

@@ -95,7 +95,7 @@ func (in *instance) Source(h uint32, id string) (string, *abi.Error) {
 // Tick accounts CPU: a process past its tenant's total instruction budget
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
-	in.tenant.counters.instructions.Add(int64(ticks) * abi.TickInstructions)
+	in.tenant.counters.instructions.add(in.stripe(), int64(ticks)*abi.TickInstructions)
 	// The turn gave a sleeping shard work and is still busy a tick later:
 	// that shard's goroutine is woken now (steal.go).
 	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() {

@@ -41,8 +41,20 @@ type instance struct {
 	spare   abi.RecordWriter
 	queued  bool // in its shard's run queue (or about to be stepped again)
 	crashed bool
-	procs   map[uint32]*process
+	procs   map[uint32]*process // changed under mu and procsMu both
 	next    uint32
+
+	// procsMu guards procs for the lookup of a handle the guest passes,
+	// which takes only it: every send looks its sender up, and mu is also
+	// taken by every poster from other shards, so a lookup under mu made
+	// the instance's lock a line that moved between cores per message
+	// (the stream's sender here, the posts from there).
+	procsMu sync.Mutex
+	// mail: records wait in queue for started processes, or the instance
+	// crashed. Set under mu, read without it where only a hint or a
+	// linearizable read is needed (idleFor, mailWaiting: every local send
+	// and every tick).
+	mail atomic.Bool
 
 	// The shard's run queue keeps these, under the shard's lock.
 	vruntime time.Duration // shard time used (see runQueue)
@@ -66,21 +78,25 @@ func (in *instance) add(p *process) {
 	in.next++
 	p.handle = in.next
 	p.box = in
+	in.procsMu.Lock()
 	in.procs[p.handle] = p
+	in.procsMu.Unlock()
 	in.mu.Unlock()
 }
 
 // process returns the live process behind a handle the guest passed: the
 // guest is not trusted to name only its own processes.
 func (in *instance) process(h uint32) *process {
-	in.mu.Lock()
-	defer in.mu.Unlock()
+	in.procsMu.Lock()
+	defer in.procsMu.Unlock()
 	return in.procs[h]
 }
 
 func (in *instance) remove(p *process) {
 	in.mu.Lock()
+	in.procsMu.Lock()
 	delete(in.procs, p.handle)
+	in.procsMu.Unlock()
 	in.mu.Unlock()
 }
 
@@ -105,6 +121,7 @@ func (in *instance) postAndPublish(kind abi.RecordKind, p *process, fill func(w 
 	w.Begin(kind, p.handle)
 	fill(w)
 	w.End()
+	in.noteMail(w)
 	schedule := !in.queued
 	in.queued = true
 	in.mu.Unlock()
@@ -129,6 +146,7 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 	w.String(topic)
 	w.Bytes(payload)
 	w.End()
+	in.noteMail(w)
 	schedule := !in.queued
 	in.queued = true
 	in.mu.Unlock()
@@ -138,24 +156,27 @@ func (in *instance) postMessage(p *process, from, topic string, payload []byte, 
 	return 0, true
 }
 
+// noteMail sets mail after a record was written to w (in.mu held).
+func (in *instance) noteMail(w *abi.RecordWriter) {
+	if w == &in.queue && !in.mail.Load() {
+		in.mail.Store(true)
+	}
+}
+
 // idleFor reports whether no record waits for started processes of the
 // instance and p has started, so a message from one of its processes to p
 // may skip the queue: called during the instance's step, whose records were
 // all applied before any of its processes ran. STARTs waiting for other
 // processes do not hold a message back.
 func (in *instance) idleFor(p *process) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return !in.crashed && in.queue.Len() == 0 && p.starting == 0
+	return !in.mail.Load() && p.starting.Load() == 0
 }
 
 // mailWaiting reports whether records wait for the instance's started
 // processes: a busy turn ends at its next tick so that they are taken
 // (instance.Tick), and a message from another shard waits a tick, not a turn.
 func (in *instance) mailWaiting() bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.queue.Len() > 0
+	return in.mail.Load()
 }
 
 // maxBacklog bounds the bytes of records waiting in the host for one
@@ -234,6 +255,7 @@ func (in *instance) turn() (again, busy bool) {
 		in.queue.Drop(n)
 	}
 	in.takeStarts(work)
+	in.mail.Store(in.queue.Len() > 0)
 	rest = in.queue.Len() > 0 || in.starts.Len() > 0
 	// While queued is set, posters leave the queueing to this turn.
 	in.queued = rest
@@ -263,6 +285,7 @@ func (in *instance) turn() (again, busy bool) {
 func (in *instance) crash(err error) {
 	in.mu.Lock()
 	in.crashed = true
+	in.mail.Store(true) // not idle (idleFor)
 	procs := make([]*process, 0, len(in.procs))
 	for _, p := range in.procs {
 		procs = append(procs, p)

@@ -25,16 +25,20 @@ type process struct {
 	ticks     atomic.Int64 // CPU used, in ticks of abi.TickInstructions
 	queued    atomic.Int64 // messages queued for it (mailbox length)
 	handle    uint32
-	depth     int32       // process.call nesting: 0 unless spawned by call
-	ready     atomic.Bool // its START is queued: it may be named and reached
-	starting  int32       // its records in its instance's starts queue (instance.mu; starts.go)
+	depth     int32        // process.call nesting: 0 unless spawned by call
+	ready     atomic.Bool  // its START is queued: it may be named and reached
+	starting  atomic.Int32 // its records in its instance's starts queue (changed under instance.mu; starts.go)
 	// trusted is set for the Go-side processes through which the embedding
 	// application acts on a tenant (Tenant.Send, Call, Exec): they act with
 	// the host's authority, so policy checks do not apply to what they do.
 	trusted bool
+	// stripe is its slot in the tenant's striped counters: its shard (a
+	// Go-side process's, by the same hash), so that what one process
+	// counts is written where its shard's goroutine writes.
+	stripe uint16
 
-	// The small fields sit side by side: a process is a 288-byte
-	// allocation, not 320.
+	// The small fields sit side by side, so that they share words (with
+	// the ties apart, a process is a 208-byte allocation).
 	alive     bool
 	trapLinks bool
 	mu        sync.Mutex // guards alive, trapLinks and the fields below

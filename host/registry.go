@@ -38,7 +38,8 @@ func truncate(s string, n int) string {
 func (t *Tenant) register(name string, p *process) *abi.Error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if cur := t.names[name]; cur != nil {
+	cur := t.registered(name)
+	if cur != nil {
 		if cur == p {
 			return nil
 		}
@@ -46,13 +47,13 @@ func (t *Tenant) register(name string, p *process) *abi.Error {
 			return abi.Errorf(abi.AlreadyExists, "name %s is already registered", name)
 		}
 	}
-	if t.names[name] == nil {
+	if cur == nil {
 		if t.nameSize >= t.limits.Names {
 			return quotaError("registered name", t.limits.Names)
 		}
 		t.nameSize++
 	}
-	t.names[name] = p
+	t.names.Store(name, p)
 	p.mu.Lock()
 	ties := p.tie()
 	ties.names = append(ties.names, name)
@@ -63,9 +64,9 @@ func (t *Tenant) register(name string, p *process) *abi.Error {
 // unregister removes a name; it reports whether the name was registered.
 func (t *Tenant) unregister(name string) bool {
 	t.mu.Lock()
-	p := t.names[name]
+	p := t.registered(name)
 	if p != nil {
-		delete(t.names, name)
+		t.names.Delete(name)
 		t.nameSize--
 	}
 	t.mu.Unlock()
@@ -88,11 +89,19 @@ func (t *Tenant) unregisterAll(p *process, names []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, n := range names {
-		if t.names[n] == p {
-			delete(t.names, n)
+		if t.registered(n) == p {
+			t.names.Delete(n)
 			t.nameSize--
 		}
 	}
+}
+
+// registered is the process registered as name, or nil.
+func (t *Tenant) registered(name string) *process {
+	if p, ok := t.names.Load(name); ok {
+		return p.(*process)
+	}
+	return nil
 }
 
 // resolve finds a destination by PID or registered name, within the
@@ -112,9 +121,7 @@ func (t *Tenant) resolve(dest string) (*process, *abi.Error) {
 		}
 		p = t.rt.lookup(dest)
 	} else {
-		t.mu.Lock()
-		p = t.names[dest]
-		t.mu.Unlock()
+		p = t.registered(dest)
 	}
 	if p == nil || p.tenant != t || !p.ready.Load() || !p.isAlive() {
 		return nil, abi.Errorf(abi.NotFound, "no process %s", dest)

@@ -127,6 +127,7 @@ func (in *instance) discard() {
 	in.shard.call(func() {
 		in.mu.Lock()
 		in.crashed = true
+		in.mail.Store(true) // not idle (idleFor)
 		for _, p := range in.procs {
 			procs = append(procs, p)
 		}

@@ -230,7 +230,7 @@ func (rt *Runtime) AddTenant(cfg TenantConfig) (*Tenant, error) {
 		cpu:       newCPURate(limits.CPURate),
 		share:     newFairShare(limits.CPUWeight),
 		instances: make([]*instance, len(rt.shards)),
-		names:     map[string]*process{},
+		counters:  counters{messages: newStriped(len(rt.shards)), instructions: newStriped(len(rt.shards))},
 	}
 	t.bundle.Store(cfg.Bundle)
 	for _, h := range cfg.Hosts {

@@ -41,24 +41,25 @@ func (t *Tenant) send(from *process, via *instance, dest, topic string, payload 
 	}
 	if via != nil && to.box == mailbox(via) && via.idleFor(to) {
 		to.queued.Add(1)
-		t.counters.messages.Add(1)
+		t.counters.messages.add(from.stripe, 1)
 		return to.handle, nil
 	}
-	if backlog, ok := t.rt.deliverWithin(to, from.pid, topic, payload, maxBacklog, via); !ok {
+	if backlog, ok := t.rt.deliverWithin(to, from.pid, from.stripe, topic, payload, maxBacklog, via); !ok {
 		return 0, abi.Errorf(abi.Unavailable, "mailbox of %s is full (%d bytes wait for its instance)", dest, backlog)
 	}
 	return 0, nil
 }
 
-// deliver queues a message record for p.
+// deliver queues a message record for p, counted in p's stripe.
 func (rt *Runtime) deliver(p *process, from, topic string, payload []byte) {
-	rt.deliverWithin(p, from, topic, payload, math.MaxInt, nil)
+	rt.deliverWithin(p, from, p.stripe, topic, payload, math.MaxInt, nil)
 }
 
 // deliverWithin queues a message record for p unless the records waiting
-// for p's instance would pass limit bytes with it. by is the instance whose
+// for p's instance would pass limit bytes with it, and counts it in the
+// tenant's stripe (the sender's: process.stripe). by is the instance whose
 // turn sends it, or nil (see shard.push).
-func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte, limit int, by *instance) (backlog int, ok bool) {
+func (rt *Runtime) deliverWithin(p *process, from string, stripe uint16, topic string, payload []byte, limit int, by *instance) (backlog int, ok bool) {
 	// Counted before the record is visible: the guest's consumed report may
 	// follow at once.
 	p.queued.Add(1)
@@ -66,6 +67,6 @@ func (rt *Runtime) deliverWithin(p *process, from, topic string, payload []byte,
 		p.queued.Add(-1)
 		return backlog, false
 	}
-	p.tenant.counters.messages.Add(1)
+	p.tenant.counters.messages.add(stripe, 1)
 	return 0, true
 }

@@ -25,8 +25,9 @@ type shard struct {
 	rt      *Runtime
 	mu      sync.Mutex
 	runq    runQueue
-	waiting atomic.Int32 // runq.Len(), readable without the lock
-	calls   []func()     // run between turns (see call)
+	waiting atomic.Int32  // runq.Len(), readable without the lock
+	turns   atomic.Uint64 // turns ended (Runtime.turns)
+	calls   []func()      // run between turns (see call)
 	wake    chan struct{}
 	servers []*server // guarded by mu; servers[0] is the shard's own goroutine
 
@@ -141,7 +142,7 @@ func (s *shard) turn(sv *server, in *instance, home *server) {
 		home.endTurn(in)
 	}
 	sv.since.Store(0)
-	s.rt.quiet.turned() // before running is cleared: see Runtime.Blocked
+	s.turns.Add(1) // before running is cleared: see Runtime.Blocked
 	now := time.Now()
 	in.tenant.rt.spendShare(in.tenant.share, now.Sub(start), now)
 	s.mu.Lock()
@@ -156,8 +157,8 @@ func (s *shard) turn(sv *server, in *instance, home *server) {
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
-	if f := in.tenant.share; f != nil {
-		f.busy.Store(busy)
+	if f := in.tenant.share; f != nil && f.busy.Load() != busy {
+		f.busy.Store(busy) // read first: a line every shard writes at each turn stays shared while it holds
 	}
 	if next := in.tenant.share.release(); next != nil {
 		next.shard.push(next, nil)

@@ -121,6 +121,7 @@ func (rt *Runtime) spawn(t *Tenant, parent *process, r spawnRequest, onExit func
 	}
 	seq := rt.seq.Add(1)
 	p.pid = formatPID(r.Host, seq, t.index, rt.cfg.Node)
+	p.stripe = stripeOf(rt.shardOf(p.pid))
 	p.lineage = childLineage(parent, seq)
 	var in *instance
 	if handler != nil {

@@ -32,8 +32,8 @@ const maxStartWork = 8 * 32
 
 // writerFor is the queue a record of kind for p goes in (in.mu held).
 func (in *instance) writerFor(kind abi.RecordKind, p *process) *abi.RecordWriter {
-	if kind == abi.RecordStart || p.starting > 0 {
-		p.starting++
+	if kind == abi.RecordStart || p.starting.Load() > 0 {
+		p.starting.Add(1)
 		return &in.starts
 	}
 	return &in.queue
@@ -58,7 +58,7 @@ func (in *instance) takeStarts(work int) {
 			break // malformed: Prefix handed over the rest whole, the guest reports it
 		}
 		if p := in.procs[h]; p != nil {
-			p.starting--
+			p.starting.Add(-1)
 		}
 		b = rest
 	}

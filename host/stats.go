@@ -10,10 +10,12 @@ import (
 
 // counters are a tenant's running totals. Each is one atomic add where the
 // thing happens (a spawn, a delivery, a tick of 2,000 instructions, a
-// refusal, an exit), so reading them costs the hot paths nothing more.
+// refusal, an exit), so reading them costs the hot paths nothing more. The
+// two that count per message and per tick are striped per shard.
 type counters struct {
-	spawns, messages, instructions, denials atomic.Int64
-	abnormal, limitKills                    atomic.Int64
+	messages, instructions striped
+	spawns, denials        atomic.Int64
+	abnormal, limitKills   atomic.Int64
 }
 
 func (c *counters) exited(e Exit) {
@@ -41,8 +43,8 @@ type Counters struct {
 func (t *Tenant) Counters() Counters {
 	c := &t.counters
 	return Counters{
-		Processes: t.live.Load(), Spawns: c.spawns.Load(), Messages: c.messages.Load(),
-		Instructions: c.instructions.Load(), Denials: c.denials.Load(),
+		Processes: t.live.Load(), Spawns: c.spawns.Load(), Messages: c.messages.load(),
+		Instructions: c.instructions.load(), Denials: c.denials.Load(),
 		Abnormal: c.abnormal.Load(), LimitKills: c.limitKills.Load(),
 	}
 }

@@ -77,9 +77,13 @@ type Tenant struct {
 
 	mu        sync.Mutex
 	instances []*instance
-	names     map[string]*process
-	handlers  map[string]GoHandler // Go sources (goprocess.go)
-	removed   bool                 // RemoveTenant ran: nothing new starts
+	// names maps a registered name to its *process. Changed under mu
+	// (register checks and counts as it sets), read without it: a send by
+	// name looks it up, and a tenant-wide lock per message would queue
+	// every core's senders on one line (a named service on 32-64 cores).
+	names    sync.Map
+	handlers map[string]GoHandler // Go sources (goprocess.go)
+	removed  bool                 // RemoveTenant ran: nothing new starts
 }
 
 // Name is the tenant's name.
