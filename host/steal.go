@@ -22,9 +22,14 @@ import (
 //
 // A turn that goes on after giving the work pays its debts then: at its
 // next send (a stream: the receiver's shard works in parallel, as before)
-// or its next tick (abi.TickInstructions of guest work), so a sleeping
-// shard's work waits at most a tick for a sender that keeps running, never
-// its whole turn.
+// or its second tick (abi.TickInstructions of guest work, or less when the
+// work is slow), so a sleeping shard's work waits at most two ticks for a
+// sender that keeps running, never its whole turn. Not its first tick: a
+// tick falls where the process's instruction count happens to cross a
+// period, as likely right after the send as later, and a ping-pong's turn,
+// which ends at the receive after its send, met one at every ~30th hop and
+// woke the other shard for nothing (its goroutine then polled, and
+// took the hops from the thief; docs/log/steal-2026-12-03.md).
 //
 // A stolen turn is a turn of the other shard in every other respect: its
 // instance is taken by that shard's pop (the fair share's wait and admit,
@@ -54,6 +59,7 @@ type debts struct {
 	owed     []*shard
 	settling []*shard // owed, taken to be settled (by the goroutine itself)
 	owing    atomic.Bool
+	ticks    atomic.Int32 // ticks of the turn while owing
 }
 
 // owe records that the turn of in (which gave work to s, asleep) owes s's
@@ -93,7 +99,15 @@ func (d *debts) take() []*shard {
 	defer d.mu.Unlock()
 	d.settling, d.owed = d.owed, d.settling[:0]
 	d.owing.Store(false)
+	d.ticks.Store(0)
 	return d.settling
+}
+
+// ticked counts a tick of the turn while it owes, and reports whether it
+// is the second: a tick's worth of work has run since the debt, and the
+// turn is not about to end.
+func (d *debts) ticked() bool {
+	return d.ticks.Add(1) >= 2
 }
 
 // pay wakes the shards the current turn owes: the turn goes on (it sent
