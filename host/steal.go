@@ -157,7 +157,8 @@ func (s *shard) steal(sv *server, t *shard) bool {
 	}
 	t.servers = append(t.servers, sv.thief)
 	t.mu.Unlock()
-	in := t.pop()
+	now := time.Now()
+	in := t.pop(now)
 	if t.waiting.Load() > 0 {
 		// More than the one turn waits there: t's goroutine serves the
 		// rest meanwhile, as it would have, rather than leave it behind a
@@ -173,8 +174,8 @@ func (s *shard) steal(sv *server, t *shard) bool {
 		// is about to take it, instead of a relief server being started
 		// at every hop.
 		sv.stealing.Store(true)
-		sv.since.Store(time.Now().UnixNano())
-		t.turn(sv.thief, in, sv)
+		sv.since.Store(now.UnixNano())
+		t.turn(sv.thief, in, sv, now)
 		sv.since.Store(0)
 		sv.stealing.Store(false)
 	}
