@@ -16,9 +16,10 @@ import (
 // costs 11-30 µs on a 2-core machine (Go parks the idle processor's thread
 // and wakes it by futex), more than a native step and about a sandboxed
 // one, and a ping-pong or a process.call across shards paid it at every
-// hop; stolen, the hop costs what one on the same shard does. Go's own
-// scheduler does the like: a goroutine readied by one that is about to
-// block runs next on the same processor.
+// hop; stolen, a hop costs one turn and no wake-up (a ping-pong within one
+// shard costs less still: its messages are delivered inside one step, with
+// no turn per hop). Go's own scheduler does the like: a goroutine readied
+// by one that is about to block runs next on the same processor.
 //
 // A turn that goes on after giving the work pays its debts then: at its
 // next send (a stream: the receiver's shard works in parallel, as before)
@@ -28,8 +29,16 @@ import (
 // tick falls where the process's instruction count happens to cross a
 // period, as likely right after the send as later, and a ping-pong's turn,
 // which ends at the receive after its send, met one at every ~30th hop and
-// woke the other shard for nothing (its goroutine then polled, and
-// took the hops from the thief; docs/log/steal-2026-12-03.md).
+// woke the other shard for nothing: its goroutine then polled and took the
+// hops from the thief, 1.13-1.18x slower natively than stolen ones.
+//
+// Once a shard's turns are stolen its goroutine sleeps on, and is not woken
+// to poll for its work again even where the poll would catch it: tried,
+// with each shard polling for the other a sandboxed ping-pong took 1.7x as
+// long at load 5-6 (a polled hop waits for the other thread to get a
+// processor on a shared machine; a stolen one waits for no thread), and
+// the stolen regime is within 1.1x of the polled one's best idle runs
+// (docs/log/steal-2026-12-03.md).
 //
 // A stolen turn is a turn of the other shard in every other respect: its
 // instance is taken by that shard's pop (the fair share's wait and admit,
