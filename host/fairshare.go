@@ -127,13 +127,13 @@ func (rt *Runtime) spendShare(f *fairShare, d time.Duration, now time.Time) {
 	f.mu.Unlock()
 }
 
-// shareWait is how long after now the tenant may have a turn again; 0 if
-// at once. A tenant alone with work never waits: turns are timed on the
-// wall clock, which other programs on the machine stretch, and it must not
-// be held back by them. Nor does a tenant whose last turn left no work (bound by
-// its messages, not by the processor): a ping-pong across the shards beside
-// a fork bomb spent about a processor of wall time in its turns, its whole
-// share, and sat out ~30 ms each second in one wait (0.75-0.80x of its
+// shareWait is how long after now the tenant may have a turn again; 0 if at
+// once. A tenant alone with work never waits: turns are timed on the wall
+// clock, which other programs on the machine stretch, and it must not be
+// held back by them. Nor does a tenant whose last turn left no work (bound
+// by its messages, not by the processor): a ping-pong across the shards
+// beside a fork bomb spent about a processor of wall time in its turns, its
+// whole share, and sat out ~30 ms each second in one wait (0.75-0.80x of its
 // solo throughput with the wait, 0.85x without). The run queues still
 // alternate it with the others on each shard.
 func (rt *Runtime) shareWait(f *fairShare, now time.Time) time.Duration {
