@@ -162,20 +162,19 @@ func (rt *Runtime) spendShare(f *fairShare, d time.Duration, now time.Time) {
 	f.mu.Unlock()
 }
 
-// shareWait is how long until the tenant may have a turn again; 0 if now.
-// A tenant alone with work never waits: turns are timed on the wall clock,
-// which other programs on the machine stretch, and it must not be held
-// back by them. Nor does a tenant whose last turn left no work (bound by
-// its messages, not by the processor): a ping-pong across the shards beside
-// a fork bomb spent about a processor of wall time in its turns, its whole
-// share, and sat out ~30 ms each second in one wait (0.75-0.80x of its
+// shareWait is how long after now the tenant may have a turn again; 0 if at
+// once. A tenant alone with work never waits: turns are timed on the wall
+// clock, which other programs on the machine stretch, and it must not be
+// held back by them. Nor does a tenant whose last turn left no work (bound
+// by its messages, not by the processor): a ping-pong across the shards
+// beside a fork bomb spent about a processor of wall time in its turns, its
+// whole share, and sat out ~30 ms each second in one wait (0.75-0.80x of its
 // solo throughput with the wait, 0.85x without). The run queues still
 // alternate it with the others on each shard.
-func (rt *Runtime) shareWait(f *fairShare) time.Duration {
+func (rt *Runtime) shareWait(f *fairShare, now time.Time) time.Duration {
 	if f == nil {
 		return 0
 	}
-	now := time.Now()
 	rate, contended := rt.shareOf(f, now)
 	if !contended {
 		return 0 // no refill needed: the next one counts the time since the last
@@ -193,11 +192,10 @@ func (rt *Runtime) shareWait(f *fairShare) time.Duration {
 // counts the turn; if not, the instance is parked until one of the tenant's
 // turns ends (release hands it back). The caller holds the instance's
 // shard's lock.
-func (rt *Runtime) admit(f *fairShare, in *instance) bool {
+func (rt *Runtime) admit(f *fairShare, in *instance, now time.Time) bool {
 	if f == nil {
 		return true
 	}
-	now := time.Now()
 	rate, contended := rt.shareOf(f, now)
 	if !contended && !in.handedTurn && f.parkedN.Load() == 0 {
 		// Alone with work: never held (a turn handed on by release was

@@ -18,17 +18,17 @@ func TestFairShareWaitsOnlyWhenContended(t *testing.T) {
 	rt.spendShare(busy, 200*time.Millisecond, now) // far past its bucket
 	busy.busy.Store(true)                          // and its turns end with work left
 	rt.weightAt.Store(0)
-	if d := rt.shareWait(busy); d != 0 {
+	if d := rt.shareWait(busy, time.Now()); d != 0 {
 		t.Fatalf("alone with work, the tenant waits %v", d)
 	}
 	rt.spendShare(quiet, time.Millisecond, time.Now()) // now the other wants the processors too
 	rt.weightAt.Store(0)
 	busy.busy.Store(false)
-	if d := rt.shareWait(busy); d != 0 {
+	if d := rt.shareWait(busy, time.Now()); d != 0 {
 		t.Fatalf("in debt but its last turn left no work, the tenant waits %v", d)
 	}
 	busy.busy.Store(true)
-	d := rt.shareWait(busy)
+	d := rt.shareWait(busy, time.Now())
 	if d <= 0 {
 		t.Fatal("in debt while another tenant has work, the tenant does not wait")
 	}
@@ -58,7 +58,7 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 
 	rt.spendShare(busy, time.Microsecond, time.Now())
 	rt.weightAt.Store(0)
-	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+	if !rt.admit(busy, a, time.Now()) || !rt.admit(busy, b, time.Now()) {
 		t.Fatal("alone, the tenant may not take a turn on both shards")
 	}
 	busy.release()
@@ -66,37 +66,37 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 
 	rt.spendShare(other, time.Microsecond, time.Now()) // another tenant wants the processors
 	rt.weightAt.Store(0)
-	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+	if !rt.admit(busy, a, time.Now()) || !rt.admit(busy, b, time.Now()) {
 		t.Fatal("contended but within its share (its bucket full), the tenant may not take a turn on both shards")
 	}
 	busy.release()
 	busy.release()
 	rt.spendShare(busy, 15*time.Millisecond, time.Now()) // most of its 20 ms bucket spent
-	if !rt.admit(busy, a) || !rt.admit(busy, b) {
+	if !rt.admit(busy, a, time.Now()) || !rt.admit(busy, b, time.Now()) {
 		t.Fatal("past half its share but its turns end with its processes blocked, the tenant may not take a turn on both shards")
 	}
 	busy.release()
 	busy.release()
 	busy.busy.Store(true) // its turns end with work left: bound by the processor
-	if !rt.admit(busy, a) {
+	if !rt.admit(busy, a, time.Now()) {
 		t.Fatal("contended, the tenant may not take its first turn")
 	}
-	if rt.admit(busy, b) {
+	if rt.admit(busy, b, time.Now()) {
 		t.Fatal("contended, the tenant holds both processors (its share is one)")
 	}
 	if next := busy.release(); next != b {
 		t.Fatalf("a's turn ended: handed to %p, want the parked b %p", next, b)
 	}
-	if rt.admit(busy, a) {
+	if rt.admit(busy, a, time.Now()) {
 		t.Fatal("a took the turn back that was handed to b")
 	}
-	if !rt.admit(busy, b) {
+	if !rt.admit(busy, b, time.Now()) {
 		t.Fatal("b may not take the turn it was handed")
 	}
 	if next := busy.release(); next != a {
 		t.Fatalf("b's turn ended: handed to %p, want the parked a %p", next, a)
 	}
-	if !rt.admit(busy, a) {
+	if !rt.admit(busy, a, time.Now()) {
 		t.Fatal("a may not take the turn it was handed")
 	}
 	if next := busy.release(); next != nil || busy.turns.Load() != 0 {
@@ -110,7 +110,7 @@ func TestFairShareHoldsItsProcessors(t *testing.T) {
 	rt.spendShare(heavy, 30*time.Millisecond, time.Now())
 	heavy.busy.Store(true)
 	rt.weightAt.Store(0)
-	if !rt.admit(heavy, a) || !rt.admit(heavy, b) {
+	if !rt.admit(heavy, a, time.Now()) || !rt.admit(heavy, b, time.Now()) {
 		t.Fatal("a tenant whose share is 1.2 processors may not take a turn on both shards")
 	}
 }
@@ -130,7 +130,7 @@ func TestFairShareCountsTurnsTakenAlone(t *testing.T) {
 	busy.busy.Store(true)
 	rt.spendShare(other, time.Microsecond, time.Now())
 	rt.weightAt.Store(0)
-	if d := rt.shareWait(busy); d <= 0 {
+	if d := rt.shareWait(busy, time.Now()); d <= 0 {
 		t.Fatal("45 ms of turns taken alone against a 40 ms burst, and the tenant does not wait once contended")
 	}
 }

@@ -169,11 +169,12 @@ func (s *shard) relief(sv *server) {
 			return
 		default:
 		}
-		in := s.pop()
+		now := time.Now()
+		in := s.pop(now)
 		if in == nil {
 			return
 		}
-		s.turn(sv, in, nil)
+		s.turn(sv, in, nil, now)
 	}
 }
 

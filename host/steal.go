@@ -16,15 +16,29 @@ import (
 // costs 11-30 µs on a 2-core machine (Go parks the idle processor's thread
 // and wakes it by futex), more than a native step and about a sandboxed
 // one, and a ping-pong or a process.call across shards paid it at every
-// hop; stolen, the hop costs what one on the same shard does. Go's own
-// scheduler does the like: a goroutine readied by one that is about to
-// block runs next on the same processor.
+// hop; stolen, a hop costs one turn and no wake-up (a ping-pong within one
+// shard costs less still: its messages are delivered inside one step, with
+// no turn per hop). Go's own scheduler does the like: a goroutine readied
+// by one that is about to block runs next on the same processor.
 //
 // A turn that goes on after giving the work pays its debts then: at its
 // next send (a stream: the receiver's shard works in parallel, as before)
-// or its next tick (abi.TickInstructions of guest work), so a sleeping
-// shard's work waits at most a tick for a sender that keeps running, never
-// its whole turn.
+// or its second tick (abi.TickInstructions of guest work, or less when the
+// work is slow), so a sleeping shard's work waits at most two ticks for a
+// sender that keeps running, never its whole turn. Not its first tick: a
+// tick falls where the process's instruction count happens to cross a
+// period, as likely right after the send as later, and a ping-pong's turn,
+// which ends at the receive after its send, met one at every ~30th hop and
+// woke the other shard for nothing: its goroutine then polled and took the
+// hops from the thief, 1.13-1.18x slower natively than stolen ones.
+//
+// Once a shard's turns are stolen its goroutine sleeps on, and is not woken
+// to poll for its work again even where the poll would catch it: tried,
+// with each shard polling for the other a sandboxed ping-pong took 1.7x as
+// long at load 5-6 (a polled hop waits for the other thread to get a
+// processor on a shared machine; a stolen one waits for no thread), and
+// the stolen regime is within 1.1x of the polled one's best idle runs
+// (docs/log/steal-2026-12-03.md).
 //
 // A stolen turn is a turn of the other shard in every other respect: its
 // instance is taken by that shard's pop (the fair share's wait and admit,
@@ -54,6 +68,7 @@ type debts struct {
 	owed     []*shard
 	settling []*shard // owed, taken to be settled (by the goroutine itself)
 	owing    atomic.Bool
+	ticks    atomic.Int32 // ticks of the turn while owing
 }
 
 // owe records that the turn of in (which gave work to s, asleep) owes s's
@@ -93,7 +108,15 @@ func (d *debts) take() []*shard {
 	defer d.mu.Unlock()
 	d.settling, d.owed = d.owed, d.settling[:0]
 	d.owing.Store(false)
+	d.ticks.Store(0)
 	return d.settling
+}
+
+// ticked counts a tick of the turn while it owes, and reports whether it
+// is the second: a tick's worth of work has run since the debt, and the
+// turn is not about to end.
+func (d *debts) ticked() bool {
+	return d.ticks.Add(1) >= 2
 }
 
 // pay wakes the shards the current turn owes: the turn goes on (it sent
@@ -143,7 +166,8 @@ func (s *shard) steal(sv *server, t *shard) bool {
 	}
 	t.servers = append(t.servers, sv.thief)
 	t.mu.Unlock()
-	in := t.pop()
+	now := time.Now()
+	in := t.pop(now)
 	if t.waiting.Load() > 0 {
 		// More than the one turn waits there: t's goroutine serves the
 		// rest meanwhile, as it would have, rather than leave it behind a
@@ -159,8 +183,8 @@ func (s *shard) steal(sv *server, t *shard) bool {
 		// is about to take it, instead of a relief server being started
 		// at every hop.
 		sv.stealing.Store(true)
-		sv.since.Store(time.Now().UnixNano())
-		t.turn(sv.thief, in, sv)
+		sv.since.Store(now.UnixNano())
+		t.turn(sv.thief, in, sv, now)
 		sv.since.Store(0)
 		sv.stealing.Store(false)
 	}

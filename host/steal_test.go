@@ -117,6 +117,31 @@ func TestIdleShardTakesTheTurnItGave(t *testing.T) {
 	}
 }
 
+// TestTurnPaysAtItsSecondTick: a turn that gives a sleeping shard work and
+// goes on wakes that shard at its second tick, not its first: a tick may
+// fall right after the send in a turn about to end (a ping-pong met one
+// every ~30 hops), and a tick's worth of work after the send says the turn
+// goes on.
+func TestTurnPaysAtItsSecondTick(t *testing.T) {
+	var afterFirst, afterSecond atomic.Bool // shard 1 still asleep after each tick
+	rt, a, _, _, _ := stealPair(t, plainTenant, func(a, b *instance) {
+		postBy(b, a)
+		a.Tick(0, 1)
+		afterFirst.Store(asleep(b.shard))
+		a.Tick(0, 1)
+		afterSecond.Store(asleep(b.shard))
+	})
+	waitFor(t, "shard 1 to sleep", func() bool { return asleep(rt.shards[1]) })
+	schedule(a)
+	waitFor(t, "a's turn", func() bool { return a.g.(*funcGuest).steps.Load() == 1 })
+	if !afterFirst.Load() {
+		t.Fatal("the other shard was woken at the first tick after the send")
+	}
+	if afterSecond.Load() {
+		t.Fatal("the other shard still slept at the second tick after the send: a turn that goes on must wake it")
+	}
+}
+
 // TestStolenTurnsNeverOverlap: an instance is stepped by one goroutine at a
 // time, whether its turn is taken by its own shard's goroutine (woken by
 // posts from outside any turn) or by another shard's goroutine that gave it
