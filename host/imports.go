@@ -96,9 +96,9 @@ func (in *instance) Source(h uint32, id string) (string, *abi.Error) {
 // is stopped with TIMEOUT.
 func (in *instance) Tick(h uint32, ticks uint32) abi.Status {
 	in.tenant.counters.instructions.add(in.stripe(), int64(ticks)*abi.TickInstructions)
-	// The turn gave a sleeping shard work and is still busy a tick's work
-	// later: that shard's goroutine is woken now (steal.go).
-	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() && sv.ticked() {
+	// The turn gave a sleeping shard work and is still busy: that shard's
+	// goroutine is woken now (steal.go).
+	if sv := in.stepper.Load(); sv != nil && sv.owing.Load() {
 		sv.pay()
 	}
 	if h != 0 { // 0: the guest's scheduler, between activations

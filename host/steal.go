@@ -23,14 +23,20 @@ import (
 //
 // A turn that goes on after giving the work pays its debts then: at its
 // next send (a stream: the receiver's shard works in parallel, as before)
-// or its second tick (abi.TickInstructions of guest work, or less when the
-// work is slow), so a sleeping shard's work waits at most two ticks for a
-// sender that keeps running, never its whole turn. Not its first tick: a
-// tick falls where the process's instruction count happens to cross a
-// period, as likely right after the send as later, and a ping-pong's turn,
-// which ends at the receive after its send, met one at every ~30th hop and
-// woke the other shard for nothing: its goroutine then polled and took the
-// hops from the thief, 1.13-1.18x slower natively than stolen ones.
+// or its next tick (abi.TickInstructions of guest work, or less when the
+// work is slow), so a sleeping shard's work waits at most a tick for a
+// sender that keeps running, never its whole turn. A tick falls wherever
+// the instruction count crosses a period, as likely right after the send
+// as later: a ping-pong's turn, which ends at the receive after its send,
+// meets one every ~30 hops and wakes the other shard for nothing, and the
+// pair then polls for a while, slower than stolen hops. Paying at the
+// second tick instead avoided that (a cross-shard ping-pong alone: native
+// p50 0.85x, sandboxed 12-15% more round trips) and was taken back: the
+// gain is a pair's with the machine to itself (beside another busy tenant
+// no shard sleeps), so next to anything its round trips stayed what they
+// were and every neighbour ratio of moonbox stress fell by the gain (the
+// defaults' spawn-bomb 0.86 -> 0.75, below the 0.80 goal; control 0.94 ->
+// 0.83; docs/log/steal-2026-12-03.md, "The second tick, taken back").
 //
 // Once a shard's turns are stolen its goroutine sleeps on, and is not woken
 // to poll for its work again even where the poll would catch it: tried,
@@ -68,7 +74,6 @@ type debts struct {
 	owed     []*shard
 	settling []*shard // owed, taken to be settled (by the goroutine itself)
 	owing    atomic.Bool
-	ticks    atomic.Int32 // ticks of the turn while owing
 }
 
 // owe records that the turn of in (which gave work to s, asleep) owes s's
@@ -108,15 +113,7 @@ func (d *debts) take() []*shard {
 	defer d.mu.Unlock()
 	d.settling, d.owed = d.owed, d.settling[:0]
 	d.owing.Store(false)
-	d.ticks.Store(0)
 	return d.settling
-}
-
-// ticked counts a tick of the turn while it owes, and reports whether it
-// is the second: a tick's worth of work has run since the debt, and the
-// turn is not about to end.
-func (d *debts) ticked() bool {
-	return d.ticks.Add(1) >= 2
 }
 
 // pay wakes the shards the current turn owes: the turn goes on (it sent
