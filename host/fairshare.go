@@ -29,9 +29,10 @@ import (
 // them at every hop while they did (0.44-0.55x of its solo throughput). So
 // while contended, a tenant bound by the processor (its last turn ended
 // with processes still runnable; messages that came in during the turn do
-// not count, or a ping-pong across shards would count as bound) that has used its share lately (its bucket went under
-// half full, and has not filled up since) holds no more turns at once than
-// its share rounded up to whole processors: its other instances wait
+// not count, or a ping-pong across shards would count as bound) that has
+// used its share lately (its bucket went under half full, and has not
+// filled up since) holds no more turns at once than its share rounded up
+// to whole processors: its other instances wait
 // (admit) until one of its turns ends (release), and the processor it
 // leaves free serves the neighbours at once, as relief does (relief.go). A
 // tenant whose turns end with its processes blocked is never held: held, a
