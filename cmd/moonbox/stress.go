@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/moonbox-runtime/moonbox/cmd/moonbox/internal/lab"
@@ -12,7 +13,7 @@ import (
 // `moonbox stress`: the command line of the lab's stress run (internal/lab,
 // which holds the scenario, its clock, the goals and the table).
 
-const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [--cpuprofile F] [ATTACK[:ARG]...]
+const stressUsage = `usage: moonbox stress [--json] [--duration D] [--quick] [--shards N] [--bundles DIR] [--os-baseline] [--cpuprofile F] [ATTACK[:ARG]...]
 
 Runs the well-behaved tenant "good" (ping-pong, every round trip timed in Go)
 alone and then next to each ATTACK, each attack in a runtime of its own, and
@@ -22,6 +23,12 @@ alone, messages lost, host memory, and PASS or FAIL against the goals
 (throughput >= 80% of solo, p99 < 5x solo, no message lost, the attacker
 ended or contained, the runtime still serving). The exit code is 0 when
 every row passes, 1 otherwise.
+
+With --os-baseline each row is measured a second way: the neighbour alone
+in a runtime of this process, next to the same attacker run by "moonbox
+run" as another OS process, so that the kernel's isolation of two processes
+reads beside moonbox's ("os thr"; not judged, and each row takes twice as
+long).
 
 An ATTACK is a bundle directory (with a tenant.yaml) in the bundles
 directory, which defaults to examples/hostile looked up from the current
@@ -40,6 +47,7 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 	shards := fs.Int("shards", 2, "scheduler shards")
 	dir := fs.String("bundles", "", "directory of attacker bundles (default: examples/hostile)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	osBaseline := fs.Bool("os-baseline", false, "also run each attacker as a separate OS process next to the neighbour (the kernel's isolation, for comparison; not judged)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, stressUsage)
 		fs.PrintDefaults()
@@ -76,8 +84,15 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer stopProfile()
+	self := ""
+	if *osBaseline {
+		if self, err = os.Executable(); err != nil {
+			fmt.Fprintf(stderr, "moonbox: stress: --os-baseline: %v\n", err)
+			return exitAbnormal
+		}
+	}
 	pass, err := lab.Stress(lab.StressOptions{JSON: *asJSON, Quick: *quick, Shards: *shards, Duration: *duration,
-		Bundles: bundles, Stdout: stdout, Stderr: stderr}, attacks)
+		Bundles: bundles, OSBaseline: *osBaseline, Self: self, Stdout: stdout, Stderr: stderr}, attacks)
 	if err != nil {
 		fmt.Fprintf(stderr, "moonbox: stress: %v\n", err)
 		return exitAbnormal

@@ -129,6 +129,39 @@ func stressSet(t *testing.T, dir string, min int) {
 	}
 }
 
+// TestStressOSBaseline runs a row with --os-baseline through the real
+// binary (the baseline runs the attacker with `moonbox run`, so it needs
+// the moonbox binary, not the test's): the neighbour must have been timed
+// alone and beside the attacker's process, and the attacker, which never
+// ends by itself, must still have been running when the window closed.
+func TestStressOSBaseline(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "hostile", "defaults")
+	r := runBinary(t, []string{"stress", "--quick", "--json", "--os-baseline", "--bundles", dir, "busy-loops"})
+	if r.code != exitOK && r.code != exitAbnormal {
+		t.Fatalf("moonbox stress exited %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	var row lab.StressRow
+	if err := json.Unmarshal([]byte(r.stdout), &row); err != nil {
+		t.Fatalf("not a JSON row: %q: %v", r.stdout, err)
+	}
+	b := row.OSProcess
+	if b == nil {
+		t.Fatalf("no os_process in %s", r.stdout)
+	}
+	if b.Error != "" {
+		t.Fatalf("baseline not measured: %s", b.Error)
+	}
+	if b.Solo.RoundTrips == 0 || b.Under.RoundTrips == 0 {
+		t.Errorf("neighbour not timed: solo %d, beside the process %d round trips", b.Solo.RoundTrips, b.Under.RoundTrips)
+	}
+	if b.End != "running" {
+		t.Errorf("the attacker's process ended before the window closed: %s", b.End)
+	}
+	if b.ThroughputRatio <= 0 {
+		t.Errorf("throughput ratio %v", b.ThroughputRatio)
+	}
+}
+
 // TestStressUsage checks the command line.
 func TestStressUsage(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "hostile")

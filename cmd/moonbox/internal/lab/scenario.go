@@ -68,6 +68,10 @@ type StressRow struct {
 	Good map[string]any `json:"good"`
 	Lost int64          `json:"lost"`
 
+	// OSProcess: the same neighbour next to the same attacker run as a
+	// separate OS process (--os-baseline; not judged).
+	OSProcess *OSBaseline `json:"os_process,omitempty"`
+
 	Load   string   `json:"load_average"`
 	Pass   bool     `json:"pass"`
 	Fails  []string `json:"fails,omitempty"`
@@ -116,14 +120,9 @@ func (s *stress) measureRow(attack string) (row *StressRow, pi, po map[string]an
 		fail("%v", err)
 		return row, nil, nil
 	}
-	// Warm-up: s.warm round trips, and at least a tenth of the window.
-	warmStart := time.Now()
-	for clk.count() < s.warm || time.Since(warmStart) < s.Duration/10 {
-		if time.Since(warmStart) > 30*time.Second {
-			fail("warm-up: %d round trips in 30s", clk.count())
-			return row, nil, nil
-		}
-		time.Sleep(time.Millisecond)
+	if err := s.warmUp(clk); err != nil {
+		fail("%v", err)
+		return row, nil, nil
 	}
 
 	// The footprint samples the attacker's processes and the host heap for

@@ -26,8 +26,12 @@ type StressOptions struct {
 	Shards   int           // scheduler shards
 	Duration time.Duration // the solo window and the attack window
 	Bundles  string        // the attacker bundles' directory (see FindAttackers)
-	Stdout   io.Writer
-	Stderr   io.Writer // progress
+	// OSBaseline also measures each attack as a separate OS process run
+	// by Self, the moonbox binary (osprocess.go).
+	OSBaseline bool
+	Self       string
+	Stdout     io.Writer
+	Stderr     io.Writer // progress
 }
 
 type stress struct {
@@ -96,6 +100,10 @@ func (s *stress) runAll(attacks []string) bool {
 func (s *stress) runRow(attack string) *StressRow {
 	row, ping, pong := s.measureRow(attack)
 	judge(row, ping, pong)
+	if s.OSBaseline {
+		s.progress("%s: the same attacker as another OS process", attack)
+		row.OSProcess = s.measureOSBaseline(attack)
+	}
 	return row
 }
 

@@ -53,6 +53,9 @@ func (s *stress) printTable(rows []*StressRow, start time.Time, load0 string) {
 	fmt.Fprintf(w, "load average: %s at start, %s at end; %s\n", load0, loadAverage(), time.Since(start).Round(100*time.Millisecond))
 	fmt.Fprintf(w, "goals: neighbour throughput >= %.0f%% of solo, p99 < %.0fx solo, 0 messages lost, attacker ended or contained, runtime still serving\n\n", minThroughputRatio*100, maxP99Ratio)
 	head := []string{"attack", "how it ended", "stop", "procs", "solo rt/s", "thr", "thr alive", "solo p99", "p99 x", "max", "stalled", "lost", "heap+", "kept", "result"}
+	if s.OSBaseline {
+		head = append(head[:len(head)-1], "os thr", "result")
+	}
 	tbl := [][]string{head}
 	ratio := func(a, b float64) string {
 		if b <= 0 {
@@ -79,10 +82,18 @@ func (s *stress) printTable(rows []*StressRow, start time.Time, load0 string) {
 		if r.HostHeap1 > r.HostHeap0 {
 			kept = mebibytes(r.HostHeap1 - r.HostHeap0)
 		}
-		tbl = append(tbl, []string{r.Attack, end, millis(r.StopMs), strconv.Itoa(r.PeakProcs),
+		cells := []string{r.Attack, end, millis(r.StopMs), strconv.Itoa(r.PeakProcs),
 			rate(r.Solo.Rate), fmt.Sprintf("%.2fx", r.ThroughputRatio), ratio(r.While.Rate, r.Solo.Rate),
 			micros(r.Solo.P99), fmt.Sprintf("%.1fx", r.P99Ratio), micros(r.Under.Max), fmt.Sprintf("%.0f%%", 100*r.Under.Stalled),
-			strconv.FormatInt(r.Lost, 10), heap, kept, verdict})
+			strconv.FormatInt(r.Lost, 10), heap, kept}
+		if s.OSBaseline {
+			os := "-"
+			if b := r.OSProcess; b != nil && b.Error == "" {
+				os = ratio(b.Under.Rate, b.Solo.Rate)
+			}
+			cells = append(cells, os)
+		}
+		tbl = append(tbl, append(cells, verdict))
 	}
 	width := make([]int, len(head))
 	for _, r := range tbl {
@@ -118,10 +129,16 @@ func (s *stress) printTable(rows []*StressRow, start time.Time, load0 string) {
 	fmt.Fprintln(w, "thr alive: the same while the attacker was alive (from its spawn until it ended, within the window); max: longest round trip in the window;")
 	fmt.Fprintf(w, "stalled: share of the attack window spent in round trips slower than %.0fx the solo p99 (a stall yields few round trips, so p99 underweights it);\n", maxP99Ratio)
 	fmt.Fprintln(w, "lost: messages the good tenant sent that never arrived; heap+: host Go heap peak over its level before the attack; kept: still held after it, after a GC.")
+	if s.OSBaseline {
+		fmt.Fprintln(w, "os thr: the same neighbour alone in a runtime of this process, next to the attacker run by `moonbox run` as another OS process (the kernel's isolation, not judged).")
+	}
 	var notes []string
 	for _, r := range rows {
 		for _, f := range r.Fails {
 			notes = append(notes, fmt.Sprintf("%s: FAIL: %s", r.Attack, f))
+		}
+		if b := r.OSProcess; b != nil && b.Error != "" {
+			notes = append(notes, fmt.Sprintf("%s: os thr not measured: %s", r.Attack, b.Error))
 		}
 		for _, wn := range r.Warnings {
 			if i := strings.IndexByte(wn, '\n'); i >= 0 {
